@@ -1,0 +1,89 @@
+/* SPDX-License-Identifier: MIT */
+/* CA certificates through OpenSSL: loading (refusing private keys), checks, fingerprints, encodings. */
+#ifndef CERTPOST_CERT_H
+#define CERTPOST_CERT_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <time.h>
+
+#include <openssl/evp.h>
+#include <openssl/x509.h>
+
+/* Largest file we will read as a certificate, key or bundle. */
+#define CERT_MAX_FILE (1024 * 1024)
+#define CERT_MAX_PER_FILE 32
+#define CERT_WARN_LEN 160
+#define CERT_MAX_WARNINGS 8
+
+/* One loaded certificate; everything computed once, at load. */
+struct cert {
+	X509 *x509;
+	unsigned char *der; /* owned */
+	size_t der_len;
+	char *pem; /* owned, NUL-terminated, "-----BEGIN CERTIFICATE-----\n..." */
+	size_t pem_len;
+	char subject[256];     /* one-line RFC 2253 form */
+	char issuer[256];
+	char common_name[128]; /* subject CN, or "" */
+	time_t not_before;
+	time_t not_after;
+	unsigned char sha256[32];
+	unsigned char sha1[20];
+	char sha256_hex[96]; /* "AB:CD:..." upper case, colon separated */
+	char sha1_hex[60];
+	bool is_ca;          /* basicConstraints CA:TRUE */
+	bool self_signed;    /* issuer == subject and the signature verifies */
+	char key_type[16];   /* "RSA", "EC", "Ed25519", ... */
+	int key_bits;
+	bool sha1_signature; /* signed with SHA-1 (or weaker) */
+};
+
+/*
+ * Loads every certificate in a file: PEM (one or several CERTIFICATE
+ * blocks), DER, or a PKCS#7 bundle (PEM or DER). Refuses, with a reason
+ * naming the file (name), a file that holds a private key anywhere (any
+ * "PRIVATE KEY" PEM block, or DER that parses as a key), holds no
+ * certificate, is larger than CERT_MAX_FILE, or cannot be read; when it is
+ * not a certificate, the reason says what libmagic thinks it is.
+ * On success returns 0, *ret_certs is an array of *ret_n (>= 1) certs that
+ * the caller frees with cert_list_free().
+ */
+int cert_load_file(const char *path, struct cert **ret_certs, size_t *ret_n,
+		   char *err, size_t errlen);
+
+/* Same, from bytes in memory; name is used in messages. */
+int cert_load_mem(const void *data, size_t len, const char *name,
+		  struct cert **ret_certs, size_t *ret_n, char *err,
+		  size_t errlen);
+
+/* Frees an array from cert_load_*(); accepts NULL. */
+void cert_list_free(struct cert *certs, size_t n);
+
+/*
+ * Fills ret[0..max) with warnings about c, one short sentence each: not a
+ * CA (no basicConstraints CA:TRUE), not self-signed, expired, not yet
+ * valid, expires within 30 days of now, RSA key under 2048 bits, SHA-1
+ * signature. Returns how many were written.
+ */
+size_t cert_warnings(const struct cert *c, time_t now,
+		     char (*ret)[CERT_WARN_LEN], size_t max);
+
+/*
+ * Encodes certs as a PKCS#7 certs-only SignedData (DER), the .p7b format.
+ * Returns 0 and a malloc'd buffer (caller frees), or -1 with a reason.
+ */
+int cert_p7b(const struct cert *const *certs, size_t n, unsigned char **ret,
+	     size_t *ret_len, char *err, size_t errlen);
+
+/*
+ * Loads a private key (PEM or DER, unencrypted) for TLS or profile signing.
+ * Returns 0 and a key the caller frees with EVP_PKEY_free(), or -1.
+ */
+int cert_load_key(const char *path, EVP_PKEY **ret, char *err, size_t errlen);
+
+/* Drains OpenSSL's error queue into err, prefixed with what (for example a
+ * file name). */
+void cert_ssl_error(char *err, size_t errlen, const char *what);
+
+#endif

@@ -1,0 +1,122 @@
+/* SPDX-License-Identifier: MIT */
+/* The configuration file (INI, read with libinih) parsed and validated into struct config. */
+#ifndef CERTPOST_CONFIG_H
+#define CERTPOST_CONFIG_H
+
+#include <limits.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <sys/socket.h>
+
+#include "acl.h"
+
+#define CONFIG_MAX_LISTEN 16
+#define CONFIG_MAX_CA 32
+#define CONFIG_MAX_CHECK_URL 16
+#define CONFIG_MAX_ERRORS 20
+#define CONFIG_SLUG_MAX 64
+#define CONFIG_STR_MAX 512
+/* inih reads at most 200 bytes per line; we refuse longer lines outright. */
+#define CONFIG_LINE_MAX 199
+
+struct config_listen {
+	struct sockaddr_storage addr;
+	socklen_t addrlen;
+	char text[64]; /* as written, normalised: "127.0.0.1:8080", "[::1]:8080" */
+};
+
+struct config_ca {
+	char slug[CONFIG_SLUG_MAX];
+	char name[256];
+	char file[PATH_MAX];     /* absolute, or "" when inline_pem is set */
+	const char *inline_pem;  /* borrowed; the demo's in-memory root */
+	bool primary;
+	unsigned line;           /* of the section header, for messages */
+};
+
+enum config_deny { CONFIG_DENY_DROP, CONFIG_DENY_403 };
+enum config_log_format { CONFIG_LOG_TEXT, CONFIG_LOG_JSON };
+
+struct config {
+	char path[PATH_MAX]; /* the file read, or "(demo)" */
+	bool demo;
+
+	/* [server] */
+	struct config_listen listen[CONFIG_MAX_LISTEN];
+	size_t nlisten;
+	struct config_listen https_listen[CONFIG_MAX_LISTEN];
+	size_t nhttps_listen;
+	char public_url[CONFIG_STR_MAX];
+	char static_dir[PATH_MAX]; /* "" = built-in assets only */
+	char tls_cert[PATH_MAX];
+	char tls_key[PATH_MAX];
+	const char *tls_cert_pem; /* borrowed; demo */
+	const char *tls_key_pem;  /* borrowed; demo */
+	bool redirect_https;
+	unsigned threads;              /* 0 = one per core */
+	unsigned max_connections;
+	unsigned max_connections_per_ip;
+	unsigned timeout_s;
+	unsigned connection_memory;    /* bytes per connection */
+
+	/* [log] */
+	enum config_log_format log_format;
+	bool access_log;
+	char log_file[PATH_MAX]; /* "" = stderr */
+
+	/* [ca "slug"] */
+	struct config_ca ca[CONFIG_MAX_CA];
+	size_t nca;
+
+	/* [profile] */
+	char organization[256];
+	char identifier[256];
+	char display_name[256];
+	char description[CONFIG_STR_MAX];
+	char sign_cert[PATH_MAX];
+	char sign_key[PATH_MAX];
+	char sign_chain[PATH_MAX];
+
+	/* [access] */
+	struct acl allow;
+	struct acl admin;
+	struct acl trusted_proxy;
+	enum config_deny deny;
+	bool allow_public;
+
+	/* [trust] */
+	char check_url[CONFIG_MAX_CHECK_URL][CONFIG_STR_MAX];
+	size_t ncheck_url;
+};
+
+/* Fills cfg with the defaults (no CA, no listener, nothing allowed). */
+void config_defaults(struct config *cfg);
+
+/*
+ * Reads and validates path into cfg (heap-allocated by the caller; it is
+ * large). Every problem found is reported, one per line, as
+ * "FILE:LINE: section: key: reason", up to CONFIG_MAX_ERRORS, in err.
+ * Relative paths in the file are taken relative to its directory.
+ * Returns 0, or -1 (cfg then holds garbage).
+ */
+int config_load(struct config *cfg, const char *path, char *err, size_t errlen);
+
+/*
+ * Checks the rules that span sections: at least one listener and one CA,
+ * one primary CA, unique slugs, public addresses refused unless
+ * allow_public. Called by config_load(); also for the demo and after
+ * command-line overrides. Returns 0, or -1 with reasons in err.
+ */
+int config_validate(struct config *cfg, char *err, size_t errlen);
+
+/* Parses "ADDR:PORT" / "[ADDR6]:PORT" / "*:PORT" into l. Returns 0 or -1. */
+int config_parse_listen(const char *text, struct config_listen *l, char *err,
+			size_t errlen);
+
+/* Fills cfg for --demo: the demo's root and leaf (borrowed, must outlive
+ * cfg), 127.0.0.1:8080 and, for the trust check, HTTPS on
+ * 127.0.0.1:8443, loopback-only access. */
+struct demo;
+void config_demo(struct config *cfg, const struct demo *demo);
+
+#endif

@@ -1,0 +1,47 @@
+/* SPDX-License-Identifier: MIT */
+/* Counters, exposed in Prometheus text format. Updates are lock-free atomics. */
+#ifndef CERTPOST_METRICS_H
+#define CERTPOST_METRICS_H
+
+#include <stddef.h>
+
+#include "util.h"
+
+/* Path classes for certpost_http_requests_total{class=...}. */
+enum metrics_class {
+	METRICS_PAGE,
+	METRICS_DOWNLOAD,
+	METRICS_INFO,
+	METRICS_STATIC,
+	METRICS_QR,
+	METRICS_HEALTH,
+	METRICS_METRICS,
+	METRICS_HELPDESK,
+	METRICS_OTHER,
+	METRICS_CLASS_COUNT
+};
+
+enum metrics_deny {
+	METRICS_DENY_ALLOW_LIST, /* not in allow */
+	METRICS_DENY_ADMIN,      /* admin-only path */
+	METRICS_DENY_PROXY,      /* bad Forwarded/X-Forwarded-For */
+	METRICS_DENY_COUNT
+};
+
+void metrics_request(enum metrics_class c, unsigned status);
+void metrics_denied(enum metrics_deny r);
+/* Counts a download of slug in format; slugs are interned on first use
+ * (bounded table; overflow goes to slug "other"). */
+void metrics_download(const char *slug, const char *format);
+void metrics_reload(int ok);
+/* Called when a snapshot goes live. */
+void metrics_snapshot(long long built_unix);
+/* CA expiry gauges: reset with metrics_ca_clear() then set for each. */
+void metrics_ca_clear(void);
+void metrics_ca_expiry(const char *slug, long long not_after);
+void metrics_connection(int delta);
+
+/* Appends the whole exposition into out. Returns 0 or -1. */
+int metrics_render(struct buf *out, unsigned long long log_failures);
+
+#endif

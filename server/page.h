@@ -1,0 +1,93 @@
+/* SPDX-License-Identifier: MIT */
+/* The instructions and helpdesk pages: template substitution with HTML escaping, platform detection. */
+#ifndef CERTPOST_PAGE_H
+#define CERTPOST_PAGE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "util.h"
+
+/*
+ * What the visitor is using, as far as the User-Agent tells. Each value
+ * gets its own pre-rendered page with that platform's steps first.
+ */
+enum page_platform {
+	PAGE_IOS,               /* iPhone/iPad Safari (and iOS < 13 iPad) */
+	PAGE_IOS_OTHER_BROWSER, /* CriOS, FxiOS, EdgiOS, in-app browsers... */
+	PAGE_ANDROID,
+	PAGE_MACOS,             /* also iPadOS desktop-class Safari: same UA */
+	PAGE_WINDOWS,
+	PAGE_LINUX,
+	PAGE_FIREFOX,           /* desktop Firefox: its own certificate store */
+	PAGE_OTHER,
+	PAGE_PLATFORM_COUNT
+};
+
+/* Classifies a User-Agent (NULL or empty gives PAGE_OTHER). Pure string
+ * work, no allocation: it runs on the request path. */
+enum page_platform page_detect(const char *user_agent);
+
+/* Short stable name for logs and metrics: "ios", "ios-other", "android",
+ * "macos", "windows", "linux", "firefox", "other". */
+const char *page_platform_name(enum page_platform p);
+
+/* Returns a template's bytes by file name ("index.html"), or NULL. The
+ * bytes stay valid for the whole render. */
+typedef const char *(*page_lookup_fn)(void *ctx, const char *name,
+				      size_t *ret_len);
+
+struct page_ca {
+	const char *name;
+	const char *slug;
+	const char *subject;
+	const char *sha256_hex; /* "AB:CD:..." */
+	const char *sha1_hex;
+	long long not_before; /* unix time */
+	long long not_after;
+	bool primary;
+};
+
+struct page_site {
+	const char *organization;
+	const char *public_url;   /* may be "" */
+	bool demo;                /* label everything DEMO */
+	const struct page_ca *cas;
+	size_t nca;
+	const char *const *check_urls; /* trust check targets, may be 0 */
+	size_t ncheck;
+	bool profile_signed;
+};
+
+/* One {{name}} placeholder value. raw values are inserted as they are
+ * (already-rendered HTML); others are HTML-escaped. */
+struct page_var {
+	const char *name;
+	const char *value;
+	bool raw;
+};
+
+/*
+ * Copies tmpl to out, replacing each {{name}} with its variable. An
+ * unknown name, an unterminated "{{" or a name longer than 64 bytes is an
+ * error naming it. Returns 0, or -1 with a reason (out then holds a
+ * partial result the caller frees).
+ */
+int page_substitute(const char *tmpl, size_t len, const struct page_var *vars,
+		    size_t nvars, struct buf *out, char *err, size_t errlen);
+
+/* Renders the instructions page for platform p into out. Returns 0 or -1. */
+int page_render_index(page_lookup_fn lookup, void *ctx,
+		      const struct page_site *site, enum page_platform p,
+		      struct buf *out, char *err, size_t errlen);
+
+/* Renders the helpdesk page into out. Returns 0 or -1. */
+int page_render_helpdesk(page_lookup_fn lookup, void *ctx,
+			 const struct page_site *site, struct buf *out,
+			 char *err, size_t errlen);
+
+/* Writes a fingerprint "AB:CD:EF:..." as the groups iOS and macOS show
+ * ("AB CD EF ..."), into out, HTML-escaped. Returns 0 or -1. */
+int page_fingerprint_groups(const char *hex, struct buf *out);
+
+#endif

@@ -1,0 +1,272 @@
+/* SPDX-License-Identifier: MIT */
+/* Small shared helpers: checked string copies, a growable byte buffer, number parsing, escaping. */
+#include "util.h"
+
+#include <ctype.h>
+#include <errno.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <time.h>
+
+int
+str_copy(char *dst, size_t dstlen, const char *src)
+{
+	size_t n = strlen(src);
+
+	if (dstlen == 0)
+		return -1;
+	if (n >= dstlen) {
+		memcpy(dst, src, dstlen - 1);
+		dst[dstlen - 1] = '\0';
+		return -1;
+	}
+	memcpy(dst, src, n + 1);
+	return 0;
+}
+
+int
+str_printf(char *dst, size_t dstlen, const char *fmt, ...)
+{
+	va_list ap;
+	int n;
+
+	va_start(ap, fmt);
+	n = vsnprintf(dst, dstlen, fmt, ap);
+	va_end(ap);
+	if (n < 0 || (size_t)n >= dstlen)
+		return -1;
+	return 0;
+}
+
+void
+err_set(char *err, size_t errlen, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (err == NULL || errlen == 0)
+		return;
+	va_start(ap, fmt);
+	/* A truncated reason is still the best we have. */
+	(void)vsnprintf(err, errlen, fmt, ap);
+	va_end(ap);
+}
+
+int
+parse_ulong(const char *s, unsigned long min, unsigned long max,
+	    unsigned long *ret)
+{
+	char *end;
+	unsigned long v;
+
+	if (s == NULL || !isdigit((unsigned char)s[0]))
+		return -1;
+	errno = 0;
+	v = strtoul(s, &end, 10);
+	if (errno != 0 || *end != '\0' || v < min || v > max)
+		return -1;
+	*ret = v;
+	return 0;
+}
+
+int
+parse_bool(const char *s, bool *ret)
+{
+	static const char *const yes[] = {"yes", "true", "on", "1"};
+	static const char *const no[] = {"no", "false", "off", "0"};
+	size_t i;
+
+	for (i = 0; i < ARRAY_LEN(yes); i++) {
+		if (strcasecmp(s, yes[i]) == 0) {
+			*ret = true;
+			return 0;
+		}
+		if (strcasecmp(s, no[i]) == 0) {
+			*ret = false;
+			return 0;
+		}
+	}
+	return -1;
+}
+
+static int
+buf_reserve(struct buf *b, size_t extra)
+{
+	size_t need, cap;
+	char *p;
+
+	if (extra > BUF_MAX || b->len > BUF_MAX - extra - 1)
+		return -1;
+	need = b->len + extra + 1;
+	if (need <= b->cap)
+		return 0;
+	cap = b->cap ? b->cap : 256;
+	while (cap < need)
+		cap *= 2;
+	if ((p = realloc(b->data, cap)) == NULL)
+		return -1;
+	b->data = p;
+	b->cap = cap;
+	return 0;
+}
+
+int
+buf_append(struct buf *b, const void *data, size_t len)
+{
+	if (buf_reserve(b, len) == -1)
+		return -1;
+	if (len > 0)
+		memcpy(b->data + b->len, data, len);
+	b->len += len;
+	b->data[b->len] = '\0';
+	return 0;
+}
+
+int
+buf_puts(struct buf *b, const char *s)
+{
+	return buf_append(b, s, strlen(s));
+}
+
+int
+buf_vprintf(struct buf *b, const char *fmt, va_list ap)
+{
+	va_list ap2;
+	int n;
+
+	va_copy(ap2, ap);
+	n = vsnprintf(NULL, 0, fmt, ap2);
+	va_end(ap2);
+	if (n < 0 || buf_reserve(b, (size_t)n) == -1)
+		return -1;
+	(void)vsnprintf(b->data + b->len, (size_t)n + 1, fmt, ap);
+	b->len += (size_t)n;
+	return 0;
+}
+
+int
+buf_printf(struct buf *b, const char *fmt, ...)
+{
+	va_list ap;
+	int r;
+
+	va_start(ap, fmt);
+	r = buf_vprintf(b, fmt, ap);
+	va_end(ap);
+	return r;
+}
+
+int
+buf_html_escape(struct buf *b, const char *s)
+{
+	const char *run = s;
+	const char *rep;
+
+	for (; *s != '\0'; s++) {
+		switch (*s) {
+		case '&': rep = "&amp;"; break;
+		case '<': rep = "&lt;"; break;
+		case '>': rep = "&gt;"; break;
+		case '"': rep = "&quot;"; break;
+		case '\'': rep = "&#39;"; break;
+		default: continue;
+		}
+		if (buf_append(b, run, (size_t)(s - run)) == -1 ||
+		    buf_puts(b, rep) == -1)
+			return -1;
+		run = s + 1;
+	}
+	return buf_append(b, run, (size_t)(s - run));
+}
+
+/* Length of the valid UTF-8 sequence at s, or 0 when it is not one. */
+static size_t
+utf8_len(const unsigned char *s)
+{
+	size_t n, i;
+	uint32_t cp;
+
+	if (s[0] < 0x80)
+		return 1;
+	if (s[0] >= 0xc2 && s[0] <= 0xdf)
+		n = 2, cp = s[0] & 0x1f;
+	else if (s[0] >= 0xe0 && s[0] <= 0xef)
+		n = 3, cp = s[0] & 0x0f;
+	else if (s[0] >= 0xf0 && s[0] <= 0xf4)
+		n = 4, cp = s[0] & 0x07;
+	else
+		return 0;
+	for (i = 1; i < n; i++) {
+		if ((s[i] & 0xc0) != 0x80)
+			return 0;
+		cp = (cp << 6) | (s[i] & 0x3f);
+	}
+	/* Overlong forms, surrogates and values past U+10FFFF are not UTF-8. */
+	if ((n == 3 && cp < 0x800) || (n == 4 && cp < 0x10000) ||
+	    (cp >= 0xd800 && cp <= 0xdfff) || cp > 0x10ffff)
+		return 0;
+	return n;
+}
+
+int
+buf_json_string(struct buf *b, const char *s)
+{
+	const unsigned char *p = (const unsigned char *)s;
+	size_t n;
+
+	if (buf_puts(b, "\"") == -1)
+		return -1;
+	while (*p != '\0') {
+		int r;
+
+		if (*p == '"' || *p == '\\')
+			r = buf_printf(b, "\\%c", *p), n = 1;
+		else if (*p < 0x20 || *p == 0x7f)
+			r = buf_printf(b, "\\u%04x", *p), n = 1;
+		else if ((n = utf8_len(p)) == 0)
+			r = buf_printf(b, "\\u%04x", *p), n = 1;
+		else
+			r = buf_append(b, p, n);
+		if (r == -1)
+			return -1;
+		p += n;
+	}
+	return buf_puts(b, "\"");
+}
+
+char *
+buf_steal(struct buf *b, size_t *ret_len)
+{
+	char *p = b->data;
+
+	if (ret_len != NULL)
+		*ret_len = b->len;
+	b->data = NULL;
+	b->len = b->cap = 0;
+	return p;
+}
+
+void
+buf_free(struct buf *b)
+{
+	if (b == NULL)
+		return;
+	free(b->data);
+	b->data = NULL;
+	b->len = b->cap = 0;
+}
+
+int
+time_rfc3339(char *dst, size_t dstlen, long long t)
+{
+	struct tm tm;
+	time_t tt = (time_t)t;
+
+	if (gmtime_r(&tt, &tm) == NULL)
+		return -1;
+	if (strftime(dst, dstlen, "%Y-%m-%dT%H:%M:%SZ", &tm) == 0)
+		return -1;
+	return 0;
+}

@@ -1,0 +1,68 @@
+/* SPDX-License-Identifier: MIT */
+/* Small shared helpers: checked string copies, a growable byte buffer, number parsing, escaping. */
+#ifndef CERTPOST_UTIL_H
+#define CERTPOST_UTIL_H
+
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stddef.h>
+
+#define PRINTF_LIKE(f, a) __attribute__((format(printf, f, a)))
+#define ARRAY_LEN(a) (sizeof(a) / sizeof((a)[0]))
+
+/*
+ * Copies src into dst (size dstlen, always NUL-terminated when dstlen > 0).
+ * Returns 0, or -1 when src did not fit (dst then holds a truncated copy).
+ */
+int str_copy(char *dst, size_t dstlen, const char *src);
+
+/* snprintf that returns 0, or -1 on truncation or encoding error. */
+int str_printf(char *dst, size_t dstlen, const char *fmt, ...) PRINTF_LIKE(3, 4);
+
+/* Writes a one-line reason into err (may be NULL or errlen 0); never fails. */
+void err_set(char *err, size_t errlen, const char *fmt, ...) PRINTF_LIKE(3, 4);
+
+/*
+ * Parses a whole string as an unsigned decimal in [min, max]: no sign, no
+ * leading space, no trailing garbage, no empty string. Returns 0 and sets
+ * *ret, or -1 (ret untouched).
+ */
+int parse_ulong(const char *s, unsigned long min, unsigned long max,
+		unsigned long *ret);
+
+/* Parses yes/no/true/false/on/off/1/0. Returns 0 and sets *ret, or -1. */
+int parse_bool(const char *s, bool *ret);
+
+/*
+ * A growable byte buffer, always NUL-terminated after data[len] once
+ * anything was appended. Initialise with `struct buf b = {0};`.
+ * Appends return 0, or -1 on allocation failure or when the buffer would
+ * exceed BUF_MAX; after a failure the buffer stays valid (not truncated
+ * mid-append) and buf_free() still works.
+ */
+#define BUF_MAX (64u * 1024u * 1024u)
+struct buf {
+	char *data;
+	size_t len;
+	size_t cap;
+};
+
+int buf_append(struct buf *b, const void *data, size_t len);
+int buf_puts(struct buf *b, const char *s);
+int buf_printf(struct buf *b, const char *fmt, ...) PRINTF_LIKE(2, 3);
+int buf_vprintf(struct buf *b, const char *fmt, va_list ap) PRINTF_LIKE(2, 0);
+/* Appends s with & < > " ' escaped for HTML/XML text and attributes. */
+int buf_html_escape(struct buf *b, const char *s);
+/* Appends s as a JSON string with the quotes; control bytes and invalid
+ * UTF-8 bytes are escaped as \u00XX so the output is always valid JSON. */
+int buf_json_string(struct buf *b, const char *s);
+/* Hands the bytes to the caller (caller frees) and resets b. May be NULL
+ * when nothing was appended. */
+char *buf_steal(struct buf *b, size_t *ret_len);
+/* Frees the bytes; accepts a zeroed or already-freed buffer. */
+void buf_free(struct buf *b);
+
+/* Formats t (UTC) as RFC 3339, e.g. 2026-11-26T12:00:00Z. */
+int time_rfc3339(char *dst, size_t dstlen, long long t);
+
+#endif

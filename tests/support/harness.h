@@ -1,0 +1,74 @@
+/* SPDX-License-Identifier: MIT */
+/* Integration harness: temp dir, config, the real certpost binary, libcurl requests. */
+#ifndef CERTPOST_HARNESS_H
+#define CERTPOST_HARNESS_H
+
+#include <limits.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <sys/types.h>
+
+#include "util.h"
+
+struct harness {
+	char dir[PATH_MAX];      /* temp dir, removed by harness_cleanup() */
+	char log_path[PATH_MAX]; /* daemon's stderr */
+	pid_t pid;
+	int port;                /* first plain listener, read from the log */
+	int https_port;          /* first TLS listener, or 0 */
+	char host[64];           /* "127.0.0.1" or "[::1]" as it listens */
+};
+
+struct hreq {
+	const char *method;        /* NULL = GET; "HEAD" */
+	const char *interface;     /* source address for CURLOPT_INTERFACE */
+	const char *const *headers;/* NULL-terminated "Name: value" lines */
+	const char *url;           /* full URL overrides host/port/path */
+	const char *cainfo;        /* for https */
+	bool https;
+	long timeout_ms;           /* 0 = 5000 */
+};
+
+struct hres {
+	long status;    /* 0 when the connection failed or was closed */
+	int curl_code;  /* CURLcode */
+	struct buf headers;
+	struct buf body;
+};
+
+/* Makes the temp dir. Exits 99 on failure. */
+void harness_init(struct harness *h);
+/* Writes dir/name with content; returns the full path (static buffer). */
+const char *harness_write(struct harness *h, const char *name, const char *content);
+/* Full path of dir/name (static rotating buffer). */
+const char *harness_path(const struct harness *h, const char *name);
+/*
+ * Starts $CERTPOST_BIN with args (NULL-terminated, argv[0] not included),
+ * stderr and stdout to log_path, and waits (up to 10 s) for the
+ * "listening on" lines. Returns 0, or -1 when the daemon exited or never
+ * listened (h->pid is then 0 and its exit status is in *ret_status when
+ * not NULL).
+ */
+int harness_start(struct harness *h, const char *const *args, int *ret_status);
+/* Starts with --config dir/certpost.conf. */
+int harness_start_config(struct harness *h);
+/* Sends SIGTERM and waits; returns the exit status (-1 when killed by a
+ * signal, as when ASan aborted). */
+int harness_stop(struct harness *h);
+/* Runs the binary to completion with args; captures output into out. */
+int harness_run(const char *const *args, struct buf *out);
+/* The daemon's log so far (caller frees with buf_free). */
+void harness_log(const struct harness *h, struct buf *out);
+/* Removes the temp dir. */
+void harness_cleanup(struct harness *h);
+
+/* Performs a request to path on the daemon. Always fills res (free with
+ * hres_free). Returns the CURLcode. */
+int harness_request(const struct harness *h, const char *path,
+		    const struct hreq *opt, struct hres *res);
+/* Value of a response header (case-insensitive name), or NULL; static
+ * buffer overwritten by the next call. */
+const char *hres_header(const struct hres *res, const char *name);
+void hres_free(struct hres *res);
+
+#endif
