@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: MIT */
-/* Address lists (CIDR) for IPv4 and IPv6: strict parsing, matching, private-range checks. */
+/* Address lists (CIDR) for IPv4 and IPv6: strict parsing, matching,
+ * private-range checks. */
 #ifndef CERTPOST_ACL_H
 #define CERTPOST_ACL_H
 

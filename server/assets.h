@@ -6,7 +6,7 @@
 #include <stddef.h>
 
 struct asset {
-	const char *name;          /* file name, no directory: "style.css" */
+	const char *name;	   /* file name, no directory: "style.css" */
 	const unsigned char *data; /* NUL-terminated after len bytes */
 	size_t len;
 };

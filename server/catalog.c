@@ -1,2 +1,235 @@
 /* SPDX-License-Identifier: MIT */
+/* The immutable snapshot: every response the server can give, built once per
+ * start or reload. */
 #include "catalog.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include <openssl/evp.h>
+
+#include "catalog_int.h"
+#include "cert.h"
+#include "profile.h"
+#include "qr.h"
+
+#define BASE_CSP                                                               \
+	"default-src 'none'; base-uri 'none'; form-action 'none'; "            \
+	"frame-ancestors 'none'"
+
+/* Adds an entry whose body the catalog now owns (body is freed on error). */
+int
+cat_add(struct catalog *c, const char *path, const char *type, void *body,
+	size_t len, const char *filename, enum catalog_kind kind)
+{
+	struct catalog_entry *e;
+	unsigned char md[32];
+	unsigned int mdlen = 0;
+	char *p;
+	size_t i;
+
+	if (c->nentries == c->capentries) {
+		size_t cap = c->capentries ? c->capentries * 2 : 32;
+		void *n = realloc(c->entries, cap * sizeof(*c->entries));
+
+		if (n == NULL)
+			goto fail;
+		c->entries = n;
+		c->capentries = cap;
+	}
+	if ((p = cat_strdup(c, path)) == NULL)
+		goto fail;
+	if (EVP_Digest(body, len, md, &mdlen, EVP_sha256(), NULL) != 1)
+		goto fail;
+	if (cat_own(c, body) == -1)
+		return -1;
+	e = &c->entries[c->nentries++];
+	memset(e, 0, sizeof(*e));
+	e->path = p;
+	e->content_type = type;
+	e->body = body;
+	e->len = len;
+	e->kind = kind;
+	e->csp = BASE_CSP;
+	e->filename = filename ? cat_strdup(c, filename) : NULL;
+	/* A strong validator: the body's own hash, so equal bytes keep
+	 * their ETag across reloads and restarts. */
+	e->etag[0] = '"';
+	for (i = 0; i < 16; i++)
+		(void)str_printf(e->etag + 1 + 2 * i, 3, "%02x", md[i]);
+	e->etag[33] = '"';
+	e->etag[34] = '\0';
+	return 0;
+fail:
+	free(body);
+	return -1;
+}
+
+/* Keeps p to be freed with the catalog. */
+int
+cat_own(struct catalog *c, void *p)
+{
+	if (c->nowned == c->capowned) {
+		size_t cap = c->capowned ? c->capowned * 2 : 64;
+		void *n = realloc(c->owned, cap * sizeof(*c->owned));
+
+		if (n == NULL) {
+			free(p);
+			return -1;
+		}
+		c->owned = n;
+		c->capowned = cap;
+	}
+	c->owned[c->nowned++] = p;
+	return 0;
+}
+
+char *
+cat_strdup(struct catalog *c, const char *s)
+{
+	char *p = strdup(s);
+
+	if (p == NULL || cat_own(c, p) == -1)
+		return NULL;
+	return p;
+}
+
+void
+cat_warn(struct catalog *c, const char *fmt, ...)
+{
+	va_list ap;
+	struct buf b = {0};
+
+	if (c->nwarnings >= ARRAY_LEN(c->warnings))
+		return;
+	va_start(ap, fmt);
+	(void)buf_vprintf(&b, fmt, ap);
+	va_end(ap);
+	if (b.data != NULL && cat_own(c, b.data) == 0)
+		c->warnings[c->nwarnings++] = b.data;
+}
+
+static int
+entry_cmp(const void *a, const void *b)
+{
+	const struct catalog_entry *x = a, *y = b;
+
+	return strcmp(x->path, y->path);
+}
+
+void
+catalog_free(struct catalog *c)
+{
+	size_t i;
+
+	if (c == NULL)
+		return;
+	for (i = 0; i < c->nowned; i++)
+		free(c->owned[i]);
+	for (i = 0; i < CONFIG_MAX_CA; i++)
+		cert_list_free(c->certs[i], c->ncerts[i]);
+	free(c->assets);
+	free(c->owned);
+	free(c->entries);
+	free(c->cas);
+	free(c);
+}
+
+const struct catalog_entry *
+catalog_lookup(const struct catalog *c, const char *path)
+{
+	struct catalog_entry key = {.path = path};
+
+	return bsearch(&key, c->entries, c->nsorted, sizeof(key), entry_cmp);
+}
+
+const struct catalog_entry *
+catalog_page(const struct catalog *c, enum page_platform p)
+{
+	return &c->entries[c->page_index[p]];
+}
+
+size_t
+catalog_count(const struct catalog *c)
+{
+	return c->nentries;
+}
+
+const struct catalog_entry *
+catalog_entry_at(const struct catalog *c, size_t i)
+{
+	return &c->entries[i];
+}
+
+size_t
+catalog_warning_count(const struct catalog *c)
+{
+	return c->nwarnings;
+}
+
+const char *
+catalog_warning(const struct catalog *c, size_t i)
+{
+	return c->warnings[i];
+}
+
+size_t
+catalog_ca_count(const struct catalog *c)
+{
+	return c->ncas;
+}
+
+const struct catalog_ca *
+catalog_ca_at(const struct catalog *c, size_t i)
+{
+	return &c->cas[i].pub;
+}
+
+int
+catalog_summary(const struct catalog *c, struct buf *out)
+{
+	size_t i;
+	char nb[32], na[32];
+
+	(void)buf_printf(out, "organization: %s\n", c->organization);
+	(void)buf_printf(out, "public URL:   %s\n", c->public_url);
+	for (i = 0; i < c->ncas; i++) {
+		const struct cert *ce = c->cas[i].cert;
+
+		(void)time_rfc3339(nb, sizeof(nb), (long long)ce->not_before);
+		(void)time_rfc3339(na, sizeof(na), (long long)ce->not_after);
+		(void)buf_printf(out,
+				 "CA %s%s: %s\n  subject: %s\n"
+				 "  valid:   %s .. %s\n  SHA-256: %s\n"
+				 "  URLs:    /%s.cer /%s.crt /%s.pem\n",
+				 c->cas[i].pub.slug,
+				 c->cas[i].pub.primary ? " (primary, /ca.cer)"
+						       : "",
+				 c->cas[i].pub.name, ce->subject, nb, na,
+				 ce->sha256_hex, c->cas[i].pub.slug,
+				 c->cas[i].pub.slug, c->cas[i].pub.slug);
+	}
+	(void)buf_printf(out, "profile:      %s\n",
+			 c->profile_signed ? "signed" : "unsigned");
+	(void)buf_printf(out, "responses:    %zu paths (%zu page variants)\n",
+			 c->nsorted, (size_t)PAGE_PLATFORM_COUNT);
+	for (i = 0; i < c->nwarnings; i++)
+		(void)buf_printf(out, "warning: %s\n", c->warnings[i]);
+	return out->data == NULL ? -1 : 0;
+}
+
+/*
+ * Pages go after the sorted table (they all share the path "/" and are
+ * picked by platform, not looked up), so sort only the rest.
+ */
+int
+cat_finish(struct catalog *c)
+{
+	qsort(c->entries, c->nsorted, sizeof(*c->entries), entry_cmp);
+	for (size_t i = 1; i < c->nsorted; i++)
+		if (strcmp(c->entries[i - 1].path, c->entries[i].path) == 0)
+			return -1;
+	return 0;
+}

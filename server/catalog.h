@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: MIT */
-/* The immutable snapshot: every response the server can give, built once per start or reload. */
+/* The immutable snapshot: every response the server can give, built once per
+ * start or reload. */
 #ifndef CERTPOST_CATALOG_H
 #define CERTPOST_CATALOG_H
 
@@ -10,26 +11,27 @@
 #include "page.h"
 
 enum catalog_kind {
-	CATALOG_PAGE,     /* "/" (one per platform) */
+	CATALOG_PAGE,	  /* "/" (one per platform) */
 	CATALOG_HELPDESK, /* "/helpdesk" */
 	CATALOG_DOWNLOAD, /* a certificate artefact */
-	CATALOG_INFO,     /* /ca.json */
-	CATALOG_QR,       /* /qr.svg */
-	CATALOG_STATIC,   /* /static/... */
-	CATALOG_HEALTH,   /* /healthz */
+	CATALOG_INFO,	  /* /ca.json */
+	CATALOG_QR,	  /* /qr.svg */
+	CATALOG_STATIC,	  /* /static/... */
+	CATALOG_HEALTH,	  /* /healthz */
 };
 
 struct catalog_entry {
-	const char *path;          /* "/ca.cer"; "/" for page variants */
+	const char *path; /* "/ca.cer"; "/" for page variants */
 	const char *content_type;
 	const unsigned char *body; /* owned by the catalog */
 	size_t len;
-	char etag[72];             /* strong, with quotes */
-	const char *filename;      /* attachment name, or NULL */
-	const char *csp;           /* Content-Security-Policy */
+	char etag[72];	      /* strong, with quotes */
+	const char *filename; /* attachment name, or NULL */
+	const char *csp;      /* Content-Security-Policy */
 	enum catalog_kind kind;
-	const char *ca_slug;       /* downloads: which CA ("all" for bundles) */
-	const char *format;        /* downloads: "cer", "crt", "pem", "p7b", "mobileconfig" */
+	const char *ca_slug; /* downloads: which CA ("all" for bundles) */
+	const char *format;  /* downloads: "cer", "crt", "pem", "p7b",
+				"mobileconfig" */
 };
 
 struct catalog;

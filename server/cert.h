@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: MIT */
-/* CA certificates through OpenSSL: loading (refusing private keys), checks, fingerprints, encodings. */
+/* CA certificates through OpenSSL: loading (refusing private keys), checks,
+ * fingerprints, encodings. */
 #ifndef CERTPOST_CERT_H
 #define CERTPOST_CERT_H
 
@@ -21,9 +22,10 @@ struct cert {
 	X509 *x509;
 	unsigned char *der; /* owned */
 	size_t der_len;
-	char *pem; /* owned, NUL-terminated, "-----BEGIN CERTIFICATE-----\n..." */
+	char *pem; /* owned, NUL-terminated, "-----BEGIN CERTIFICATE-----\n..."
+		    */
 	size_t pem_len;
-	char subject[256];     /* one-line RFC 2253 form */
+	char subject[256]; /* one-line RFC 2253 form */
 	char issuer[256];
 	char common_name[128]; /* subject CN, or "" */
 	time_t not_before;
@@ -32,9 +34,9 @@ struct cert {
 	unsigned char sha1[20];
 	char sha256_hex[96]; /* "AB:CD:..." upper case, colon separated */
 	char sha1_hex[60];
-	bool is_ca;          /* basicConstraints CA:TRUE */
-	bool self_signed;    /* issuer == subject and the signature verifies */
-	char key_type[16];   /* "RSA", "EC", "Ed25519", ... */
+	bool is_ca;	   /* basicConstraints CA:TRUE */
+	bool self_signed;  /* issuer == subject and the signature verifies */
+	char key_type[16]; /* "RSA", "EC", "Ed25519", ... */
 	int key_bits;
 	bool sha1_signature; /* signed with SHA-1 (or weaker) */
 };

@@ -1,2 +1,788 @@
 /* SPDX-License-Identifier: MIT */
+/* The configuration file (INI, read with libinih) parsed and validated into
+ * struct config. */
 #include "config.h"
+
+#include <arpa/inet.h>
+#include <ctype.h>
+#include <errno.h>
+#include <netinet/in.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include <ini.h>
+
+#include "demo.h"
+#include "util.h"
+
+/* Parser state: libinih calls our reader per line, so we know the line. */
+struct parse {
+	struct config *cfg;
+	FILE *fp;
+	const char *file; /* as given, for messages */
+	char dir[PATH_MAX];
+	unsigned line;
+	unsigned section_line;	    /* of the last [section] header */
+	unsigned seen_section_line; /* section_line at the last key */
+	bool line_too_long;
+	struct buf errors;
+	unsigned nerrors;
+	int cur_ca; /* index into cfg->ca of the open [ca] section */
+	/* First line of each single-valued key, to reject repeats. */
+	struct seen {
+		char key[48];
+		unsigned line;
+	} seen[160];
+	size_t nseen;
+};
+
+static void perr(struct parse *p, const char *section, const char *key,
+		 const char *fmt, ...) PRINTF_LIKE(4, 5);
+static void perr_section(struct parse *p, const char *fmt, ...)
+	PRINTF_LIKE(2, 3);
+
+static void
+perr(struct parse *p, const char *section, const char *key, const char *fmt,
+     ...)
+{
+	va_list ap;
+
+	if (p->nerrors++ >= CONFIG_MAX_ERRORS)
+		return;
+	if (p->errors.len > 0)
+		(void)buf_puts(&p->errors, "\n");
+	(void)buf_printf(&p->errors, "%s:%u: ", p->file, p->line);
+	if (section != NULL && section[0] != '\0')
+		(void)buf_printf(&p->errors, "[%s] ", section);
+	if (key != NULL)
+		(void)buf_printf(&p->errors, "%s: ", key);
+	va_start(ap, fmt);
+	(void)buf_vprintf(&p->errors, fmt, ap);
+	va_end(ap);
+}
+
+/* An error about a section header, reported at the header's line. */
+static void
+perr_section(struct parse *p, const char *fmt, ...)
+{
+	unsigned line = p->line;
+	struct buf msg = {0};
+	va_list ap;
+
+	va_start(ap, fmt);
+	(void)buf_vprintf(&msg, fmt, ap);
+	va_end(ap);
+	p->line = p->section_line;
+	perr(p, NULL, NULL, "%s", msg.data ? msg.data : "");
+	p->line = line;
+	buf_free(&msg);
+}
+
+/*
+ * inih's line reader. Leading blanks are dropped so that an indented line
+ * is never taken as a continuation of the previous value (inih's multi-line
+ * values surprise people who indent their files). Lines longer than inih's
+ * buffer would be split silently, so we flag them instead.
+ */
+static char *
+read_line(char *str, int num, void *stream)
+{
+	struct parse *p = stream;
+	char *s, *nl;
+	size_t skip;
+
+	if (fgets(str, num, p->fp) == NULL)
+		return NULL;
+	p->line++;
+	p->line_too_long = false;
+	if ((nl = strchr(str, '\n')) == NULL && !feof(p->fp)) {
+		int c;
+
+		p->line_too_long = true;
+		while ((c = fgetc(p->fp)) != EOF && c != '\n')
+			;
+	}
+	for (s = str; *s == ' ' || *s == '\t'; s++)
+		;
+	skip = (size_t)(s - str);
+	if (skip > 0)
+		memmove(str, s, strlen(s) + 1);
+	if (str[0] == '[')
+		p->section_line = p->line;
+	if (p->line_too_long) {
+		perr(p, NULL, NULL, "line longer than %d bytes",
+		     CONFIG_LINE_MAX);
+		/* Hand inih a comment so it does not parse the fragment. */
+		(void)str_copy(str, (size_t)num, ";\n");
+	}
+	return str;
+}
+
+/* Resolves a path from the file against the config file's directory. */
+static int
+set_path(struct parse *p, char *dst, const char *value)
+{
+	if (value[0] == '/' || p->dir[0] == '\0')
+		return str_copy(dst, PATH_MAX, value);
+	return str_printf(dst, PATH_MAX, "%s/%s", p->dir, value);
+}
+
+/* Returns false (and reports) when key was already given in this scope. */
+static bool
+once(struct parse *p, const char *section, const char *key)
+{
+	char scoped[48];
+	size_t i;
+
+	if (str_printf(scoped, sizeof(scoped), "%.20s/%.24s", section, key))
+		return true;
+	for (i = 0; i < p->nseen; i++) {
+		if (strcmp(p->seen[i].key, scoped) == 0) {
+			perr(p, section, key, "given twice (first on line %u)",
+			     p->seen[i].line);
+			return false;
+		}
+	}
+	if (p->nseen < ARRAY_LEN(p->seen)) {
+		(void)str_copy(p->seen[p->nseen].key, sizeof(p->seen[0].key),
+			       scoped);
+		p->seen[p->nseen++].line = p->line;
+	}
+	return true;
+}
+
+static void
+set_str(struct parse *p, const char *section, const char *key, char *dst,
+	size_t dstlen, const char *value)
+{
+	if (!once(p, section, key))
+		return;
+	if (str_copy(dst, dstlen, value) == -1)
+		perr(p, section, key, "value too long (max %zu bytes)",
+		     dstlen - 1);
+}
+
+static void
+set_file(struct parse *p, const char *section, const char *key, char *dst,
+	 const char *value)
+{
+	if (!once(p, section, key))
+		return;
+	if (set_path(p, dst, value) == -1)
+		perr(p, section, key, "path too long");
+}
+
+static void
+set_bool(struct parse *p, const char *section, const char *key, bool *dst,
+	 const char *value)
+{
+	if (!once(p, section, key))
+		return;
+	if (parse_bool(value, dst) == -1)
+		perr(p, section, key, "expected yes or no, not '%s'", value);
+}
+
+static void
+set_uint(struct parse *p, const char *section, const char *key, unsigned *dst,
+	 const char *value, unsigned long min, unsigned long max)
+{
+	unsigned long v;
+
+	if (!once(p, section, key))
+		return;
+	if (parse_ulong(value, min, max, &v) == -1) {
+		perr(p, section, key,
+		     "expected a whole number from %lu to %lu, "
+		     "not '%s'",
+		     min, max, value);
+		return;
+	}
+	*dst = (unsigned)v;
+}
+
+static void
+add_listen(struct parse *p, const char *section, const char *key,
+	   struct config_listen *arr, size_t *n, const char *value)
+{
+	char err[160];
+
+	if (*n >= CONFIG_MAX_LISTEN) {
+		perr(p, section, key, "more than %d listen addresses",
+		     CONFIG_MAX_LISTEN);
+		return;
+	}
+	if (config_parse_listen(value, &arr[*n], err, sizeof(err)) == -1) {
+		perr(p, section, key, "%s", err);
+		return;
+	}
+	(*n)++;
+}
+
+static void
+add_acl(struct parse *p, const char *section, const char *key, struct acl *acl,
+	const char *value)
+{
+	char err[200];
+
+	if (acl_add(acl, value, err, sizeof(err)) == -1)
+		perr(p, section, key, "%s", err);
+}
+
+static void
+server_key(struct parse *p, const char *s, const char *k, const char *v)
+{
+	struct config *c = p->cfg;
+
+	if (strcmp(k, "listen") == 0)
+		add_listen(p, s, k, c->listen, &c->nlisten, v);
+	else if (strcmp(k, "https_listen") == 0)
+		add_listen(p, s, k, c->https_listen, &c->nhttps_listen, v);
+	else if (strcmp(k, "public_url") == 0)
+		set_str(p, s, k, c->public_url, sizeof(c->public_url), v);
+	else if (strcmp(k, "static_dir") == 0)
+		set_file(p, s, k, c->static_dir, v);
+	else if (strcmp(k, "tls_cert") == 0)
+		set_file(p, s, k, c->tls_cert, v);
+	else if (strcmp(k, "tls_key") == 0)
+		set_file(p, s, k, c->tls_key, v);
+	else if (strcmp(k, "redirect_https") == 0)
+		set_bool(p, s, k, &c->redirect_https, v);
+	else if (strcmp(k, "threads") == 0)
+		set_uint(p, s, k, &c->threads, v, 0, 64);
+	else if (strcmp(k, "max_connections") == 0)
+		set_uint(p, s, k, &c->max_connections, v, 1, 100000);
+	else if (strcmp(k, "max_connections_per_ip") == 0)
+		set_uint(p, s, k, &c->max_connections_per_ip, v, 1, 100000);
+	else if (strcmp(k, "timeout") == 0)
+		set_uint(p, s, k, &c->timeout_s, v, 1, 3600);
+	else if (strcmp(k, "connection_memory") == 0)
+		set_uint(p, s, k, &c->connection_memory, v, 4096, 1048576);
+	else
+		perr(p, s, k, "unknown key");
+}
+
+static void
+log_key(struct parse *p, const char *s, const char *k, const char *v)
+{
+	struct config *c = p->cfg;
+
+	if (strcmp(k, "format") == 0) {
+		if (!once(p, s, k))
+			return;
+		if (strcmp(v, "text") == 0)
+			c->log_format = CONFIG_LOG_TEXT;
+		else if (strcmp(v, "json") == 0)
+			c->log_format = CONFIG_LOG_JSON;
+		else
+			perr(p, s, k, "expected text or json, not '%s'", v);
+	} else if (strcmp(k, "access_log") == 0) {
+		set_bool(p, s, k, &c->access_log, v);
+	} else if (strcmp(k, "file") == 0) {
+		set_file(p, s, k, c->log_file, v);
+	} else {
+		perr(p, s, k, "unknown key");
+	}
+}
+
+static void
+ca_key(struct parse *p, const char *s, const char *k, const char *v)
+{
+	struct config_ca *ca = &p->cfg->ca[p->cur_ca];
+
+	if (strcmp(k, "name") == 0)
+		set_str(p, s, k, ca->name, sizeof(ca->name), v);
+	else if (strcmp(k, "file") == 0)
+		set_file(p, s, k, ca->file, v);
+	else if (strcmp(k, "primary") == 0)
+		set_bool(p, s, k, &ca->primary, v);
+	else
+		perr(p, s, k, "unknown key");
+}
+
+static void
+profile_key(struct parse *p, const char *s, const char *k, const char *v)
+{
+	struct config *c = p->cfg;
+
+	if (strcmp(k, "organization") == 0)
+		set_str(p, s, k, c->organization, sizeof(c->organization), v);
+	else if (strcmp(k, "identifier") == 0)
+		set_str(p, s, k, c->identifier, sizeof(c->identifier), v);
+	else if (strcmp(k, "display_name") == 0)
+		set_str(p, s, k, c->display_name, sizeof(c->display_name), v);
+	else if (strcmp(k, "description") == 0)
+		set_str(p, s, k, c->description, sizeof(c->description), v);
+	else if (strcmp(k, "sign_cert") == 0)
+		set_file(p, s, k, c->sign_cert, v);
+	else if (strcmp(k, "sign_key") == 0)
+		set_file(p, s, k, c->sign_key, v);
+	else if (strcmp(k, "sign_chain") == 0)
+		set_file(p, s, k, c->sign_chain, v);
+	else
+		perr(p, s, k, "unknown key");
+}
+
+static void
+access_key(struct parse *p, const char *s, const char *k, const char *v)
+{
+	struct config *c = p->cfg;
+
+	if (strcmp(k, "allow") == 0) {
+		add_acl(p, s, k, &c->allow, v);
+	} else if (strcmp(k, "admin") == 0) {
+		add_acl(p, s, k, &c->admin, v);
+	} else if (strcmp(k, "trusted_proxy") == 0) {
+		add_acl(p, s, k, &c->trusted_proxy, v);
+	} else if (strcmp(k, "deny") == 0) {
+		if (!once(p, s, k))
+			return;
+		if (strcmp(v, "drop") == 0)
+			c->deny = CONFIG_DENY_DROP;
+		else if (strcmp(v, "403") == 0)
+			c->deny = CONFIG_DENY_403;
+		else
+			perr(p, s, k, "expected drop or 403, not '%s'", v);
+	} else if (strcmp(k, "allow_public") == 0) {
+		set_bool(p, s, k, &c->allow_public, v);
+	} else {
+		perr(p, s, k, "unknown key");
+	}
+}
+
+static void
+trust_key(struct parse *p, const char *s, const char *k, const char *v)
+{
+	struct config *c = p->cfg;
+
+	if (strcmp(k, "check_url") != 0) {
+		perr(p, s, k, "unknown key");
+		return;
+	}
+	if (c->ncheck_url >= CONFIG_MAX_CHECK_URL) {
+		perr(p, s, k, "more than %d check URLs", CONFIG_MAX_CHECK_URL);
+		return;
+	}
+	if (strncmp(v, "https://", 8) != 0 || v[8] == '\0' || v[8] == '/') {
+		perr(p, s, k,
+		     "expected an https:// URL, not '%s' (the check "
+		     "proves the device trusts TLS servers)",
+		     v);
+		return;
+	}
+	if (strpbrk(v, " \"'<>\\") != NULL) {
+		perr(p, s, k, "URL contains a space, quote or angle bracket");
+		return;
+	}
+	if (str_copy(c->check_url[c->ncheck_url], CONFIG_STR_MAX, v) == -1) {
+		perr(p, s, k, "URL too long");
+		return;
+	}
+	c->ncheck_url++;
+}
+
+/* A slug names URLs (/<slug>.cer) and files, so it is kept plain. */
+static bool
+slug_valid(const char *s)
+{
+	size_t i;
+
+	if (s[0] == '\0' ||
+	    !(islower((unsigned char)s[0]) || isdigit((unsigned char)s[0])))
+		return false;
+	for (i = 0; s[i] != '\0'; i++) {
+		unsigned char ch = (unsigned char)s[i];
+
+		if (!islower(ch) && !isdigit(ch) && ch != '-' && ch != '_')
+			return false;
+	}
+	return i < CONFIG_SLUG_MAX;
+}
+
+/* Opens a [ca "slug"] section; cur_ca is -1 when it cannot be used. */
+static void
+open_ca(struct parse *p, const char *section)
+{
+	const char *q = section + 3, *end;
+	char slug[CONFIG_SLUG_MAX];
+	struct config_ca *ca;
+	size_t len;
+
+	p->cur_ca = -1;
+	end = strrchr(q, '"');
+	if (q[0] != '"' || end == q || end[1] != '\0') {
+		perr_section(p, "[%s]: expected [ca \"slug\"]", section);
+		return;
+	}
+	len = (size_t)(end - q - 1);
+	if (len >= sizeof(slug)) {
+		perr_section(p, "[%s]: slug too long", section);
+		return;
+	}
+	memcpy(slug, q + 1, len);
+	slug[len] = '\0';
+	if (!slug_valid(slug)) {
+		perr_section(p,
+			     "[%s]: slug '%s' must be lower-case "
+			     "letters, digits, '-' or '_'",
+			     section, slug);
+		return;
+	}
+	if (strcmp(slug, "ca") == 0) {
+		perr_section(p,
+			     "[%s]: slug 'ca' is reserved for the "
+			     "primary CA's URLs (/ca.cer)",
+			     section);
+		return;
+	}
+	for (size_t i = 0; i < p->cfg->nca; i++) {
+		if (strcmp(p->cfg->ca[i].slug, slug) == 0) {
+			perr_section(p,
+				     "[%s]: slug given twice (first on "
+				     "line %u)",
+				     section, p->cfg->ca[i].line);
+			return;
+		}
+	}
+	if (p->cfg->nca >= CONFIG_MAX_CA) {
+		perr_section(p, "more than %d CAs", CONFIG_MAX_CA);
+		return;
+	}
+	ca = &p->cfg->ca[p->cfg->nca];
+	(void)str_copy(ca->slug, sizeof(ca->slug), slug);
+	ca->line = p->section_line;
+	p->cur_ca = (int)p->cfg->nca++;
+}
+
+static int
+handler(void *user, const char *section, const char *key, const char *value)
+{
+	struct parse *p = user;
+	/* A new header, even one repeating the last name, opens a section. */
+	bool new_section = p->section_line != p->seen_section_line;
+
+	p->seen_section_line = p->section_line;
+	if (value[0] == '\0') {
+		perr(p, section, key, "empty value");
+		return 1;
+	}
+	if (strcmp(section, "server") == 0)
+		server_key(p, section, key, value);
+	else if (strcmp(section, "log") == 0)
+		log_key(p, section, key, value);
+	else if (strcmp(section, "profile") == 0)
+		profile_key(p, section, key, value);
+	else if (strcmp(section, "access") == 0)
+		access_key(p, section, key, value);
+	else if (strcmp(section, "trust") == 0)
+		trust_key(p, section, key, value);
+	else if (strncmp(section, "ca ", 3) == 0) {
+		if (new_section)
+			open_ca(p, section);
+		if (p->cur_ca >= 0)
+			ca_key(p, section, key, value);
+	} else if (section[0] == '\0')
+		perr(p, NULL, key, "key outside any section");
+	else if (new_section)
+		perr_section(p, "unknown section [%s]", section);
+	/* We report everything ourselves; never let inih stop. */
+	return 1;
+}
+
+int
+config_parse_listen(const char *text, struct config_listen *l, char *err,
+		    size_t errlen)
+{
+	char host[64];
+	const char *colon, *hstart, *hend;
+	unsigned long port;
+	struct acl_addr a;
+	char aerr[128];
+
+	memset(l, 0, sizeof(*l));
+	if (text[0] == '[') {
+		hstart = text + 1;
+		if ((hend = strchr(text, ']')) == NULL || hend[1] != ':') {
+			err_set(err, errlen, "expected [IPv6]:PORT, not '%s'",
+				text);
+			return -1;
+		}
+		colon = hend + 1;
+	} else {
+		hstart = text;
+		if ((colon = strrchr(text, ':')) == NULL ||
+		    memchr(text, ':', (size_t)(colon - text)) != NULL) {
+			err_set(err, errlen,
+				"expected ADDRESS:PORT (IPv6 in "
+				"brackets), not '%s'",
+				text);
+			return -1;
+		}
+		hend = colon;
+	}
+	if (parse_ulong(colon + 1, 0, 65535, &port) == -1) {
+		err_set(err, errlen, "bad port in '%s' (0-65535)", text);
+		return -1;
+	}
+	if ((size_t)(hend - hstart) >= sizeof(host)) {
+		err_set(err, errlen, "address too long in '%s'", text);
+		return -1;
+	}
+	memcpy(host, hstart, (size_t)(hend - hstart));
+	host[hend - hstart] = '\0';
+	if (strcmp(host, "*") == 0)
+		(void)str_copy(host, sizeof(host), "0.0.0.0");
+	if (acl_addr_parse(host, &a, aerr, sizeof(aerr)) == -1) {
+		err_set(err, errlen,
+			"'%s': %s (listen takes an IP address, "
+			"not a host name)",
+			text, aerr);
+		return -1;
+	}
+	if (a.family == AF_INET && text[0] != '[') {
+		struct sockaddr_in *sin = (struct sockaddr_in *)&l->addr;
+
+		sin->sin_family = AF_INET;
+		sin->sin_port = htons((uint16_t)port);
+		memcpy(&sin->sin_addr, a.bytes, 4);
+		l->addrlen = sizeof(*sin);
+		(void)str_printf(l->text, sizeof(l->text), "%s:%lu", host,
+				 port);
+	} else {
+		struct sockaddr_in6 *sin6 = (struct sockaddr_in6 *)&l->addr;
+
+		/* A bracketed mapped address stays IPv6 on the wire. */
+		sin6->sin6_family = AF_INET6;
+		sin6->sin6_port = htons((uint16_t)port);
+		if (inet_pton(AF_INET6, host, &sin6->sin6_addr) != 1) {
+			err_set(err, errlen, "'%s': not an IPv6 address", text);
+			return -1;
+		}
+		l->addrlen = sizeof(*sin6);
+		(void)str_printf(l->text, sizeof(l->text), "[%s]:%lu", host,
+				 port);
+	}
+	return 0;
+}
+
+void
+config_defaults(struct config *cfg)
+{
+	memset(cfg, 0, sizeof(*cfg));
+	cfg->max_connections = 1024;
+	cfg->max_connections_per_ip = 32;
+	cfg->timeout_s = 15;
+	cfg->connection_memory = 32768;
+	cfg->access_log = true;
+	cfg->deny = CONFIG_DENY_DROP;
+}
+
+/* The address of a listener, for the public-range guard. */
+static void
+listen_addr(const struct config_listen *l, struct acl_addr *ret)
+{
+	memset(ret, 0, sizeof(*ret));
+	(void)acl_addr_from_sockaddr((const struct sockaddr *)&l->addr, ret);
+}
+
+static void verr(struct buf *b, unsigned *n, const char *file, const char *fmt,
+		 ...) PRINTF_LIKE(4, 5);
+
+static void
+verr(struct buf *b, unsigned *n, const char *file, const char *fmt, ...)
+{
+	va_list ap;
+
+	if ((*n)++ >= CONFIG_MAX_ERRORS)
+		return;
+	if (b->len > 0)
+		(void)buf_puts(b, "\n");
+	(void)buf_printf(b, "%s: ", file);
+	va_start(ap, fmt);
+	(void)buf_vprintf(b, fmt, ap);
+	va_end(ap);
+}
+
+#define PUBLIC_WHY                                                             \
+	"publicly routable; refusing to start so the CA certificate is not "   \
+	"published beyond the internal network (set allow_public = yes in "    \
+	"[access] if that is really intended)"
+
+static void
+validate_public(const struct config *cfg, struct buf *b, unsigned *n)
+{
+	bool all_private = true;
+	char text[ACL_ENTRY_STRLEN];
+	size_t i;
+
+	for (i = 0; i < cfg->allow.n; i++) {
+		if (acl_entry_is_private(&cfg->allow.entries[i]))
+			continue;
+		all_private = false;
+		acl_entry_format(&cfg->allow.entries[i], text, sizeof(text));
+		if (!cfg->allow_public)
+			verr(b, n, cfg->path,
+			     "[access] allow %s is " PUBLIC_WHY, text);
+	}
+	for (i = 0; i < cfg->nlisten + cfg->nhttps_listen; i++) {
+		const struct config_listen *l =
+			i < cfg->nlisten ? &cfg->listen[i]
+					 : &cfg->https_listen[i - cfg->nlisten];
+		struct acl_addr a;
+
+		listen_addr(l, &a);
+		if (cfg->allow_public)
+			continue;
+		if (!acl_addr_is_unspecified(&a)) {
+			if (!acl_addr_is_private(&a))
+				verr(b, n, cfg->path,
+				     "[server] listen %s is " PUBLIC_WHY,
+				     l->text);
+		} else if (!all_private)
+			verr(b, n, cfg->path,
+			     "[server] listen %s (every "
+			     "address) is only allowed when every allow entry "
+			     "is private",
+			     l->text);
+	}
+}
+
+int
+config_validate(struct config *cfg, char *err, size_t errlen)
+{
+	struct buf b = {0};
+	unsigned n = 0;
+	size_t i, primary = 0;
+
+	if (cfg->nlisten + cfg->nhttps_listen == 0)
+		verr(&b, &n, cfg->path, "no listen address ([server] listen)");
+	if (cfg->nca == 0)
+		verr(&b, &n, cfg->path,
+		     "no CA configured (add a [ca \"slug\"] "
+		     "section with a file)");
+	for (i = 0; i < cfg->nca; i++) {
+		struct config_ca *ca = &cfg->ca[i];
+
+		if (ca->file[0] == '\0' && ca->inline_pem == NULL)
+			verr(&b, &n, cfg->path,
+			     "line %u: [ca \"%s\"] has no "
+			     "file",
+			     ca->line, ca->slug);
+		if (ca->name[0] == '\0')
+			(void)str_copy(ca->name, sizeof(ca->name), ca->slug);
+		if (ca->primary)
+			primary++;
+	}
+	if (primary > 1)
+		verr(&b, &n, cfg->path,
+		     "%zu CAs say primary = yes; only one "
+		     "can be behind /ca.cer",
+		     primary);
+	else if (primary == 0 && cfg->nca > 0)
+		cfg->ca[0].primary = true;
+	if (cfg->nhttps_listen > 0 && cfg->tls_cert_pem == NULL &&
+	    (cfg->tls_cert[0] == '\0' || cfg->tls_key[0] == '\0'))
+		verr(&b, &n, cfg->path,
+		     "[server] https_listen needs tls_cert "
+		     "and tls_key");
+	if ((cfg->sign_cert[0] == '\0') != (cfg->sign_key[0] == '\0'))
+		verr(&b, &n, cfg->path,
+		     "[profile] sign_cert and sign_key go "
+		     "together");
+	if (cfg->sign_chain[0] != '\0' && cfg->sign_cert[0] == '\0')
+		verr(&b, &n, cfg->path, "[profile] sign_chain needs sign_cert");
+	if (cfg->public_url[0] != '\0' &&
+	    strncmp(cfg->public_url, "http://", 7) != 0 &&
+	    strncmp(cfg->public_url, "https://", 8) != 0)
+		verr(&b, &n, cfg->path,
+		     "[server] public_url must start with "
+		     "http:// or https://");
+	validate_public(cfg, &b, &n);
+	if (n > CONFIG_MAX_ERRORS)
+		(void)buf_printf(&b, "\n%s: (%u more errors)", cfg->path,
+				 n - CONFIG_MAX_ERRORS);
+	if (n > 0)
+		err_set(err, errlen, "%s", b.data ? b.data : "invalid");
+	buf_free(&b);
+	return n > 0 ? -1 : 0;
+}
+
+int
+config_load(struct config *cfg, const char *path, char *err, size_t errlen)
+{
+	struct parse p;
+	const char *slash;
+	int r, ret = -1;
+
+	config_defaults(cfg);
+	memset(&p, 0, sizeof(p));
+	p.cfg = cfg;
+	p.file = path;
+	p.cur_ca = -1;
+	(void)str_copy(cfg->path, sizeof(cfg->path), path);
+	if ((slash = strrchr(path, '/')) != NULL &&
+	    (size_t)(slash - path) < sizeof(p.dir)) {
+		memcpy(p.dir, path, (size_t)(slash - path));
+		p.dir[slash - path] = '\0';
+		if (p.dir[0] == '\0')
+			(void)str_copy(p.dir, sizeof(p.dir), "/");
+	}
+	if ((p.fp = fopen(path, "r")) == NULL) {
+		err_set(err, errlen, "%s: %s", path, strerror(errno));
+		return -1;
+	}
+	r = ini_parse_stream(read_line, &p, handler, &p);
+	if (r > 0) {
+		p.line = (unsigned)r;
+		perr(&p, NULL, NULL,
+		     "syntax error (expected [section] or "
+		     "key = value)");
+	} else if (r < 0 || ferror(p.fp)) {
+		perr(&p, NULL, NULL, "read error");
+	}
+	if (p.nerrors > CONFIG_MAX_ERRORS)
+		(void)buf_printf(&p.errors, "\n%s: (%u more errors)", path,
+				 p.nerrors - CONFIG_MAX_ERRORS);
+	if (p.nerrors > 0) {
+		err_set(err, errlen, "%s", p.errors.data);
+		goto out;
+	}
+	ret = config_validate(cfg, err, errlen);
+out:
+	buf_free(&p.errors);
+	fclose(p.fp);
+	return ret;
+}
+
+void
+config_demo(struct config *cfg, const struct demo *demo)
+{
+	char err[128];
+
+	config_defaults(cfg);
+	cfg->demo = true;
+	(void)str_copy(cfg->path, sizeof(cfg->path), "(demo)");
+	(void)config_parse_listen("127.0.0.1:8080", &cfg->listen[0], err,
+				  sizeof(err));
+	cfg->nlisten = 1;
+	(void)config_parse_listen("127.0.0.1:8443", &cfg->https_listen[0], err,
+				  sizeof(err));
+	cfg->nhttps_listen = 1;
+	cfg->tls_cert_pem = demo->leaf_pem;
+	cfg->tls_key_pem = demo->leaf_key_pem;
+	(void)str_copy(cfg->ca[0].slug, sizeof(cfg->ca[0].slug), "demo-root");
+	(void)str_copy(cfg->ca[0].name, sizeof(cfg->ca[0].name),
+		       DEMO_CA_NAME " (DEMO)");
+	cfg->ca[0].inline_pem = demo->root_pem;
+	cfg->ca[0].primary = true;
+	cfg->nca = 1;
+	(void)str_copy(cfg->organization, sizeof(cfg->organization),
+		       "certpost demo");
+	(void)str_copy(cfg->identifier, sizeof(cfg->identifier),
+		       "org.certpost.demo");
+	(void)acl_add(&cfg->allow, "127.0.0.0/8", err, sizeof(err));
+	(void)acl_add(&cfg->allow, "::1", err, sizeof(err));
+	(void)acl_add(&cfg->admin, "127.0.0.0/8", err, sizeof(err));
+	(void)acl_add(&cfg->admin, "::1", err, sizeof(err));
+}

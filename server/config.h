@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: MIT */
-/* The configuration file (INI, read with libinih) parsed and validated into struct config. */
+/* The configuration file (INI, read with libinih) parsed and validated into
+ * struct config. */
 #ifndef CERTPOST_CONFIG_H
 #define CERTPOST_CONFIG_H
 
@@ -22,16 +23,17 @@
 struct config_listen {
 	struct sockaddr_storage addr;
 	socklen_t addrlen;
-	char text[64]; /* as written, normalised: "127.0.0.1:8080", "[::1]:8080" */
+	char text[64]; /* as written, normalised: "127.0.0.1:8080", "[::1]:8080"
+			*/
 };
 
 struct config_ca {
 	char slug[CONFIG_SLUG_MAX];
 	char name[256];
-	char file[PATH_MAX];     /* absolute, or "" when inline_pem is set */
-	const char *inline_pem;  /* borrowed; the demo's in-memory root */
+	char file[PATH_MAX];	/* absolute, or "" when inline_pem is set */
+	const char *inline_pem; /* borrowed; the demo's in-memory root */
 	bool primary;
-	unsigned line;           /* of the section header, for messages */
+	unsigned line; /* of the section header, for messages */
 };
 
 enum config_deny { CONFIG_DENY_DROP, CONFIG_DENY_403 };
@@ -53,11 +55,11 @@ struct config {
 	const char *tls_cert_pem; /* borrowed; demo */
 	const char *tls_key_pem;  /* borrowed; demo */
 	bool redirect_https;
-	unsigned threads;              /* 0 = one per core */
+	unsigned threads; /* 0 = one per core */
 	unsigned max_connections;
 	unsigned max_connections_per_ip;
 	unsigned timeout_s;
-	unsigned connection_memory;    /* bytes per connection */
+	unsigned connection_memory; /* bytes per connection */
 
 	/* [log] */
 	enum config_log_format log_format;

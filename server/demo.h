@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: MIT */
-/* The built-in demo: a throwaway root CA and a localhost leaf, generated in memory. */
+/* The built-in demo: a throwaway root CA and a localhost leaf, generated in
+ * memory. */
 #ifndef CERTPOST_DEMO_H
 #define CERTPOST_DEMO_H
 
@@ -8,8 +9,8 @@
 #define DEMO_CA_NAME "certpost Demo Root CA"
 
 struct demo {
-	char *root_pem;     /* owned: the root certificate, PEM */
-	char *leaf_pem;     /* owned: leaf for localhost/127.0.0.1/::1, PEM */
+	char *root_pem;	    /* owned: the root certificate, PEM */
+	char *leaf_pem;	    /* owned: leaf for localhost/127.0.0.1/::1, PEM */
 	char *leaf_key_pem; /* owned: the leaf's private key, PKCS#8 PEM */
 };
 

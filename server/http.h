@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: MIT */
-/* libmicrohttpd glue: listeners, accept policy, routing, conditional requests, security headers, access log. */
+/* libmicrohttpd glue: listeners, accept policy, routing, conditional requests,
+ * security headers, access log. */
 #ifndef CERTPOST_HTTP_H
 #define CERTPOST_HTTP_H
 

@@ -1,2 +1,272 @@
 /* SPDX-License-Identifier: MIT */
+/* Logging: daemon messages and the access log, as text for a terminal or JSON
+ * lines. */
 #include "log.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/time.h>
+#include <unistd.h>
+
+/*
+ * The destination is a file descriptor number that never changes while
+ * running: a reopen dup2()s the new file over it, so a thread writing at
+ * that moment writes to the old or the new file, never to a closed fd.
+ */
+static int log_fd = STDERR_FILENO;
+static char log_path[4096];
+static atomic_int log_fmt = LOG_TEXT;
+static atomic_bool log_dbg = false;
+static atomic_ullong log_failures;
+
+static int
+open_file(const char *path)
+{
+	return open(path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0640);
+}
+
+/* Moves fd over log_fd (closing fd). */
+static int
+replace_fd(int fd)
+{
+	int r = dup2(fd, log_fd);
+
+	close(fd);
+	if (r == -1)
+		return -1;
+	return fcntl(log_fd, F_SETFD, FD_CLOEXEC) == -1 ? -1 : 0;
+}
+
+int
+log_open(enum log_format fmt, const char *path)
+{
+	int fd;
+
+	atomic_store(&log_fmt, (int)fmt);
+	if (path == NULL || path[0] == '\0') {
+		if (log_fd != STDERR_FILENO) {
+			if (dup2(STDERR_FILENO, log_fd) == -1)
+				return -1;
+		}
+		log_path[0] = '\0';
+		return 0;
+	}
+	if (str_copy(log_path, sizeof(log_path), path) == -1) {
+		errno = ENAMETOOLONG;
+		return -1;
+	}
+	if ((fd = open_file(path)) == -1)
+		return -1;
+	if (log_fd == STDERR_FILENO) {
+		log_fd = fd;
+		return 0;
+	}
+	return replace_fd(fd);
+}
+
+int
+log_reopen(void)
+{
+	int fd;
+
+	if (log_path[0] == '\0')
+		return 0;
+	if ((fd = open_file(log_path)) == -1)
+		return -1;
+	return replace_fd(fd);
+}
+
+void
+log_set_debug(bool on)
+{
+	atomic_store(&log_dbg, on);
+}
+
+enum log_format
+log_get_format(void)
+{
+	return (enum log_format)atomic_load(&log_fmt);
+}
+
+unsigned long long
+log_write_failures(void)
+{
+	return atomic_load(&log_failures);
+}
+
+/* One write per line, so lines from several threads never interleave. */
+static void
+emit(const struct buf *b)
+{
+	ssize_t n;
+
+	if (b->data == NULL) {
+		atomic_fetch_add(&log_failures, 1);
+		return;
+	}
+	do
+		n = write(log_fd, b->data, b->len);
+	while (n == -1 && errno == EINTR);
+	if (n != (ssize_t)b->len)
+		atomic_fetch_add(&log_failures, 1);
+}
+
+static void
+now_text(char *dst, size_t len)
+{
+	struct timeval tv;
+	char base[32];
+
+	gettimeofday(&tv, NULL);
+	if (time_rfc3339(base, sizeof(base), tv.tv_sec) == -1 ||
+	    str_printf(dst, len, "%.19s.%06ldZ", base, (long)tv.tv_usec) == -1)
+		(void)str_copy(dst, len, "-");
+}
+
+static void
+vlog(const char *level, int errnum, const char *fmt, va_list ap)
+{
+	struct buf msg = {0}, line = {0};
+	char ts[40];
+
+	(void)buf_vprintf(&msg, fmt, ap);
+	if (errnum != 0)
+		(void)buf_printf(&msg, ": %s", strerror(errnum));
+	if (log_get_format() == LOG_JSON) {
+		now_text(ts, sizeof(ts));
+		(void)buf_printf(&line,
+				 "{\"time\":\"%s\",\"level\":\"%s\","
+				 "\"msg\":",
+				 ts, level);
+		(void)buf_json_string(&line, msg.data ? msg.data : "");
+		(void)buf_puts(&line, "}\n");
+	} else {
+		(void)buf_printf(&line, "certpost: %s: %s\n", level,
+				 msg.data ? msg.data : "");
+	}
+	emit(&line);
+	buf_free(&msg);
+	buf_free(&line);
+}
+
+#define LOG_FN(name, level, errnum_expr)                                       \
+	void name(const char *fmt, ...)                                        \
+	{                                                                      \
+		va_list ap;                                                    \
+		int e = (errnum_expr);                                         \
+		va_start(ap, fmt);                                             \
+		vlog(level, e, fmt, ap);                                       \
+		va_end(ap);                                                    \
+	}
+
+LOG_FN(log_warn, "warning", errno)
+LOG_FN(log_warnx, "warning", 0)
+LOG_FN(log_errx, "error", 0)
+LOG_FN(log_info, "info", 0)
+
+void
+log_debug(const char *fmt, ...)
+{
+	va_list ap;
+
+	if (!atomic_load(&log_dbg))
+		return;
+	va_start(ap, fmt);
+	vlog("debug", 0, fmt, ap);
+	va_end(ap);
+}
+
+void
+fatal(const char *fmt, ...)
+{
+	va_list ap;
+	int e = errno;
+
+	va_start(ap, fmt);
+	vlog("fatal", e, fmt, ap);
+	va_end(ap);
+	exit(1);
+}
+
+void
+fatalx(const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vlog("fatal", 0, fmt, ap);
+	va_end(ap);
+	exit(1);
+}
+
+static void
+access_json(struct buf *b, const struct log_access *a, const char *ts)
+{
+	(void)buf_printf(
+		b, "{\"time\":\"%s\",\"type\":\"access\",\"client\":", ts);
+	(void)buf_json_string(b, a->client ? a->client : "-");
+	if (a->peer != NULL) {
+		(void)buf_puts(b, ",\"peer\":");
+		(void)buf_json_string(b, a->peer);
+	}
+	(void)buf_puts(b, ",\"method\":");
+	(void)buf_json_string(b, a->method ? a->method : "-");
+	(void)buf_puts(b, ",\"path\":");
+	(void)buf_json_string(b, a->path ? a->path : "-");
+	(void)buf_printf(b,
+			 ",\"status\":%u,\"bytes\":%llu,\"duration_us\":%lld",
+			 a->status, a->bytes, a->duration_us);
+	(void)buf_puts(b, ",\"user_agent\":");
+	(void)buf_json_string(b, a->user_agent ? a->user_agent : "");
+	(void)buf_puts(b, ",\"platform\":");
+	(void)buf_json_string(b, a->platform ? a->platform : "-");
+	if (a->download != NULL) {
+		(void)buf_puts(b, ",\"download\":");
+		(void)buf_json_string(b, a->download);
+	}
+	if (a->deny != NULL) {
+		(void)buf_puts(b, ",\"deny\":");
+		(void)buf_json_string(b, a->deny);
+	}
+	(void)buf_puts(b, "}\n");
+}
+
+/* Text lines quote the free-form fields with JSON escaping: one escaper,
+ * and no byte from a client can forge a line break or a field. */
+static void
+access_text(struct buf *b, const struct log_access *a, const char *ts)
+{
+	(void)buf_printf(b, "%s %s", ts, a->client ? a->client : "-");
+	if (a->peer != NULL)
+		(void)buf_printf(b, " via %s", a->peer);
+	(void)buf_printf(b, " %s ", a->method ? a->method : "-");
+	(void)buf_json_string(b, a->path ? a->path : "-");
+	(void)buf_printf(b, " %u %llu %lldus %s", a->status, a->bytes,
+			 a->duration_us, a->platform ? a->platform : "-");
+	if (a->download != NULL)
+		(void)buf_printf(b, " download=%s", a->download);
+	if (a->deny != NULL)
+		(void)buf_printf(b, " deny=%s", a->deny);
+	(void)buf_puts(b, " ua=");
+	(void)buf_json_string(b, a->user_agent ? a->user_agent : "");
+	(void)buf_puts(b, "\n");
+}
+
+void
+log_access(const struct log_access *a)
+{
+	struct buf b = {0};
+	char ts[40];
+
+	now_text(ts, sizeof(ts));
+	if (log_get_format() == LOG_JSON)
+		access_json(&b, a, ts);
+	else
+		access_text(&b, a, ts);
+	emit(&b);
+	buf_free(&b);
+}

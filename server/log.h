@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: MIT */
-/* Logging: daemon messages and the access log, as text for a terminal or JSON lines. */
+/* Logging: daemon messages and the access log, as text for a terminal or JSON
+ * lines. */
 #ifndef CERTPOST_LOG_H
 #define CERTPOST_LOG_H
 
@@ -18,8 +19,10 @@ int log_reopen(void);
 void log_set_debug(bool on);
 enum log_format log_get_format(void);
 
-void log_warn(const char *fmt, ...) PRINTF_LIKE(1, 2);  /* adds strerror(errno) */
+void log_warn(const char *fmt, ...)
+	PRINTF_LIKE(1, 2); /* adds strerror(errno) */
 void log_warnx(const char *fmt, ...) PRINTF_LIKE(1, 2);
+void log_errx(const char *fmt, ...) PRINTF_LIKE(1, 2);
 void log_info(const char *fmt, ...) PRINTF_LIKE(1, 2);
 void log_debug(const char *fmt, ...) PRINTF_LIKE(1, 2);
 __attribute__((noreturn)) void fatal(const char *fmt, ...) PRINTF_LIKE(1, 2);
@@ -27,18 +30,18 @@ __attribute__((noreturn)) void fatalx(const char *fmt, ...) PRINTF_LIKE(1, 2);
 
 /* One access-log record; strings may be NULL. */
 struct log_access {
-	long long time_us;      /* wall clock, microseconds */
-	const char *client;     /* after proxy handling */
-	const char *peer;       /* TCP peer when it differs (a proxy), or NULL */
+	long long time_us;  /* wall clock, microseconds */
+	const char *client; /* after proxy handling */
+	const char *peer;   /* TCP peer when it differs (a proxy), or NULL */
 	const char *method;
 	const char *path;
-	unsigned status;        /* 0 for a dropped connection */
+	unsigned status; /* 0 for a dropped connection */
 	unsigned long long bytes;
 	long long duration_us;
 	const char *user_agent;
 	const char *platform;
-	const char *download;   /* "slug.format" for certificate artefacts */
-	const char *deny;       /* denial reason, or NULL */
+	const char *download; /* "slug.format" for certificate artefacts */
+	const char *deny;     /* denial reason, or NULL */
 };
 
 /* Writes one access line with a single write(2). A failed or short write

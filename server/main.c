@@ -1,1 +1,384 @@
-int main(void) { return 0; }
+/* SPDX-License-Identifier: MIT */
+/* certpost: command line, signals, start, reload, stop. */
+#include <errno.h>
+#include <pthread.h>
+#include <stddef.h>
+#include <getopt.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/un.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "build_config.h"
+#include "catalog.h"
+#include "config.h"
+#include "demo.h"
+#include "http.h"
+#include "log.h"
+#include "metrics.h"
+
+#define DEFAULT_CONFIG CERTPOST_SYSCONFDIR "/certpost.conf"
+
+struct options {
+	const char *config;
+	bool demo;
+	bool check;
+	bool debug;
+	const char *listen[CONFIG_MAX_LISTEN];
+	size_t nlisten;
+	const char *https_listen[CONFIG_MAX_LISTEN];
+	size_t nhttps_listen;
+};
+
+static void
+usage(FILE *f)
+{
+	fprintf(f,
+		"usage: certpost [--config FILE | --demo] [--listen "
+		"ADDR:PORT]...\n"
+		"                [--check-config] [--debug] [--version] "
+		"[--help]\n"
+		"\n"
+		"Serves the organisation's root CA certificate(s) and install\n"
+		"instructions to the devices on its own network.\n"
+		"\n"
+		"  -c, --config FILE     configuration file (default %s)\n"
+		"      --demo            run the built-in demo: a throwaway "
+		"root CA\n"
+		"                        on http://127.0.0.1:8080/, loopback "
+		"only\n"
+		"  -l, --listen ADDR:PORT  listen here instead of the "
+		"configured\n"
+		"                        addresses (repeatable; [::1]:8080 for "
+		"IPv6)\n"
+		"      --https-listen ADDR:PORT  the same for the HTTPS "
+		"listeners\n"
+		"  -t, --check-config    load everything, print a summary, "
+		"exit 0/1\n"
+		"  -d, --debug           log debugging messages\n"
+		"  -V, --version         print the version and exit\n"
+		"  -h, --help            print this help and exit\n"
+		"\n"
+		"Signals: HUP reloads the configuration and every file, USR1\n"
+		"reopens the log file, TERM and INT stop after requests in "
+		"flight.\n",
+		DEFAULT_CONFIG);
+}
+
+static void
+parse_args(int argc, char **argv, struct options *o)
+{
+	static const struct option longopts[] = {
+		{"config", required_argument, NULL, 'c'},
+		{"demo", no_argument, NULL, 'D'},
+		{"listen", required_argument, NULL, 'l'},
+		{"https-listen", required_argument, NULL, 'S'},
+		{"check-config", no_argument, NULL, 't'},
+		{"debug", no_argument, NULL, 'd'},
+		{"version", no_argument, NULL, 'V'},
+		{"help", no_argument, NULL, 'h'},
+		{NULL, 0, NULL, 0},
+	};
+	int ch;
+
+	while ((ch = getopt_long(argc, argv, "c:l:tdVh", longopts, NULL)) !=
+	       -1) {
+		switch (ch) {
+		case 'c': o->config = optarg; break;
+		case 'D': o->demo = true; break;
+		case 't': o->check = true; break;
+		case 'd': o->debug = true; break;
+		case 'l':
+			if (o->nlisten >= CONFIG_MAX_LISTEN)
+				fatalx("too many --listen options (max %d)",
+				       CONFIG_MAX_LISTEN);
+			o->listen[o->nlisten++] = optarg;
+			break;
+		case 'S':
+			if (o->nhttps_listen >= CONFIG_MAX_LISTEN)
+				fatalx("too many --https-listen options (max "
+				       "%d)",
+				       CONFIG_MAX_LISTEN);
+			o->https_listen[o->nhttps_listen++] = optarg;
+			break;
+		case 'V': printf("certpost %s\n", CERTPOST_VERSION); exit(0);
+		case 'h': usage(stdout); exit(0);
+		default: usage(stderr); exit(2);
+		}
+	}
+	if (optind < argc) {
+		fprintf(stderr, "certpost: unexpected argument '%s'\n",
+			argv[optind]);
+		usage(stderr);
+		exit(2);
+	}
+	if (o->demo && o->config != NULL)
+		fatalx("--demo and --config exclude each other");
+	if (!o->demo && o->config == NULL)
+		o->config = DEFAULT_CONFIG;
+}
+
+/* Replaces a listener list with the command line's, when it gave one. */
+static int
+override_listen(struct config_listen *arr, size_t *n, const char *const *args,
+		size_t nargs, char *err, size_t errlen)
+{
+	size_t i;
+
+	if (nargs == 0)
+		return 0;
+	for (i = 0; i < nargs; i++)
+		if (config_parse_listen(args[i], &arr[i], err, errlen) == -1)
+			return -1;
+	*n = nargs;
+	return 0;
+}
+
+/*
+ * Reads the whole configuration: file (or demo), command-line overrides,
+ * validation. Returns a heap config the caller owns, or NULL with err.
+ */
+static struct config *
+load_config(const struct options *o, const struct demo *demo, char *err,
+	    size_t errlen)
+{
+	struct config *cfg = malloc(sizeof(*cfg));
+
+	if (cfg == NULL) {
+		err_set(err, errlen, "out of memory");
+		return NULL;
+	}
+	if (o->demo) {
+		config_demo(cfg, demo);
+	} else if (config_load(cfg, o->config, err, errlen) == -1) {
+		free(cfg);
+		return NULL;
+	}
+	if (override_listen(cfg->listen, &cfg->nlisten, o->listen, o->nlisten,
+			    err, errlen) == -1 ||
+	    override_listen(cfg->https_listen, &cfg->nhttps_listen,
+			    o->https_listen, o->nhttps_listen, err,
+			    errlen) == -1) {
+		free(cfg);
+		return NULL;
+	}
+	if (config_validate(cfg, err, errlen) == -1) {
+		free(cfg);
+		return NULL;
+	}
+	return cfg;
+}
+
+/* Tells systemd (Type=notify) how we are doing; a no-op elsewhere. */
+static void
+sd_notify_msg(const char *msg)
+{
+	const char *path = getenv("NOTIFY_SOCKET");
+	struct sockaddr_un sun = {.sun_family = AF_UNIX};
+	socklen_t len;
+	int fd;
+
+	if (path == NULL || (path[0] != '/' && path[0] != '@') ||
+	    strlen(path) >= sizeof(sun.sun_path))
+		return;
+	memcpy(sun.sun_path, path, strlen(path));
+	if (path[0] == '@')
+		sun.sun_path[0] = '\0'; /* abstract namespace */
+	len = (socklen_t)(offsetof(struct sockaddr_un, sun_path) +
+			  strlen(path));
+	if ((fd = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0)) == -1)
+		return;
+	(void)sendto(fd, msg, strlen(msg), MSG_NOSIGNAL,
+		     (struct sockaddr *)&sun, len);
+	close(fd);
+}
+
+static double
+ms_since(const struct timespec *t0)
+{
+	struct timespec t1;
+
+	clock_gettime(CLOCK_MONOTONIC, &t1);
+	return (double)(t1.tv_sec - t0->tv_sec) * 1e3 +
+	       (double)(t1.tv_nsec - t0->tv_nsec) / 1e6;
+}
+
+static void
+log_snapshot(const struct catalog *cat)
+{
+	size_t i;
+
+	for (i = 0; i < catalog_warning_count(cat); i++)
+		log_warnx("%s", catalog_warning(cat, i));
+	metrics_ca_clear();
+	for (i = 0; i < catalog_ca_count(cat); i++) {
+		const struct catalog_ca *ca = catalog_ca_at(cat, i);
+
+		metrics_ca_expiry(ca->slug, ca->not_after);
+		log_info("serving %s \"%s\" SHA-256 %s%s", ca->slug, ca->name,
+			 ca->sha256_hex, ca->primary ? " (primary)" : "");
+	}
+	metrics_snapshot((long long)time(NULL));
+}
+
+static int
+check_config(const struct options *o, const struct demo *demo)
+{
+	char err[4096];
+	struct config *cfg = load_config(o, demo, err, sizeof(err));
+	struct catalog *cat = NULL;
+	struct buf b = {0};
+	const char *name = o->demo ? "(demo)" : o->config;
+
+	if (cfg == NULL ||
+	    (cat = catalog_build(cfg, err, sizeof(err))) == NULL) {
+		fprintf(stderr, "%s\ncertpost: configuration %s test failed\n",
+			err, name);
+		free(cfg);
+		return 1;
+	}
+	(void)catalog_summary(cat, &b);
+	printf("%s", b.data ? b.data : "");
+	printf("access:       %zu allow, %zu admin, %zu trusted proxy entries;"
+	       " denied clients are %s\n",
+	       cfg->allow.n, cfg->admin.n, cfg->trusted_proxy.n,
+	       cfg->deny == CONFIG_DENY_DROP ? "dropped" : "sent 403");
+	for (size_t i = 0; i < cfg->nlisten; i++)
+		printf("listen:       http://%s\n", cfg->listen[i].text);
+	for (size_t i = 0; i < cfg->nhttps_listen; i++)
+		printf("listen:       https://%s\n", cfg->https_listen[i].text);
+	printf("certpost: configuration %s test is successful\n", name);
+	buf_free(&b);
+	catalog_free(cat);
+	free(cfg);
+	return 0;
+}
+
+/* Logs a multi-line reason one line at a time (one journal entry each). */
+static void
+log_error_lines(const char *text)
+{
+	while (*text != '\0') {
+		size_t n = strcspn(text, "\n");
+
+		log_errx("%.*s", (int)n, text);
+		text += n;
+		if (*text == '\n')
+			text++;
+	}
+}
+
+static void
+reload(const struct options *o, const struct demo *demo, struct http *h)
+{
+	char err[4096], note[512];
+	struct timespec t0;
+	struct config *cfg;
+	struct catalog *cat;
+
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	sd_notify_msg("RELOADING=1");
+	if ((cfg = load_config(o, demo, err, sizeof(err))) == NULL ||
+	    (cat = catalog_build(cfg, err, sizeof(err))) == NULL) {
+		free(cfg);
+		log_error_lines(err);
+		log_errx("reload failed; still serving the previous "
+			 "configuration");
+		metrics_reload(0);
+		sd_notify_msg("READY=1");
+		return;
+	}
+	if (http_swap(h, cfg, cat, note, sizeof(note)) == -1) {
+		log_errx("reload failed: %s; still serving the previous "
+			 "configuration",
+			 note);
+		metrics_reload(0);
+	} else {
+		if (note[0] != '\0')
+			log_warnx("%s", note);
+		log_snapshot(cat);
+		metrics_reload(1);
+		log_info("reloaded in %.2f ms", ms_since(&t0));
+	}
+	sd_notify_msg("READY=1");
+}
+
+int
+main(int argc, char **argv)
+{
+	struct options o = {0};
+	struct demo demo = {0};
+	struct timespec t0;
+	struct config *cfg;
+	struct catalog *cat;
+	struct http *h;
+	char err[4096];
+	sigset_t set;
+	int sig = 0;
+
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	parse_args(argc, argv, &o);
+	log_set_debug(o.debug);
+	if (o.demo && demo_generate(&demo, err, sizeof(err)) == -1)
+		fatalx("demo: %s", err);
+	if (o.check) {
+		int rc = check_config(&o, &demo);
+
+		demo_finish(&demo);
+		return rc;
+	}
+	if ((cfg = load_config(&o, &demo, err, sizeof(err))) == NULL) {
+		log_error_lines(err);
+		fatalx("not starting: fix the configuration (certpost "
+		       "--check-config tests it)");
+	}
+	if (log_open(cfg->log_format == CONFIG_LOG_JSON ? LOG_JSON : LOG_TEXT,
+		     cfg->log_file) == -1)
+		fatal("log file %s", cfg->log_file);
+	/* Signals are taken synchronously by this thread; the server
+	 * threads inherit the mask and never see them. */
+	sigemptyset(&set);
+	sigaddset(&set, SIGHUP);
+	sigaddset(&set, SIGTERM);
+	sigaddset(&set, SIGINT);
+	sigaddset(&set, SIGUSR1);
+	pthread_sigmask(SIG_BLOCK, &set, NULL);
+	signal(SIGPIPE, SIG_IGN);
+	if ((cat = catalog_build(cfg, err, sizeof(err))) == NULL) {
+		log_error_lines(err);
+		free(cfg);
+		demo_finish(&demo);
+		fatalx("not starting");
+	}
+	log_snapshot(cat);
+	if (cfg->allow.n == 0)
+		log_warnx("no [access] allow entry: every client will be "
+			  "refused (add allow = 10.0.0.0/8 or similar)");
+	if (cfg->demo)
+		log_info("demo mode: a throwaway root CA, loopback clients "
+			 "only; open http://127.0.0.1:8080/");
+	if ((h = http_start(cfg, cat, err, sizeof(err))) == NULL) {
+		demo_finish(&demo);
+		fatalx("%s", err);
+	}
+	log_info("certpost %s ready in %.1f ms", CERTPOST_VERSION,
+		 ms_since(&t0));
+	sd_notify_msg("READY=1");
+	while (sig != SIGTERM && sig != SIGINT) {
+		if (sigwait(&set, &sig) != 0)
+			continue;
+		if (sig == SIGHUP)
+			reload(&o, &demo, h);
+		else if (sig == SIGUSR1 && log_reopen() == -1)
+			log_warn("reopening the log file");
+	}
+	log_info("stopping (signal %d)", sig);
+	sd_notify_msg("STOPPING=1");
+	http_stop(h);
+	demo_finish(&demo);
+	return 0;
+}

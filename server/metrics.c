@@ -1,2 +1,283 @@
 /* SPDX-License-Identifier: MIT */
+/* Counters, exposed in Prometheus text format. Updates are lock-free atomics.
+ */
 #include "metrics.h"
+
+#include <pthread.h>
+#include <stdatomic.h>
+#include <string.h>
+#include <time.h>
+
+#include "build_config.h"
+
+static const char *const class_names[METRICS_CLASS_COUNT] = {
+	"page",	  "download", "info",	  "static", "qr",
+	"health", "metrics",  "helpdesk", "other",
+};
+static const unsigned status_codes[] = {200, 301, 304, 400, 403,
+					404, 405, 413, 500, 503};
+#define NSTATUS (ARRAY_LEN(status_codes) + 1) /* last: any other */
+static const char *const deny_names[METRICS_DENY_COUNT] = {
+	"not_allowed",
+	"not_admin",
+	"bad_proxy_header",
+};
+static const char *const formats[] = {"cer", "crt",	     "pem",
+				      "p7b", "mobileconfig", "other"};
+#define NFORMAT ARRAY_LEN(formats)
+#define MAX_SLUGS 64
+#define MAX_CA_GAUGES 64
+
+static atomic_ullong requests[METRICS_CLASS_COUNT][NSTATUS];
+static atomic_ullong denied[METRICS_DENY_COUNT];
+static atomic_ullong reloads_ok, reloads_failed;
+static atomic_llong snapshot_time;
+static atomic_llong connections;
+static long long start_time;
+
+/* Download counters by slug: slots are filled once under the mutex and
+ * published by bumping nslugs, so readers never lock. */
+static struct {
+	char slug[64];
+	atomic_ullong count[NFORMAT];
+} slugs[MAX_SLUGS + 1];
+static atomic_size_t nslugs;
+static pthread_mutex_t slug_lock = PTHREAD_MUTEX_INITIALIZER;
+
+static struct {
+	char slug[64];
+	long long not_after;
+} ca_gauges[MAX_CA_GAUGES];
+static size_t nca_gauges;
+static pthread_mutex_t ca_lock = PTHREAD_MUTEX_INITIALIZER;
+
+static size_t
+status_index(unsigned status)
+{
+	size_t i;
+
+	for (i = 0; i < ARRAY_LEN(status_codes); i++)
+		if (status_codes[i] == status)
+			return i;
+	return NSTATUS - 1;
+}
+
+void
+metrics_request(enum metrics_class c, unsigned status)
+{
+	atomic_fetch_add_explicit(&requests[c][status_index(status)], 1,
+				  memory_order_relaxed);
+}
+
+void
+metrics_denied(enum metrics_deny r)
+{
+	atomic_fetch_add_explicit(&denied[r], 1, memory_order_relaxed);
+}
+
+static size_t
+slug_slot(const char *slug)
+{
+	size_t i, n = atomic_load_explicit(&nslugs, memory_order_acquire);
+
+	for (i = 0; i < n; i++)
+		if (strcmp(slugs[i].slug, slug) == 0)
+			return i;
+	pthread_mutex_lock(&slug_lock);
+	n = atomic_load(&nslugs);
+	for (; i < n; i++)
+		if (strcmp(slugs[i].slug, slug) == 0)
+			break;
+	if (i == n) {
+		if (n < MAX_SLUGS &&
+		    str_copy(slugs[n].slug, sizeof(slugs[n].slug), slug) == 0)
+			atomic_store_explicit(&nslugs, n + 1,
+					      memory_order_release);
+		else
+			i = MAX_SLUGS; /* the "other" slot */
+	}
+	pthread_mutex_unlock(&slug_lock);
+	return i;
+}
+
+void
+metrics_download(const char *slug, const char *format)
+{
+	size_t s = slug_slot(slug), f;
+
+	for (f = 0; f < NFORMAT - 1; f++)
+		if (strcmp(formats[f], format) == 0)
+			break;
+	atomic_fetch_add_explicit(&slugs[s].count[f], 1, memory_order_relaxed);
+}
+
+void
+metrics_reload(int ok)
+{
+	atomic_fetch_add(ok ? &reloads_ok : &reloads_failed, 1);
+}
+
+void
+metrics_snapshot(long long built_unix)
+{
+	if (start_time == 0)
+		start_time = built_unix;
+	atomic_store(&snapshot_time, built_unix);
+}
+
+void
+metrics_ca_clear(void)
+{
+	pthread_mutex_lock(&ca_lock);
+	nca_gauges = 0;
+	pthread_mutex_unlock(&ca_lock);
+}
+
+void
+metrics_ca_expiry(const char *slug, long long not_after)
+{
+	pthread_mutex_lock(&ca_lock);
+	if (nca_gauges < MAX_CA_GAUGES) {
+		(void)str_copy(ca_gauges[nca_gauges].slug,
+			       sizeof(ca_gauges[0].slug), slug);
+		ca_gauges[nca_gauges++].not_after = not_after;
+	}
+	pthread_mutex_unlock(&ca_lock);
+}
+
+void
+metrics_connection(int delta)
+{
+	atomic_fetch_add_explicit(&connections, delta, memory_order_relaxed);
+}
+
+static void
+render_requests(struct buf *out)
+{
+	size_t c, s;
+
+	(void)buf_puts(out, "# HELP certpost_http_requests_total HTTP requests "
+			    "answered, by path class and status.\n"
+			    "# TYPE certpost_http_requests_total counter\n");
+	for (c = 0; c < METRICS_CLASS_COUNT; c++) {
+		for (s = 0; s < NSTATUS; s++) {
+			unsigned long long v = atomic_load(&requests[c][s]);
+			char code[8];
+
+			if (v == 0)
+				continue;
+			if (s < NSTATUS - 1)
+				(void)str_printf(code, sizeof(code), "%u",
+						 status_codes[s]);
+			else
+				(void)str_copy(code, sizeof(code), "other");
+			(void)buf_printf(out,
+					 "certpost_http_requests_total"
+					 "{class=\"%s\",code=\"%s\"} %llu\n",
+					 class_names[c], code, v);
+		}
+	}
+}
+
+static void
+render_downloads(struct buf *out)
+{
+	size_t i, f, n = atomic_load_explicit(&nslugs, memory_order_acquire);
+
+	(void)buf_puts(out, "# HELP certpost_downloads_total Certificate "
+			    "artefacts served, by CA and format.\n"
+			    "# TYPE certpost_downloads_total counter\n");
+	for (i = 0; i <= MAX_SLUGS; i++) {
+		if (i >= n && i != MAX_SLUGS)
+			continue;
+		for (f = 0; f < NFORMAT; f++) {
+			unsigned long long v = atomic_load(&slugs[i].count[f]);
+
+			if (v == 0)
+				continue;
+			(void)buf_printf(out,
+					 "certpost_downloads_total{ca=\""
+					 "%s\",format=\"%s\"} %llu\n",
+					 i == MAX_SLUGS ? "other"
+							: slugs[i].slug,
+					 formats[f], v);
+		}
+	}
+}
+
+static void
+render_ca(struct buf *out)
+{
+	size_t i;
+
+	(void)buf_puts(
+		out, "# HELP certpost_ca_not_after_timestamp_seconds "
+		     "When each served CA certificate expires.\n"
+		     "# TYPE certpost_ca_not_after_timestamp_seconds gauge\n");
+	pthread_mutex_lock(&ca_lock);
+	for (i = 0; i < nca_gauges; i++)
+		(void)buf_printf(out,
+				 "certpost_ca_not_after_timestamp_seconds"
+				 "{ca=\"%s\"} %lld\n",
+				 ca_gauges[i].slug, ca_gauges[i].not_after);
+	pthread_mutex_unlock(&ca_lock);
+}
+
+int
+metrics_render(struct buf *out, unsigned long long log_failures)
+{
+	size_t i;
+
+	render_requests(out);
+	(void)buf_puts(out, "# HELP certpost_denied_total Requests and "
+			    "connections refused, by reason.\n"
+			    "# TYPE certpost_denied_total counter\n");
+	for (i = 0; i < METRICS_DENY_COUNT; i++)
+		(void)buf_printf(out,
+				 "certpost_denied_total{reason=\"%s\"} "
+				 "%llu\n",
+				 deny_names[i], atomic_load(&denied[i]));
+	render_downloads(out);
+	(void)buf_printf(out,
+			 "# HELP certpost_reloads_total Configuration "
+			 "reloads, by result.\n"
+			 "# TYPE certpost_reloads_total counter\n"
+			 "certpost_reloads_total{result=\"ok\"} %llu\n"
+			 "certpost_reloads_total{result=\"failed\"} %llu\n",
+			 atomic_load(&reloads_ok),
+			 atomic_load(&reloads_failed));
+	(void)buf_printf(out,
+			 "# HELP certpost_snapshot_timestamp_seconds When "
+			 "the live snapshot was built.\n"
+			 "# TYPE certpost_snapshot_timestamp_seconds gauge\n"
+			 "certpost_snapshot_timestamp_seconds %lld\n",
+			 atomic_load(&snapshot_time));
+	(void)buf_printf(out,
+			 "# HELP certpost_snapshot_age_seconds Seconds "
+			 "since the live snapshot was built.\n"
+			 "# TYPE certpost_snapshot_age_seconds gauge\n"
+			 "certpost_snapshot_age_seconds %lld\n",
+			 (long long)time(NULL) - atomic_load(&snapshot_time));
+	render_ca(out);
+	(void)buf_printf(out,
+			 "# HELP certpost_open_connections Connections "
+			 "open now.\n# TYPE certpost_open_connections gauge\n"
+			 "certpost_open_connections %lld\n",
+			 atomic_load(&connections));
+	(void)buf_printf(out,
+			 "# HELP certpost_log_write_failures_total Log "
+			 "lines that could not be written.\n"
+			 "# TYPE certpost_log_write_failures_total counter\n"
+			 "certpost_log_write_failures_total %llu\n",
+			 log_failures);
+	(void)buf_printf(out,
+			 "# HELP certpost_start_time_seconds When the "
+			 "daemon started.\n"
+			 "# TYPE certpost_start_time_seconds gauge\n"
+			 "certpost_start_time_seconds %lld\n"
+			 "# HELP certpost_build_info Version of the running "
+			 "daemon.\n# TYPE certpost_build_info gauge\n"
+			 "certpost_build_info{version=\"%s\"} 1\n",
+			 start_time, CERTPOST_VERSION);
+	return out->data == NULL ? -1 : 0;
+}

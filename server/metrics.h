@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: MIT */
-/* Counters, exposed in Prometheus text format. Updates are lock-free atomics. */
+/* Counters, exposed in Prometheus text format. Updates are lock-free atomics.
+ */
 #ifndef CERTPOST_METRICS_H
 #define CERTPOST_METRICS_H
 
@@ -23,8 +24,8 @@ enum metrics_class {
 
 enum metrics_deny {
 	METRICS_DENY_ALLOW_LIST, /* not in allow */
-	METRICS_DENY_ADMIN,      /* admin-only path */
-	METRICS_DENY_PROXY,      /* bad Forwarded/X-Forwarded-For */
+	METRICS_DENY_ADMIN,	 /* admin-only path */
+	METRICS_DENY_PROXY,	 /* bad Forwarded/X-Forwarded-For */
 	METRICS_DENY_COUNT
 };
 

@@ -1,9 +1,652 @@
 /* SPDX-License-Identifier: MIT */
-/* stub, replaced by the module's real implementation */
+/* The instructions and helpdesk pages: UA detection, {{name}} templates. */
 #include "page.h"
-enum page_platform page_detect(const char *ua) { (void)ua; return PAGE_OTHER; }
-const char *page_platform_name(enum page_platform p) { (void)p; return "other"; }
-int page_substitute(const char *t, size_t len, const struct page_var *v, size_t n, struct buf *o, char *e, size_t l) { (void)v; (void)n; (void)e; (void)l; return buf_append(o, t, len); }
-int page_render_index(page_lookup_fn f, void *c, const struct page_site *s, enum page_platform p, struct buf *o, char *e, size_t l) { (void)f; (void)c; (void)s; (void)p; (void)e; (void)l; return buf_puts(o, "<!doctype html><title>certpost</title>"); }
-int page_render_helpdesk(page_lookup_fn f, void *c, const struct page_site *s, struct buf *o, char *e, size_t l) { (void)f; (void)c; (void)s; (void)e; (void)l; return buf_puts(o, "<!doctype html><title>helpdesk</title>"); }
-int page_fingerprint_groups(const char *h, struct buf *o) { return buf_html_escape(o, h); }
+
+#include <assert.h>
+#include <ctype.h>
+#include <string.h>
+#include <time.h>
+
+/* Real User-Agents are a few hundred bytes; a bound keeps detection cheap. */
+#define UA_SCAN_MAX 1024
+#define NAME_MAX_LEN 64
+
+/* Browsers that exist only on iOS: their tokens mean iOS even when an iPad
+ * asks for the desktop site and says "Macintosh". Like the in-app web views
+ * below, they may not hand a downloaded profile to Settings; Safari does. */
+static const char *const ios_browsers[] = {"CriOS/", "FxiOS/", "EdgiOS/",
+					   "OPiOS/"};
+static const char *const ios_in_app[] = {
+	"OPT/",	       "GSA/",	      "FBAN/",	    "FBAV/",
+	"Instagram",   "Line/",	      "Twitter",    "Snapchat",
+	"LinkedInApp", "DuckDuckGo/", "YaBrowser/", "MicroMessenger/"};
+
+static const char *const ios_devices[] = {"iPhone", "iPod", "iPad"};
+
+static const char *const platform_names[PAGE_PLATFORM_COUNT] = {
+	[PAGE_IOS] = "ios",	    [PAGE_IOS_OTHER_BROWSER] = "ios-other",
+	[PAGE_ANDROID] = "android", [PAGE_MACOS] = "macos",
+	[PAGE_WINDOWS] = "windows", [PAGE_LINUX] = "linux",
+	[PAGE_FIREFOX] = "firefox", [PAGE_OTHER] = "other"};
+
+/* The order of the collapsed sections after the visitor's own. */
+static const struct {
+	enum page_platform p;
+	const char *file;
+} steps_files[] = {
+	{PAGE_IOS, "steps-ios.html"},
+	{PAGE_ANDROID, "steps-android.html"},
+	{PAGE_WINDOWS, "steps-windows.html"},
+	{PAGE_MACOS, "steps-macos.html"},
+	{PAGE_LINUX, "steps-linux.html"},
+	{PAGE_FIREFOX, "steps-firefox.html"},
+};
+
+static const char demo_banner[] =
+	"<p class=\"demo-banner\" role=\"alert\"><strong>DEMO</strong> This is "
+	"the certpost demo: a throwaway root CA generated at start. Do not "
+	"install it on a device you care about.</p>\n";
+
+static const char ios_warning[] =
+	"<p class=\"warning\" role=\"alert\"><strong>Open this page in "
+	"Safari:</strong> other browsers on iPhone cannot hand the profile to "
+	"Settings. Copy this page's address and paste it into Safari, or "
+	"choose <b>Open in Safari</b> in this app's menu.</p>\n";
+
+static const char note_unsigned[] =
+	"The profile screen shows <b class=\"bad\">Not Verified</b> in red. "
+	"That is expected: the profile is not signed, and the certificate is "
+	"not issued by anyone your device already trusts.";
+
+static const char note_signed[] =
+	"The profile is signed: the profile screen should show <b "
+	"class=\"good\">Verified</b>. If it shows Not Verified instead, stop "
+	"and ask your helpdesk.";
+
+static const char qr_block[] =
+	"<aside class=\"qr\" id=\"qr\"><img src=\"/qr.svg\" width=\"160\" "
+	"height=\"160\" alt=\"QR code of this page's address\"><p>Scan this "
+	"with your iPhone camera (or any phone) to open this page there.</p>"
+	"</aside>\n";
+
+/* Substring search over the first len bytes only. */
+static bool
+ua_has(const char *ua, size_t len, const char *needle)
+{
+	size_t n = strlen(needle);
+	const char *p = ua, *end = ua + len;
+
+	while ((size_t)(end - p) >= n &&
+	       (p = memchr(p, needle[0], (size_t)(end - p) - n + 1)) != NULL) {
+		if (memcmp(p, needle, n) == 0)
+			return true;
+		p++;
+	}
+	return false;
+}
+
+static bool
+ua_has_any(const char *ua, size_t len, const char *const *needles, size_t n)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		if (ua_has(ua, len, needles[i]))
+			return true;
+	return false;
+}
+
+enum page_platform
+page_detect(const char *user_agent)
+{
+	const char *u = user_agent;
+	size_t n;
+
+	if (u == NULL || (n = strnlen(u, UA_SCAN_MAX)) == 0)
+		return PAGE_OTHER;
+	/* Windows Phone claimed to be Android and iPhone at once. */
+	if (ua_has(u, n, "Windows Phone"))
+		return PAGE_OTHER;
+	if (ua_has(u, n, "Android"))
+		return PAGE_ANDROID;
+	if (ua_has_any(u, n, ios_browsers, ARRAY_LEN(ios_browsers)))
+		return PAGE_IOS_OTHER_BROWSER;
+	if (ua_has_any(u, n, ios_devices, ARRAY_LEN(ios_devices))) {
+		/* Web views in apps leave out "Safari/" or "Version/". */
+		if (ua_has_any(u, n, ios_in_app, ARRAY_LEN(ios_in_app)) ||
+		    !ua_has(u, n, "Safari/") || !ua_has(u, n, "Version/"))
+			return PAGE_IOS_OTHER_BROWSER;
+		return PAGE_IOS;
+	}
+	if (ua_has(u, n, "Firefox/") && !ua_has(u, n, "Mobile"))
+		return PAGE_FIREFOX;
+	if (ua_has(u, n, "Macintosh"))
+		return PAGE_MACOS;
+	if (ua_has(u, n, "Windows"))
+		return PAGE_WINDOWS;
+	if (ua_has(u, n, "CrOS") || ua_has(u, n, "Linux") ||
+	    ua_has(u, n, "X11"))
+		return PAGE_LINUX;
+	return PAGE_OTHER;
+}
+
+const char *
+page_platform_name(enum page_platform p)
+{
+	return (unsigned)p < PAGE_PLATFORM_COUNT ? platform_names[p] : "other";
+}
+
+static bool
+is_name_char(char c)
+{
+	return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '_';
+}
+
+static size_t
+line_of(const char *tmpl, const char *at)
+{
+	size_t line = 1;
+	const char *p;
+
+	for (p = tmpl; p < at; p++)
+		line += *p == '\n';
+	return line;
+}
+
+static const struct page_var *
+var_find(const struct page_var *vars, size_t nvars, const char *name, size_t n)
+{
+	size_t i;
+
+	for (i = 0; i < nvars; i++)
+		if (vars[i].name != NULL && strlen(vars[i].name) == n &&
+		    memcmp(vars[i].name, name, n) == 0)
+			return &vars[i];
+	return NULL;
+}
+
+/* Sets *ret_n to the length of the placeholder name at name (inside
+ * "{{...}}"). Returns NULL, or why it is not one. */
+static const char *
+placeholder_name(const char *name, const char *end, size_t *ret_n)
+{
+	size_t n = 0, rest;
+
+	while (name + n < end && n <= NAME_MAX_LEN && is_name_char(name[n]))
+		n++;
+	*ret_n = n;
+	if (n > NAME_MAX_LEN)
+		return "placeholder name longer than 64 bytes:";
+	rest = (size_t)(end - (name + n));
+	if (rest == 0 || (name[n] == '}' && (rest == 1 || name[n + 1] != '}')))
+		return "unterminated";
+	if (name[n] != '}' || name[n + 1] != '}')
+		return "bad character in placeholder";
+	if (n == 0)
+		return "empty placeholder";
+	return NULL;
+}
+
+int
+page_substitute(const char *tmpl, size_t len, const struct page_var *vars,
+		size_t nvars, struct buf *out, char *err, size_t errlen)
+{
+	const char *p = tmpl, *end = tmpl + len, *open, *why;
+	const struct page_var *v;
+	size_t n;
+	int r;
+
+	if (tmpl == NULL || out == NULL) {
+		err_set(err, errlen, "no template");
+		return -1;
+	}
+	while ((open = memchr(p, '{', (size_t)(end - p))) != NULL) {
+		if (end - open < 2 || open[1] != '{') {
+			if (buf_append(out, p, (size_t)(open - p) + 1) == -1)
+				goto nomem;
+			p = open + 1;
+			continue;
+		}
+		if (buf_append(out, p, (size_t)(open - p)) == -1)
+			goto nomem;
+		/* The line is counted only for an error: templates may be
+		 * large and placeholders many. */
+		if ((why = placeholder_name(open + 2, end, &n)) != NULL) {
+			err_set(err, errlen, "line %zu: %s {{%.*s",
+				line_of(tmpl, open), why,
+				(int)(n < 16 ? n : 16), open + 2);
+			return -1;
+		}
+		if ((v = var_find(vars, nvars, open + 2, n)) == NULL) {
+			err_set(err, errlen,
+				"line %zu: unknown placeholder {{%.*s}}",
+				line_of(tmpl, open), (int)n, open + 2);
+			return -1;
+		}
+		if (v->value == NULL)
+			r = 0;
+		else if (v->raw)
+			r = buf_puts(out, v->value);
+		else
+			r = buf_html_escape(out, v->value);
+		if (r == -1)
+			goto nomem;
+		p = open + 2 + n + 2;
+	}
+	if (buf_append(out, p, (size_t)(end - p)) == -1)
+		goto nomem;
+	return 0;
+nomem:
+	err_set(err, errlen, "out of memory");
+	return -1;
+}
+
+int
+page_fingerprint_groups(const char *hex, struct buf *out)
+{
+	char c[2] = "";
+
+	for (; hex != NULL && *hex != '\0'; hex++) {
+		/* Upper case, as iOS, macOS and Windows show it. */
+		c[0] = *hex == ':' ? ' ' : (char)toupper((unsigned char)*hex);
+		if (buf_html_escape(out, c) == -1)
+			return -1;
+	}
+	return 0;
+}
+
+/* The grouped fingerprint as lines of 8 pairs, one <span> each, so it
+ * wraps between groups and never inside one. */
+static int
+fingerprint_lines(const char *hex, struct buf *out)
+{
+	struct buf g = {0};
+	const char *p;
+	size_t pairs = 0;
+	int ret = -1;
+
+	if (page_fingerprint_groups(hex, &g) == -1 ||
+	    buf_puts(out, "<span>") == -1)
+		goto out;
+	for (p = g.data != NULL ? g.data : ""; *p != '\0'; p++) {
+		if (*p == ' ' && ++pairs % 8 == 0) {
+			if (buf_puts(out, "</span> <span>") == -1)
+				goto out;
+		} else if (buf_append(out, p, 1) == -1) {
+			goto out;
+		}
+	}
+	ret = buf_puts(out, "</span>");
+out:
+	buf_free(&g);
+	return ret;
+}
+
+/* Everything one render needs; vars is the one set of placeholders every
+ * template of the page may use. */
+struct render {
+	page_lookup_fn lookup;
+	void *ctx;
+	const struct page_site *site;
+	enum page_platform p;
+	struct page_var vars[32];
+	size_t nvars;
+	char *err;
+	size_t errlen;
+	struct buf steps, cas, check, msg, mailto; /* values of vars */
+};
+
+static void
+render_free(struct render *r)
+{
+	buf_free(&r->steps);
+	buf_free(&r->cas);
+	buf_free(&r->check);
+	buf_free(&r->msg);
+	buf_free(&r->mailto);
+}
+
+static void
+var_set(struct render *r, const char *name, const char *value, bool raw)
+{
+	size_t i;
+
+	for (i = 0; i < r->nvars; i++)
+		if (strcmp(r->vars[i].name, name) == 0)
+			break;
+	assert(i < ARRAY_LEN(r->vars));
+	r->vars[i] = (struct page_var){name, value != NULL ? value : "", raw};
+	if (i == r->nvars)
+		r->nvars++;
+}
+
+/* Renders template file name with r's variables, appending to out. */
+static int
+render_file(struct render *r, const char *name, struct buf *out)
+{
+	const char *t;
+	size_t len = 0;
+	char why[200];
+
+	if (r->lookup == NULL || (t = r->lookup(r->ctx, name, &len)) == NULL) {
+		err_set(r->err, r->errlen, "%s: template not found", name);
+		return -1;
+	}
+	if (page_substitute(t, len, r->vars, r->nvars, out, why, sizeof(why)) ==
+	    -1) {
+		err_set(r->err, r->errlen, "%s: %s", name, why);
+		return -1;
+	}
+	return 0;
+}
+
+static const struct page_ca *
+primary_ca(const struct page_site *s)
+{
+	size_t i;
+
+	for (i = 0; i < s->nca; i++)
+		if (s->cas[i].primary)
+			return &s->cas[i];
+	return s->nca > 0 ? &s->cas[0] : NULL;
+}
+
+static const char *
+org_name(const struct page_site *s)
+{
+	return s->organization != NULL && *s->organization != '\0'
+		       ? s->organization
+		       : "Internal";
+}
+
+static void
+render_init(struct render *r, page_lookup_fn lookup, void *ctx,
+	    const struct page_site *site, enum page_platform p, char *err,
+	    size_t errlen)
+{
+	const struct page_ca *ca = primary_ca(site);
+	bool ios = p == PAGE_IOS || p == PAGE_IOS_OTHER_BROWSER;
+	bool phone = ios || p == PAGE_ANDROID;
+
+	*r = (struct render){.lookup = lookup,
+			     .ctx = ctx,
+			     .site = site,
+			     .p = p,
+			     .err = err,
+			     .errlen = errlen};
+	var_set(r, "organization", org_name(site), false);
+	var_set(r, "demo_label", site->demo ? "DEMO " : "", true);
+	var_set(r, "demo_banner", site->demo ? demo_banner : "", true);
+	var_set(r, "platform", page_platform_name(p), false);
+	var_set(r, "public_url", site->public_url, false);
+	var_set(r, "qr",
+		!phone && site->public_url && *site->public_url ? qr_block : "",
+		true);
+	var_set(r, "slug", ca != NULL ? ca->slug : "ca", false);
+	var_set(r, "ca_name", ca != NULL ? ca->name : "", false);
+	var_set(r, "ios_href",
+		site->profile_signed ? "/ca.mobileconfig" : "/ca.cer", false);
+	var_set(r, "ios_warning",
+		p == PAGE_IOS_OTHER_BROWSER ? ios_warning : "", true);
+	var_set(r, "profile_note",
+		site->profile_signed ? note_signed : note_unsigned, true);
+}
+
+/* The visitor's section first and open, the others after it, closed. */
+static int
+render_steps(struct render *r, struct buf *out)
+{
+	enum page_platform mine = r->p;
+	int pass;
+	size_t i;
+	bool first;
+
+	if (mine == PAGE_IOS_OTHER_BROWSER)
+		mine = PAGE_IOS;
+	for (pass = 0; pass < 2; pass++) {
+		for (i = 0; i < ARRAY_LEN(steps_files); i++) {
+			first = steps_files[i].p == mine;
+			if (first != (pass == 0))
+				continue;
+			var_set(r, "open", first ? " open" : "", true);
+			if (render_file(r, steps_files[i].file, out) == -1)
+				return -1;
+		}
+	}
+	return 0;
+}
+
+/* Per-CA values go into a copy of r's variables, so that none of them
+ * outlives its buffer. */
+static int
+render_ca(const struct render *page, const struct page_ca *ca, struct buf *out)
+{
+	struct render one = *page, *r = &one;
+	struct buf sha256 = {0}, sha1 = {0};
+	char expires[32];
+	time_t t = (time_t)ca->not_after;
+	struct tm tm;
+	int ret = -1;
+
+	if (gmtime_r(&t, &tm) == NULL ||
+	    strftime(expires, sizeof(expires), "%Y-%m-%d", &tm) == 0) {
+		err_set(r->err, r->errlen, "%s: bad expiry date", ca->name);
+		return -1;
+	}
+	if (fingerprint_lines(ca->sha256_hex, &sha256) == -1 ||
+	    fingerprint_lines(ca->sha1_hex, &sha1) == -1) {
+		err_set(r->err, r->errlen, "out of memory");
+		goto out;
+	}
+	var_set(r, "ca_name", ca->name, false);
+	var_set(r, "ca_slug", ca->slug, false);
+	var_set(r, "ca_subject", ca->subject, false);
+	var_set(r, "ca_sha256", sha256.data, true);
+	var_set(r, "ca_sha1", sha1.data, true);
+	var_set(r, "ca_expires", expires, false);
+	var_set(r, "ca_badges",
+		ca->primary ? "<span class=\"badge\">Primary</span>" : "",
+		true);
+	ret = render_file(r, "ca.html", out);
+out:
+	buf_free(&sha256);
+	buf_free(&sha1);
+	return ret;
+}
+
+static int
+check_item(struct buf *b, const char *url)
+{
+	/* Only web addresses become links: a config typo must not turn
+	 * into a javascript: URL on the page. */
+	bool web = strncmp(url, "https://", 8) == 0 ||
+		   strncmp(url, "http://", 7) == 0;
+
+	if (buf_puts(b, "<li class=\"check-item\" data-state=\"idle\" "
+			"data-check-url=\"") == -1 ||
+	    buf_html_escape(b, url) == -1 || buf_puts(b, "\">") == -1)
+		return -1;
+	if (web && (buf_puts(b, "<a href=\"") == -1 ||
+		    buf_html_escape(b, url) == -1 || buf_puts(b, "\">") == -1))
+		return -1;
+	if (buf_html_escape(b, url) == -1 || (web && buf_puts(b, "</a>") == -1))
+		return -1;
+	return buf_puts(b, " <span class=\"check-result\"></span></li>\n");
+}
+
+static int
+render_check(const struct render *page, struct buf *out)
+{
+	struct render one = *page, *r = &one;
+	struct buf items = {0};
+	size_t i;
+	int ret = -1;
+
+	if (r->site->ncheck == 0)
+		return 0;
+	for (i = 0; i < r->site->ncheck; i++) {
+		if (r->site->check_urls[i] != NULL &&
+		    check_item(&items, r->site->check_urls[i]) == -1) {
+			err_set(r->err, r->errlen, "out of memory");
+			goto out;
+		}
+	}
+	var_set(r, "check_items", items.data, true);
+	ret = render_file(r, "check.html", out);
+out:
+	buf_free(&items);
+	return ret;
+}
+
+/* Renders the fragments of a page, then the page template itself. */
+static int
+render_page(struct render *r, const char *name, struct buf *out)
+{
+	size_t i;
+
+	if (render_steps(r, &r->steps) == -1)
+		return -1;
+	for (i = 0; i < r->site->nca; i++)
+		if (render_ca(r, &r->site->cas[i], &r->cas) == -1)
+			return -1;
+	if (render_check(r, &r->check) == -1)
+		return -1;
+	var_set(r, "steps", r->steps.data, true);
+	var_set(r, "ca_list", r->cas.data, true);
+	var_set(r, "check", r->check.data, true);
+	return render_file(r, name, out);
+}
+
+int
+page_render_index(page_lookup_fn lookup, void *ctx,
+		  const struct page_site *site, enum page_platform p,
+		  struct buf *out, char *err, size_t errlen)
+{
+	struct render r;
+	int ret;
+
+	if (site == NULL || out == NULL) {
+		err_set(err, errlen, "no site");
+		return -1;
+	}
+	if ((unsigned)p >= PAGE_PLATFORM_COUNT)
+		p = PAGE_OTHER;
+	render_init(&r, lookup, ctx, site, p, err, errlen);
+	ret = render_page(&r, "index.html", out);
+	render_free(&r);
+	return ret;
+}
+
+/* Percent-encodes everything but RFC 3986 unreserved characters; a
+ * newline becomes CRLF, as RFC 6068 wants in a mailto body. */
+static int
+buf_pct(struct buf *b, const char *s)
+{
+	static const char hex[] = "0123456789ABCDEF";
+	unsigned char c;
+	char e[3];
+
+	for (; *s != '\0'; s++) {
+		c = (unsigned char)*s;
+		if ((c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') ||
+		    (c >= '0' && c <= '9') || c == '-' || c == '.' ||
+		    c == '_' || c == '~') {
+			if (buf_append(b, s, 1) == -1)
+				return -1;
+			continue;
+		}
+		if (c == '\n' && buf_puts(b, "%0D") == -1)
+			return -1;
+		e[0] = '%';
+		e[1] = hex[c >> 4];
+		e[2] = hex[c & 15];
+		if (buf_append(b, e, 3) == -1)
+			return -1;
+	}
+	return 0;
+}
+
+/* The message a helpdesk sends: where to go and what to compare. */
+static int
+helpdesk_message(const struct page_site *s, const char *org, struct buf *m)
+{
+	struct buf fp = {0};
+	size_t i;
+	int ret = -1;
+
+	if (buf_printf(m,
+		       "Hello,\n\nTo use %s's internal services without "
+		       "certificate errors, install our root certificate:\n\n"
+		       "1. Open this link (on an iPhone or iPad: in Safari):\n"
+		       "   %s\n"
+		       "2. Follow the steps the page shows for your device.\n"
+		       "3. Before you trust the certificate, check that its "
+		       "SHA-256 fingerprint is:\n",
+		       org, s->public_url != NULL ? s->public_url : "") == -1)
+		goto out;
+	for (i = 0; i < s->nca; i++) {
+		buf_free(&fp);
+		if (page_fingerprint_groups(s->cas[i].sha256_hex, &fp) == -1 ||
+		    buf_printf(m, "   %s: %s\n", s->cas[i].name,
+			       fp.data != NULL ? fp.data : "") == -1)
+			goto out;
+	}
+	ret = buf_printf(m,
+			 "\nIf it looks different, stop and contact the "
+			 "helpdesk.%s\n",
+			 s->demo ? "\n\n(DEMO: this is a throwaway test "
+				   "certificate. Do not install it on a "
+				   "device you care about.)"
+				 : "");
+out:
+	buf_free(&fp);
+	return ret;
+}
+
+/* Sets "message" (plain text for chat) and "mailto" (the same, as a
+ * mailto: URL) in r. */
+static int
+helpdesk_vars(struct render *r, const char *org)
+{
+	struct buf subject = {0};
+	int ret = -1;
+
+	if (buf_printf(&subject, "%sInstall the %s root certificate",
+		       r->site->demo ? "DEMO: " : "", org) == -1 ||
+	    helpdesk_message(r->site, org, &r->msg) == -1 ||
+	    buf_puts(&r->mailto, "mailto:?subject=") == -1 ||
+	    buf_pct(&r->mailto, subject.data) == -1 ||
+	    buf_puts(&r->mailto, "&body=") == -1 ||
+	    buf_pct(&r->mailto, r->msg.data) == -1) {
+		err_set(r->err, r->errlen, "out of memory");
+		goto out;
+	}
+	var_set(r, "message", r->msg.data, false);
+	var_set(r, "mailto", r->mailto.data, false);
+	ret = 0;
+out:
+	buf_free(&subject);
+	return ret;
+}
+
+int
+page_render_helpdesk(page_lookup_fn lookup, void *ctx,
+		     const struct page_site *site, struct buf *out, char *err,
+		     size_t errlen)
+{
+	struct render r;
+	int ret = -1;
+
+	if (site == NULL || out == NULL) {
+		err_set(err, errlen, "no site");
+		return -1;
+	}
+	render_init(&r, lookup, ctx, site, PAGE_OTHER, err, errlen);
+	/* The helpdesk shows the QR on its screen for the user's phone. */
+	var_set(&r, "qr", site->public_url && *site->public_url ? qr_block : "",
+		true);
+	if (helpdesk_vars(&r, org_name(site)) == 0)
+		ret = render_page(&r, "helpdesk.html", out);
+	render_free(&r);
+	return ret;
+}

@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: MIT */
-/* The instructions and helpdesk pages: template substitution with HTML escaping, platform detection. */
+/* The instructions and helpdesk pages: template substitution with HTML
+ * escaping, platform detection. */
 #ifndef CERTPOST_PAGE_H
 #define CERTPOST_PAGE_H
 
@@ -13,13 +14,13 @@
  * gets its own pre-rendered page with that platform's steps first.
  */
 enum page_platform {
-	PAGE_IOS,               /* iPhone/iPad Safari (and iOS < 13 iPad) */
+	PAGE_IOS,		/* iPhone/iPad Safari (and iOS < 13 iPad) */
 	PAGE_IOS_OTHER_BROWSER, /* CriOS, FxiOS, EdgiOS, in-app browsers... */
 	PAGE_ANDROID,
-	PAGE_MACOS,             /* also iPadOS desktop-class Safari: same UA */
+	PAGE_MACOS, /* also iPadOS desktop-class Safari: same UA */
 	PAGE_WINDOWS,
 	PAGE_LINUX,
-	PAGE_FIREFOX,           /* desktop Firefox: its own certificate store */
+	PAGE_FIREFOX, /* desktop Firefox: its own certificate store */
 	PAGE_OTHER,
 	PAGE_PLATFORM_COUNT
 };
@@ -50,8 +51,8 @@ struct page_ca {
 
 struct page_site {
 	const char *organization;
-	const char *public_url;   /* may be "" */
-	bool demo;                /* label everything DEMO */
+	const char *public_url; /* may be "" */
+	bool demo;		/* label everything DEMO */
 	const struct page_ca *cas;
 	size_t nca;
 	const char *const *check_urls; /* trust check targets, may be 0 */

@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: MIT */
-/* The Apple configuration profile (.mobileconfig) carrying the root(s), optionally CMS-signed. */
+/* The Apple configuration profile (.mobileconfig) carrying the root(s),
+ * optionally CMS-signed. */
 #ifndef CERTPOST_PROFILE_H
 #define CERTPOST_PROFILE_H
 
@@ -10,9 +11,9 @@
 
 struct profile_opts {
 	const char *organization; /* PayloadOrganization */
-	const char *identifier;   /* reverse-DNS, e.g. com.example.certpost */
+	const char *identifier;	  /* reverse-DNS, e.g. com.example.certpost */
 	const char *display_name; /* PayloadDisplayName */
-	const char *description;  /* PayloadDescription, fingerprints appended */
+	const char *description; /* PayloadDescription, fingerprints appended */
 };
 
 /*
@@ -31,6 +32,7 @@ int profile_build(const struct profile_opts *o, const struct cert *const *certs,
  */
 int profile_sign(const void *data, size_t len, const struct cert *signer,
 		 EVP_PKEY *key, const struct cert *chain, size_t nchain,
-		 unsigned char **ret, size_t *ret_len, char *err, size_t errlen);
+		 unsigned char **ret, size_t *ret_len, char *err,
+		 size_t errlen);
 
 #endif

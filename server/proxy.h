@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: MIT */
-/* Finding the real client behind trusted reverse proxies (RFC 7239 Forwarded, X-Forwarded-For). */
+/* Finding the real client behind trusted reverse proxies (RFC 7239 Forwarded,
+ * X-Forwarded-For). */
 #ifndef CERTPOST_PROXY_H
 #define CERTPOST_PROXY_H
 

@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: MIT */
-/* Small shared helpers: checked string copies, a growable byte buffer, number parsing, escaping. */
+/* Small shared helpers: checked string copies, a growable byte buffer, number
+ * parsing, escaping. */
 #include "util.h"
 
 #include <ctype.h>

@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: MIT */
-/* Small shared helpers: checked string copies, a growable byte buffer, number parsing, escaping. */
+/* Small shared helpers: checked string copies, a growable byte buffer, number
+ * parsing, escaping. */
 #ifndef CERTPOST_UTIL_H
 #define CERTPOST_UTIL_H
 
@@ -17,7 +18,8 @@
 int str_copy(char *dst, size_t dstlen, const char *src);
 
 /* snprintf that returns 0, or -1 on truncation or encoding error. */
-int str_printf(char *dst, size_t dstlen, const char *fmt, ...) PRINTF_LIKE(3, 4);
+int str_printf(char *dst, size_t dstlen, const char *fmt, ...)
+	PRINTF_LIKE(3, 4);
 
 /* Writes a one-line reason into err (may be NULL or errlen 0); never fails. */
 void err_set(char *err, size_t errlen, const char *fmt, ...) PRINTF_LIKE(3, 4);

@@ -1,1 +1,116 @@
-"use strict";
+/* SPDX-License-Identifier: MIT */
+/* Trust check: does this browser accept each internal HTTPS server? Also puts the iPad steps first on an iPad that says it is a Mac. */
+(function () {
+	"use strict";
+
+	var TIMEOUT_MS = 5000;
+
+	function platform() {
+		return document.body.getAttribute("data-platform") || "other";
+	}
+
+	/* iPadOS 13+ Safari sends the macOS User-Agent; only touch tells. */
+	function ipadAsMac() {
+		return platform() === "macos" && navigator.maxTouchPoints > 1;
+	}
+
+	function isIos() {
+		var p = platform();
+		return p === "ios" || p === "ios-other" || ipadAsMac();
+	}
+
+	function showIpadSteps() {
+		var list = document.getElementById("steps-list");
+		var ios = document.getElementById("ios");
+		var mac = document.getElementById("macos");
+		var qr = document.getElementById("qr");
+
+		if (!list || !ios)
+			return;
+		list.insertBefore(ios, list.firstElementChild);
+		ios.open = true;
+		if (mac)
+			mac.open = false;
+		if (qr)
+			qr.hidden = true;
+	}
+
+	function setState(li, state, text) {
+		var out = li.querySelector(".check-result");
+
+		li.setAttribute("data-state", state);
+		if (out)
+			out.textContent = text;
+	}
+
+	/* An opaque no-cors answer is enough: the TLS handshake succeeded.
+	 * A certificate the browser does not trust rejects the promise. */
+	function probe(li) {
+		var url = li.getAttribute("data-check-url");
+		var ctl = typeof AbortController === "function" ? new AbortController() : null;
+		var timer = null;
+		var opts = { mode: "no-cors", cache: "no-store", credentials: "omit" };
+
+		setState(li, "checking", "Checking…");
+		if (ctl) {
+			opts.signal = ctl.signal;
+			timer = setTimeout(function () { ctl.abort(); }, TIMEOUT_MS);
+		}
+		return fetch(url, opts).then(function () {
+			setState(li, "trusted", "Trusted");
+			return true;
+		}, function () {
+			setState(li, "untrusted", "Not trusted yet");
+			return false;
+		}).then(function (ok) {
+			if (timer !== null)
+				clearTimeout(timer);
+			return ok;
+		});
+	}
+
+	function run(button) {
+		var items = document.querySelectorAll("#check-list li[data-check-url]");
+		var summary = document.getElementById("check-summary");
+		var adviceIos = document.getElementById("check-advice-ios");
+		var adviceOther = document.getElementById("check-advice-other");
+		var probes = [];
+		var i;
+
+		button.disabled = true;
+		adviceIos.hidden = adviceOther.hidden = true;
+		summary.textContent = "Checking…";
+		for (i = 0; i < items.length; i++)
+			probes.push(probe(items[i]));
+		Promise.all(probes).then(function (results) {
+			var bad = results.filter(function (ok) { return !ok; }).length;
+
+			summary.textContent = bad === 0
+				? "This device trusts every server listed."
+				: bad + " of " + results.length + " not trusted yet.";
+			summary.setAttribute("data-state", bad === 0 ? "trusted" : "untrusted");
+			if (bad > 0)
+				(isIos() ? adviceIos : adviceOther).hidden = false;
+			button.disabled = false;
+		});
+	}
+
+	function init() {
+		var button = document.getElementById("check-run");
+		var nojs = document.getElementById("check-nojs");
+
+		if (ipadAsMac())
+			showIpadSteps();
+		if (!button || typeof fetch !== "function" || typeof Promise !== "function")
+			return;
+		if (nojs)
+			nojs.hidden = true;
+		button.hidden = false;
+		button.addEventListener("click", function () { run(button); });
+	}
+
+	if (document.readyState === "loading")
+		document.addEventListener("DOMContentLoaded", init);
+	else
+		init();
+}());

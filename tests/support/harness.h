@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: MIT */
-/* Integration harness: temp dir, config, the real certpost binary, libcurl requests. */
+/* Integration harness: temp dir, config, the real certpost binary, libcurl
+ * requests. */
 #ifndef CERTPOST_HARNESS_H
 #define CERTPOST_HARNESS_H
 
@@ -11,27 +12,27 @@
 #include "util.h"
 
 struct harness {
-	char dir[PATH_MAX];      /* temp dir, removed by harness_cleanup() */
+	char dir[PATH_MAX];	 /* temp dir, removed by harness_cleanup() */
 	char log_path[PATH_MAX]; /* daemon's stderr */
 	pid_t pid;
-	int port;                /* first plain listener, read from the log */
-	int https_port;          /* first TLS listener, or 0 */
-	char host[64];           /* "127.0.0.1" or "[::1]" as it listens */
+	int port;	/* first plain listener, read from the log */
+	int https_port; /* first TLS listener, or 0 */
+	char host[64];	/* "127.0.0.1" or "[::1]" as it listens */
 };
 
 struct hreq {
-	const char *method;        /* NULL = GET; "HEAD" */
-	const char *interface;     /* source address for CURLOPT_INTERFACE */
-	const char *const *headers;/* NULL-terminated "Name: value" lines */
-	const char *url;           /* full URL overrides host/port/path */
-	const char *cainfo;        /* for https */
+	const char *method;	    /* NULL = GET; "HEAD" */
+	const char *interface;	    /* source address for CURLOPT_INTERFACE */
+	const char *const *headers; /* NULL-terminated "Name: value" lines */
+	const char *url;	    /* full URL overrides host/port/path */
+	const char *cainfo;	    /* for https */
 	bool https;
-	long timeout_ms;           /* 0 = 5000 */
+	long timeout_ms; /* 0 = 5000 */
 };
 
 struct hres {
-	long status;    /* 0 when the connection failed or was closed */
-	int curl_code;  /* CURLcode */
+	long status;   /* 0 when the connection failed or was closed */
+	int curl_code; /* CURLcode */
 	struct buf headers;
 	struct buf body;
 };
@@ -39,7 +40,8 @@ struct hres {
 /* Makes the temp dir. Exits 99 on failure. */
 void harness_init(struct harness *h);
 /* Writes dir/name with content; returns the full path (static buffer). */
-const char *harness_write(struct harness *h, const char *name, const char *content);
+const char *harness_write(struct harness *h, const char *name,
+			  const char *content);
 /* Full path of dir/name (static rotating buffer). */
 const char *harness_path(const struct harness *h, const char *name);
 /*

@@ -1,21 +1,24 @@
 /* SPDX-License-Identifier: MIT */
-/* Test fixtures: certificates and keys generated with OpenSSL, written to files. */
+/* Test fixtures: certificates and keys generated with OpenSSL, written to
+ * files. */
 #ifndef CERTPOST_TESTCA_H
 #define CERTPOST_TESTCA_H
 
 #include <stdbool.h>
+#include <stddef.h>
 
 #include <openssl/evp.h>
 #include <openssl/x509.h>
 
 struct testca_opts {
-	const char *cn;      /* subject CN (and O=certpost tests) */
-	bool ca;             /* basicConstraints CA:TRUE + keyCertSign */
-	int rsa_bits;        /* 0 = EC P-256, else RSA of that size */
-	bool sha1;           /* sign with SHA-1 instead of SHA-256 */
-	long start_offset_s; /* notBefore = now + this (negative: in the past) */
+	const char *cn;	     /* subject CN (and O=certpost tests) */
+	bool ca;	     /* basicConstraints CA:TRUE + keyCertSign */
+	int rsa_bits;	     /* 0 = EC P-256, else RSA of that size */
+	bool sha1;	     /* sign with SHA-1 instead of SHA-256 */
+	long start_offset_s; /* notBefore = now + this (negative: in the past)
+			      */
 	long lifetime_s;     /* notAfter = notBefore + this; 0 = 365 days */
-	X509 *issuer;        /* NULL = self-signed */
+	X509 *issuer;	     /* NULL = self-signed */
 	EVP_PKEY *issuer_key;
 	const char *dns_san; /* optional subjectAltName DNS entry (leaves) */
 	const char *ip_san;  /* optional subjectAltName IP entry */
@@ -37,5 +40,25 @@ int testca_append_pem(const char *path, X509 *x);
 
 /* DER bytes of x (caller frees with OPENSSL_free). Returns length or -1. */
 int testca_der(X509 *x, unsigned char **ret);
+
+/* Writes len bytes to path, replacing it, or appending when append. */
+int testca_write_file(const char *path, const void *data, size_t len,
+		      bool append);
+/* x as a "TRUSTED CERTIFICATE" PEM block (OpenSSL's trust-settings form). */
+int testca_write_pem_trusted(const char *path, X509 *x);
+
+/* Other forms of a private key, for the tests that must see them refused. */
+enum testca_key_form {
+	TESTCA_KEY_TRAD_PEM, /* "RSA PRIVATE KEY" / "EC PRIVATE KEY" */
+	TESTCA_KEY_TRAD_DER, /* RSAPrivateKey / ECPrivateKey */
+	TESTCA_KEY_ENC_PEM,  /* "ENCRYPTED PRIVATE KEY", pass phrase "secret" */
+	TESTCA_KEY_ENC_DER,  /* EncryptedPrivateKeyInfo, same pass phrase */
+};
+int testca_write_key_as(const char *path, EVP_PKEY *k,
+			enum testca_key_form form, bool append);
+
+/* A certs-only PKCS#7 bundle of certs[0..n), made with PKCS7_sign() (not
+ * with certpost's own encoder), as PEM or DER. */
+int testca_write_p7(const char *path, X509 *const *certs, size_t n, bool der);
 
 #endif

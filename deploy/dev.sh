@@ -1,0 +1,118 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: MIT
+# The developer and CI entry point: installs what is missing, builds, runs.
+#
+#   deploy/dev.sh demo            build and run the built-in demo (foreground)
+#   deploy/dev.sh test            build and run every test suite
+#   deploy/dev.sh bench           side-by-side benchmark against nginx
+#   deploy/dev.sh fuzz SECONDS    run each libFuzzer target for SECONDS
+#   deploy/dev.sh build           just build
+#
+# Environment: CERTPOST_SANITIZE=1 builds with ASan+UBSan (in build-asan/),
+# CERTPOST_WERROR=1 turns warnings into errors, BUILD_DIR overrides the
+# build directory.
+set -euo pipefail
+
+top=$(cd "$(dirname "$0")/.." && pwd)
+cd "$top"
+
+build_deps=(meson ninja-build pkg-config gcc python3 openssl
+	libmicrohttpd-dev libssl-dev libmagic-dev libinih-dev libqrencode-dev
+	libcmocka-dev libcurl4-openssl-dev)
+test_deps=(groff man-db systemd iproute2 slowhttptest chromium nodejs npm
+	fonts-dejavu-core)
+bench_deps=(wrk nginx-light util-linux procps)
+fuzz_deps=(clang libclang-rt-14-dev)
+
+# Installs the Debian packages of "$@" that are not installed yet.
+need() {
+	local missing=() p
+	for p in "$@"; do
+		dpkg-query -W -f='${Status}' "$p" 2>/dev/null |
+			grep -q "install ok installed" || missing+=("$p")
+	done
+	[ ${#missing[@]} -eq 0 ] && return 0
+	echo "dev.sh: installing ${missing[*]}" >&2
+	if [ "$(id -u)" -ne 0 ]; then
+		echo "dev.sh: run as root (or install: apt-get install ${missing[*]})" >&2
+		exit 1
+	fi
+	# apt-get update only when the lists are missing or a day old.
+	if [ -z "$(find /var/lib/apt/lists -maxdepth 1 -name '*Packages*' -mtime -1 2>/dev/null | head -1)" ]; then
+		apt-get update -qq
+	fi
+	DEBIAN_FRONTEND=noninteractive apt-get install -y -qq \
+		--no-install-recommends "${missing[@]}" >/dev/null
+}
+
+build() {
+	local dir=${BUILD_DIR:-build} opts=()
+	if [ "${CERTPOST_SANITIZE:-0}" = 1 ]; then
+		dir=${BUILD_DIR:-build-asan}
+		opts+=(-Db_sanitize=address,undefined -Db_lundef=false)
+	fi
+	[ "${CERTPOST_WERROR:-0}" = 1 ] && opts+=(--werror)
+	if [ -f "$dir/build.ninja" ]; then
+		meson setup --reconfigure "$dir" "${opts[@]}" >/dev/null
+	else
+		meson setup "$dir" "${opts[@]}" >/dev/null
+	fi
+	ninja -C "$dir" >/dev/null
+	BUILD="$dir"
+}
+
+cmd=${1:-}
+case "$cmd" in
+demo)
+	need "${build_deps[@]}"
+	build
+	echo "dev.sh: open http://127.0.0.1:8080/ (Ctrl-C stops)" >&2
+	exec "$BUILD/server/certpost" --demo
+	;;
+test)
+	need "${build_deps[@]}" "${test_deps[@]}"
+	build
+	"$top/tests/browser/setup.sh" || echo "dev.sh: browser test set-up failed; it will report skipped" >&2
+	log=$(mktemp)
+	set +e
+	meson test -C "$BUILD" --print-errorlogs --num-processes 2 2>&1 | tee "$log"
+	rc=${PIPESTATUS[0]}
+	set -e
+	ok=$(sed -n 's/^Ok: *\([0-9]*\).*/\1/p' "$log" | tail -1)
+	fail=$(sed -n 's/^Fail: *\([0-9]*\).*/\1/p' "$log" | tail -1)
+	xfail=$(sed -n 's/^Unexpected Pass: *\([0-9]*\).*/\1/p' "$log" | tail -1)
+	timeout=$(sed -n 's/^Timeout: *\([0-9]*\).*/\1/p' "$log" | tail -1)
+	skip=$(sed -n 's/^Skipped: *\([0-9]*\).*/\1/p' "$log" | tail -1)
+	rm -f "$log"
+	fail=$(( ${fail:-0} + ${xfail:-0} + ${timeout:-0} ))
+	[ "$rc" -ne 0 ] && [ "$fail" -eq 0 ] && fail=1
+	echo "${ok:-0} passed, $fail failed, ${skip:-0} skipped"
+	exit "$rc"
+	;;
+bench)
+	need "${build_deps[@]}" "${bench_deps[@]}"
+	BUILD_DIR=${BUILD_DIR:-build-release}
+	dir=$BUILD_DIR
+	[ -f "$dir/build.ninja" ] || meson setup "$dir" --buildtype=release -Dtests=false >/dev/null
+	ninja -C "$dir" >/dev/null
+	exec "$top/tests/bench/bench.sh" "$dir/server/certpost" "${@:2}"
+	;;
+fuzz)
+	need "${build_deps[@]}" "${fuzz_deps[@]}"
+	seconds=${2:-60}
+	dir=${BUILD_DIR:-build-fuzz}
+	[ -f "$dir/build.ninja" ] || CC=clang meson setup "$dir" -Dfuzz=true -Dtests=false \
+		-Db_lundef=false >/dev/null
+	ninja -C "$dir" >/dev/null
+	exec "$top/tests/fuzz/run.sh" "$dir" "$seconds"
+	;;
+build)
+	need "${build_deps[@]}"
+	build
+	echo "dev.sh: built $BUILD/server/certpost" >&2
+	;;
+*)
+	sed -n '3,14p' "$0" | sed 's/^# \{0,1\}//' >&2
+	exit 2
+	;;
+esac

@@ -1,0 +1,583 @@
+/* SPDX-License-Identifier: MIT */
+/* Building a snapshot: load the CAs, render every response once. */
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "catalog_int.h"
+#include "cert.h"
+#include "profile.h"
+#include "qr.h"
+
+#define TYPE_DER "application/x-x509-ca-cert"
+#define TYPE_PEM "application/x-pem-file"
+#define TYPE_P7B "application/x-pkcs7-certificates"
+#define TYPE_PROFILE "application/x-apple-aspen-config"
+
+static int cat_sign_profile(struct catalog *c, const struct config *cfg,
+			    const void *data, size_t len, unsigned char **ret,
+			    size_t *ret_len, char *err, size_t errlen);
+
+static void *
+dup_bytes(const void *p, size_t len)
+{
+	unsigned char *d = malloc(len + 1);
+
+	if (d != NULL) {
+		memcpy(d, p, len);
+		d[len] = '\0';
+	}
+	return d;
+}
+
+/* Loads every configured CA; a file with several certificates yields
+ * several CAs, the extra ones named "<slug>-2", "<slug>-3"... */
+static int
+load_cas(struct catalog *c, const struct config *cfg, time_t now, char *err,
+	 size_t errlen)
+{
+	size_t i, j, total = 0;
+
+	for (i = 0; i < cfg->nca; i++) {
+		const struct config_ca *ca = &cfg->ca[i];
+		int r;
+
+		if (ca->inline_pem != NULL)
+			r = cert_load_mem(ca->inline_pem,
+					  strlen(ca->inline_pem), ca->slug,
+					  &c->certs[i], &c->ncerts[i], err,
+					  errlen);
+		else
+			r = cert_load_file(ca->file, &c->certs[i],
+					   &c->ncerts[i], err, errlen);
+		if (r == -1)
+			return -1;
+		total += c->ncerts[i];
+	}
+	if ((c->cas = calloc(total, sizeof(*c->cas))) == NULL)
+		return -1;
+	for (i = 0; i < cfg->nca; i++) {
+		for (j = 0; j < c->ncerts[i]; j++) {
+			struct cat_ca *cc = &c->cas[c->ncas++];
+			const struct cert *ce = &c->certs[i][j];
+			char w[CERT_MAX_WARNINGS][CERT_WARN_LEN], slug[80];
+			size_t k, nw;
+
+			cc->cert = ce;
+			if (j == 0) {
+				cc->pub.slug = cat_strdup(c, cfg->ca[i].slug);
+				cc->pub.name = cat_strdup(c, cfg->ca[i].name);
+				cc->pub.primary = cfg->ca[i].primary;
+			} else {
+				(void)str_printf(slug, sizeof(slug), "%s-%zu",
+						 cfg->ca[i].slug, j + 1);
+				cc->pub.slug = cat_strdup(c, slug);
+				cc->pub.name = cat_strdup(
+					c, ce->common_name[0] ? ce->common_name
+							      : ce->subject);
+			}
+			if (cc->pub.slug == NULL || cc->pub.name == NULL)
+				return -1;
+			cc->pub.sha256_hex = ce->sha256_hex;
+			cc->pub.not_after = (long long)ce->not_after;
+			nw = cert_warnings(ce, now, w, CERT_MAX_WARNINGS);
+			for (k = 0; k < nw; k++)
+				cat_warn(c, "%s: %s", cc->pub.slug, w[k]);
+		}
+	}
+	return 0;
+}
+
+/* Moves a rendered buffer into the catalog (b is left empty). */
+static int
+add_buf(struct catalog *c, const char *path, const char *type, struct buf *b,
+	enum catalog_kind kind)
+{
+	size_t len;
+	char *body = buf_steal(b, &len);
+
+	if (body == NULL)
+		return -1;
+	return cat_add(c, path, type, body, len, NULL, kind);
+}
+
+static int
+add_copy(struct catalog *c, const char *path, const char *type,
+	 const void *data, size_t len, const char *filename,
+	 enum catalog_kind kind, const char *slug, const char *format)
+{
+	void *body = dup_bytes(data, len);
+
+	if (body == NULL ||
+	    cat_add(c, path, type, body, len, filename, kind) == -1)
+		return -1;
+	c->entries[c->nentries - 1].ca_slug = slug;
+	c->entries[c->nentries - 1].format = format;
+	return 0;
+}
+
+/* /<slug>.cer, .crt, .pem for one CA under the given URL name. */
+static int
+add_ca_files(struct catalog *c, const char *urlname, const struct cat_ca *cc)
+{
+	static const struct {
+		const char *ext;
+		const char *type;
+		bool pem;
+	} forms[] = {
+		{"cer", TYPE_DER, false},
+		{"crt", TYPE_DER, false},
+		{"pem", TYPE_PEM, true},
+	};
+	char path[96], fname[96];
+	size_t i;
+
+	for (i = 0; i < ARRAY_LEN(forms); i++) {
+		const struct cert *ce = cc->cert;
+
+		if (str_printf(path, sizeof(path), "/%s.%s", urlname,
+			       forms[i].ext) == -1 ||
+		    str_printf(fname, sizeof(fname), "%s.%s", cc->pub.slug,
+			       forms[i].ext) == -1)
+			return -1;
+		if (add_copy(c, path, forms[i].type,
+			     forms[i].pem ? (const void *)ce->pem : ce->der,
+			     forms[i].pem ? ce->pem_len : ce->der_len, fname,
+			     CATALOG_DOWNLOAD, cc->pub.slug,
+			     forms[i].ext) == -1)
+			return -1;
+	}
+	return 0;
+}
+
+static int
+add_bundles(struct catalog *c, const struct config *cfg, char *err,
+	    size_t errlen)
+{
+	const struct cert *list[CONFIG_MAX_CA * CERT_MAX_PER_FILE];
+	unsigned char *p7 = NULL, *signed_prof = NULL;
+	size_t i, p7len, slen;
+	struct buf prof = {0};
+	char display[300], ident[300];
+	struct profile_opts po = {
+		.organization = c->organization,
+		.identifier = cfg->identifier,
+		.display_name = cfg->display_name,
+		.description = cfg->description,
+	};
+
+	/* Defaults a user sees on the device: who this is from. */
+	if (po.display_name[0] == '\0') {
+		(void)str_printf(display, sizeof(display),
+				 "%.200s root "
+				 "certificate%s",
+				 c->organization, c->ncas > 1 ? "s" : "");
+		po.display_name = display;
+	}
+	if (po.identifier[0] == '\0') {
+		(void)str_printf(ident, sizeof(ident), "local.certpost.%s",
+				 c->cas[0].pub.slug);
+		po.identifier = ident;
+	}
+	if (po.description[0] == '\0')
+		po.description = "Installs the root certificate that internal "
+				 "servers use, so this device can verify them.";
+
+	for (i = 0; i < c->ncas; i++)
+		list[i] = c->cas[i].cert;
+	if (cert_p7b(list, c->ncas, &p7, &p7len, err, errlen) == -1 ||
+	    cat_add(c, "/ca.p7b", TYPE_P7B, p7, p7len, "ca.p7b",
+		    CATALOG_DOWNLOAD) == -1)
+		return -1;
+	c->entries[c->nentries - 1].ca_slug = "all";
+	c->entries[c->nentries - 1].format = "p7b";
+	if (profile_build(&po, list, c->ncas, &prof, err, errlen) == -1)
+		goto fail;
+	if (cfg->sign_cert[0] != '\0') {
+		if (cat_sign_profile(c, cfg, prof.data, prof.len, &signed_prof,
+				     &slen, err, errlen) == -1)
+			goto fail;
+		buf_free(&prof);
+		c->profile_signed = true;
+		if (cat_add(c, "/ca.mobileconfig", TYPE_PROFILE, signed_prof,
+			    slen, "ca.mobileconfig", CATALOG_DOWNLOAD) == -1)
+			return -1;
+	} else {
+		char *body = buf_steal(&prof, &slen);
+
+		if (cat_add(c, "/ca.mobileconfig", TYPE_PROFILE, body, slen,
+			    "ca.mobileconfig", CATALOG_DOWNLOAD) == -1)
+			return -1;
+	}
+	c->entries[c->nentries - 1].ca_slug = "all";
+	c->entries[c->nentries - 1].format = "mobileconfig";
+	return 0;
+fail:
+	buf_free(&prof);
+	return -1;
+}
+
+static void
+json_ca(struct buf *b, const struct catalog *c, const struct cat_ca *cc)
+{
+	const struct cert *ce = cc->cert;
+	static const char *const ext[] = {"cer", "crt", "pem"};
+	char t[32];
+	size_t i;
+
+	(void)buf_puts(b, "{\"name\":");
+	(void)buf_json_string(b, cc->pub.name);
+	(void)buf_puts(b, ",\"slug\":");
+	(void)buf_json_string(b, cc->pub.slug);
+	(void)buf_printf(b, ",\"primary\":%s,\"subject\":",
+			 cc->pub.primary ? "true" : "false");
+	(void)buf_json_string(b, ce->subject);
+	(void)buf_puts(b, ",\"issuer\":");
+	(void)buf_json_string(b, ce->issuer);
+	(void)time_rfc3339(t, sizeof(t), (long long)ce->not_before);
+	(void)buf_printf(b, ",\"not_before\":\"%s\"", t);
+	(void)time_rfc3339(t, sizeof(t), (long long)ce->not_after);
+	(void)buf_printf(b,
+			 ",\"not_after\":\"%s\",\"sha256\":\"%s\","
+			 "\"sha1\":\"%s\",\"downloads\":{",
+			 t, ce->sha256_hex, ce->sha1_hex);
+	for (i = 0; i < ARRAY_LEN(ext); i++)
+		(void)buf_printf(b, "%s\"%s\":\"%s/%s.%s\"", i ? "," : "",
+				 ext[i], c->public_url, cc->pub.slug, ext[i]);
+	(void)buf_puts(b, "}}");
+}
+
+static int
+add_json(struct catalog *c)
+{
+	struct buf b = {0};
+	size_t i, len;
+	char *body;
+
+	(void)buf_puts(&b, "{\"organization\":");
+	(void)buf_json_string(&b, c->organization);
+	(void)buf_puts(&b, ",\"cas\":[");
+	for (i = 0; i < c->ncas; i++) {
+		if (i > 0)
+			(void)buf_puts(&b, ",");
+		json_ca(&b, c, &c->cas[i]);
+	}
+	(void)buf_printf(&b,
+			 "],\"bundles\":{\"p7b\":\"%s/ca.p7b\","
+			 "\"mobileconfig\":\"%s/ca.mobileconfig\"},"
+			 "\"profile_signed\":%s}\n",
+			 c->public_url, c->public_url,
+			 c->profile_signed ? "true" : "false");
+	if (b.data == NULL)
+		return -1;
+	body = buf_steal(&b, &len);
+	return cat_add(c, "/ca.json", "application/json", body, len, NULL,
+		       CATALOG_INFO);
+}
+
+static int
+add_static(struct catalog *c)
+{
+	char path[300];
+	size_t i;
+
+	for (i = 0; i < c->nassets; i++) {
+		const char *type = cat_mime(c->assets[i].name);
+
+		if (type == NULL)
+			continue; /* templates */
+		if (str_printf(path, sizeof(path), "/static/%s",
+			       c->assets[i].name) == -1 ||
+		    add_copy(c, path, type, c->assets[i].data, c->assets[i].len,
+			     NULL, CATALOG_STATIC, NULL, NULL) == -1)
+			return -1;
+	}
+	return 0;
+}
+
+/* True when path resolves to somewhere inside dir. */
+static bool
+path_inside(const char *path, const char *dir)
+{
+	char rp[PATH_MAX], rd[PATH_MAX];
+	size_t n;
+
+	if (dir[0] == '\0' || realpath(path, rp) == NULL ||
+	    realpath(dir, rd) == NULL)
+		return false;
+	n = strlen(rd);
+	return strncmp(rp, rd, n) == 0 && (rp[n] == '/' || rp[n] == '\0');
+}
+
+static int
+cat_sign_profile(struct catalog *c, const struct config *cfg, const void *data,
+		 size_t len, unsigned char **ret, size_t *ret_len, char *err,
+		 size_t errlen)
+{
+	struct cert *signer = NULL, *chain = NULL;
+	size_t nsigner = 0, nchain = 0;
+	EVP_PKEY *key = NULL;
+	int ret_code = -1;
+
+	(void)c;
+	if (path_inside(cfg->sign_key, cfg->static_dir)) {
+		err_set(err, errlen,
+			"%s: the profile signing key is inside "
+			"static_dir %s; move it out so it can never be served",
+			cfg->sign_key, cfg->static_dir);
+		return -1;
+	}
+	if (cert_load_file(cfg->sign_cert, &signer, &nsigner, err, errlen) ||
+	    cert_load_key(cfg->sign_key, &key, err, errlen) ||
+	    (cfg->sign_chain[0] != '\0' &&
+	     cert_load_file(cfg->sign_chain, &chain, &nchain, err, errlen)))
+		goto out;
+	if (X509_check_private_key(signer[0].x509, key) != 1) {
+		err_set(err, errlen, "%s does not match the key in %s",
+			cfg->sign_cert, cfg->sign_key);
+		goto out;
+	}
+	ret_code = profile_sign(data, len, &signer[0], key, chain, nchain, ret,
+				ret_len, err, errlen);
+out:
+	EVP_PKEY_free(key);
+	cert_list_free(signer, nsigner);
+	cert_list_free(chain, nchain);
+	return ret_code;
+}
+
+static const char *
+lookup(void *ctx, const char *name, size_t *ret_len)
+{
+	const struct cat_asset *a = cat_asset(ctx, name);
+
+	if (a == NULL)
+		return NULL;
+	*ret_len = a->len;
+	return (const char *)a->data;
+}
+
+/* "https://host:port/path" -> "https://host:port" (into dst). */
+static int
+url_origin(const char *url, char *dst, size_t dstlen)
+{
+	const char *host = strstr(url, "://");
+	size_t n;
+
+	if (host == NULL)
+		return -1;
+	n = (size_t)(host + 3 - url) + strcspn(host + 3, "/?#");
+	if (n >= dstlen)
+		return -1;
+	memcpy(dst, url, n);
+	dst[n] = '\0';
+	return 0;
+}
+
+/*
+ * The page may reach exactly the trust-check origins, nothing else; every
+ * other response keeps the base policy.
+ */
+static const char *
+page_csp(struct catalog *c, const char *const *urls, size_t n)
+{
+	struct buf b = {0}, src = {0};
+	char origin[CONFIG_STR_MAX];
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		if (url_origin(urls[i], origin, sizeof(origin)) == 0)
+			(void)buf_printf(&src, " %s", origin);
+	(void)buf_printf(&b,
+			 "default-src 'none'; style-src 'self'; "
+			 "script-src 'self'; img-src 'self'%s; "
+			 "connect-src %s; base-uri 'none'; form-action 'none'; "
+			 "frame-ancestors 'none'",
+			 src.data ? src.data : "",
+			 src.data ? src.data + 1 : "'none'");
+	buf_free(&src);
+	if (b.data == NULL || cat_own(c, b.data) == -1)
+		return NULL;
+	return b.data;
+}
+
+/* Everything the templates need to know about the site. */
+struct site_input {
+	struct page_site site;
+	struct page_ca pcas[CONFIG_MAX_CA * CERT_MAX_PER_FILE];
+	const char *checks[CONFIG_MAX_CHECK_URL];
+	char own_check[CONFIG_STR_MAX];
+};
+
+/*
+ * The trust check targets: the configured ones, or certpost's own HTTPS
+ * listener, reached through the host name users were given.
+ */
+static void
+check_urls(const struct config *cfg, struct site_input *in)
+{
+	size_t i;
+	const char *host, *end;
+
+	for (i = 0; i < cfg->ncheck_url; i++)
+		in->checks[in->site.ncheck++] = cfg->check_url[i];
+	if (in->site.ncheck > 0 || cfg->nhttps_listen == 0)
+		return;
+	const char *lt = cfg->https_listen[0].text;
+	const char *port = strrchr(lt, ':') + 1;
+
+	if (cfg->public_url[0] != '\0' &&
+	    (host = strstr(cfg->public_url, "://")) != NULL) {
+		host += 3;
+		end = host + strcspn(host, ":/");
+		if (*host == '[')
+			end = host + strcspn(host, "]") + 1;
+		if (str_printf(in->own_check, sizeof(in->own_check),
+			       "https://%.*s:%s/healthz", (int)(end - host),
+			       host, port) == -1)
+			return;
+	} else if (str_printf(in->own_check, sizeof(in->own_check),
+			      "https://%s/healthz", lt) == -1) {
+		return;
+	}
+	in->checks[in->site.ncheck++] = in->own_check;
+}
+
+static int
+add_pages(struct catalog *c, const struct config *cfg, char *err, size_t errlen)
+{
+	struct site_input *in = calloc(1, sizeof(*in));
+	const char *csp;
+	struct buf b = {0};
+	size_t i;
+	int ret = -1;
+
+	if (in == NULL)
+		return -1;
+	for (i = 0; i < c->ncas; i++) {
+		const struct cert *ce = c->cas[i].cert;
+
+		in->pcas[i] = (struct page_ca){
+			.name = c->cas[i].pub.name,
+			.slug = c->cas[i].pub.slug,
+			.subject = ce->subject,
+			.sha256_hex = ce->sha256_hex,
+			.sha1_hex = ce->sha1_hex,
+			.not_before = (long long)ce->not_before,
+			.not_after = (long long)ce->not_after,
+			.primary = c->cas[i].pub.primary,
+		};
+	}
+	in->site = (struct page_site){
+		.organization = c->organization,
+		.public_url = c->public_url,
+		.demo = cfg->demo,
+		.cas = in->pcas,
+		.nca = c->ncas,
+		.check_urls = in->checks,
+		.profile_signed = c->profile_signed,
+	};
+	check_urls(cfg, in);
+	if ((csp = page_csp(c, in->checks, in->site.ncheck)) == NULL)
+		goto out;
+	if (page_render_helpdesk(lookup, c, &in->site, &b, err, errlen) == -1)
+		goto out;
+	if (add_buf(c, "/helpdesk", "text/html; charset=utf-8", &b,
+		    CATALOG_HELPDESK) == -1)
+		goto out;
+	c->nsorted = c->nentries;
+	for (i = 0; i < PAGE_PLATFORM_COUNT; i++) {
+		if (page_render_index(lookup, c, &in->site,
+				      (enum page_platform)i, &b, err,
+				      errlen) == -1)
+			goto out;
+		if (add_buf(c, "/", "text/html; charset=utf-8", &b,
+			    CATALOG_PAGE) == -1)
+			goto out;
+		c->entries[c->nentries - 1].csp = csp;
+		c->page_index[i] = c->nentries - 1;
+	}
+	ret = 0;
+out:
+	buf_free(&b);
+	free(in);
+	return ret;
+}
+
+static int
+add_misc(struct catalog *c, char *err, size_t errlen)
+{
+	struct buf b = {0};
+
+	if (qr_svg(c->public_url, &b, err, errlen) == -1) {
+		buf_free(&b);
+		return -1;
+	}
+	if (add_buf(c, "/qr.svg", "image/svg+xml", &b, CATALOG_QR) == -1)
+		return -1;
+	return add_copy(c, "/healthz", "text/plain; charset=utf-8", "ok\n", 3,
+			NULL, CATALOG_HEALTH, NULL, NULL);
+}
+
+static int
+set_names(struct catalog *c, const struct config *cfg)
+{
+	char url[CONFIG_STR_MAX];
+	size_t n;
+
+	if (cfg->public_url[0] != '\0')
+		(void)str_copy(url, sizeof(url), cfg->public_url);
+	else if (str_printf(url, sizeof(url), "http://%s",
+			    cfg->nlisten ? cfg->listen[0].text
+					 : cfg->https_listen[0].text) == -1)
+		return -1;
+	/* Kept without the trailing slash: paths are appended to it. */
+	n = strlen(url);
+	while (n > 0 && url[n - 1] == '/')
+		url[--n] = '\0';
+	if ((c->public_url = cat_strdup(c, url)) == NULL)
+		return -1;
+	c->organization =
+		cat_strdup(c, cfg->organization[0] ? cfg->organization
+						   : c->cas[0].pub.name);
+	return c->organization == NULL ? -1 : 0;
+}
+
+struct catalog *
+catalog_build(const struct config *cfg, char *err, size_t errlen)
+{
+	struct catalog *c = calloc(1, sizeof(*c));
+	size_t i;
+
+	err_set(err, errlen, "out of memory");
+	if (c == NULL)
+		return NULL;
+	if (load_cas(c, cfg, time(NULL), err, errlen) == -1 ||
+	    set_names(c, cfg) == -1 ||
+	    cat_load_assets(c, cfg->static_dir, err, errlen) == -1)
+		goto fail;
+	for (i = 0; i < c->ncas; i++) {
+		if (add_ca_files(c, c->cas[i].pub.slug, &c->cas[i]) == -1 ||
+		    (c->cas[i].pub.primary &&
+		     add_ca_files(c, "ca", &c->cas[i]) == -1))
+			goto fail;
+	}
+	if (add_bundles(c, cfg, err, errlen) == -1 || add_json(c) == -1 ||
+	    add_static(c) == -1 || add_misc(c, err, errlen) == -1 ||
+	    add_pages(c, cfg, err, errlen) == -1)
+		goto fail;
+	if (cat_finish(c) == -1) {
+		err_set(err, errlen,
+			"two responses for one path (a CA slug "
+			"clashes with another URL)");
+		goto fail;
+	}
+	/* The files are in the entries now; the table is only for builds. */
+	free(c->assets);
+	c->assets = NULL;
+	c->nassets = 0;
+	return c;
+fail:
+	catalog_free(c);
+	return NULL;
+}

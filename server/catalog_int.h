@@ -1,0 +1,56 @@
+/* SPDX-License-Identifier: MIT */
+/* Inside the catalog module: the snapshot's layout, shared by catalog*.c only.
+ */
+#ifndef CERTPOST_CATALOG_INT_H
+#define CERTPOST_CATALOG_INT_H
+
+#include "catalog.h"
+#include "cert.h"
+
+struct cat_ca {
+	struct catalog_ca pub;
+	const struct cert *cert; /* points into certs[] */
+};
+
+/* A file of the site: embedded, or read from static_dir. */
+struct cat_asset {
+	const char *name;
+	const unsigned char *data;
+	size_t len;
+};
+
+struct catalog {
+	struct catalog_entry
+		*entries; /* [0, nsorted) sorted by path, then pages */
+	size_t nentries, capentries, nsorted;
+	size_t page_index[PAGE_PLATFORM_COUNT];
+	void **owned; /* every heap block the entries point to */
+	size_t nowned, capowned;
+	const char *warnings[64];
+	size_t nwarnings;
+	struct cat_ca *cas;
+	size_t ncas;
+	const char *organization;
+	const char *public_url;
+	bool profile_signed;
+	struct cert *certs[CONFIG_MAX_CA];
+	size_t ncerts[CONFIG_MAX_CA];
+	struct cat_asset *assets;
+	size_t nassets;
+};
+
+int cat_add(struct catalog *c, const char *path, const char *type, void *body,
+	    size_t len, const char *filename, enum catalog_kind kind);
+int cat_own(struct catalog *c, void *p);
+char *cat_strdup(struct catalog *c, const char *s);
+void cat_warn(struct catalog *c, const char *fmt, ...) PRINTF_LIKE(2, 3);
+int cat_finish(struct catalog *c);
+
+/* catalog_static.c: the site's files, embedded or from static_dir. */
+int cat_load_assets(struct catalog *c, const char *static_dir, char *err,
+		    size_t errlen);
+const struct cat_asset *cat_asset(const struct catalog *c, const char *name);
+/* MIME type for a served file name, or NULL when it is not served. */
+const char *cat_mime(const char *name);
+
+#endif

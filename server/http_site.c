@@ -1,0 +1,191 @@
+/* SPDX-License-Identifier: MIT */
+/* The live site: a config and a catalog with every response prepared for
+ * libmicrohttpd. */
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "http_int.h"
+#include "util.h"
+
+#define ERROR_CSP                                                              \
+	"default-src 'none'; base-uri 'none'; form-action 'none'; "            \
+	"frame-ancestors 'none'"
+
+static const struct {
+	unsigned status;
+	const char *body;
+} errors[SITE_ERROR_COUNT] = {
+	[SITE_400] = {400, "<!doctype html><title>400 Bad Request</title>"
+			   "<h1>Bad Request</h1>\n"},
+	[SITE_403] = {403, "<!doctype html><title>403 Forbidden</title>"
+			   "<h1>Forbidden</h1>\n"},
+	[SITE_404] = {404, "<!doctype html><title>404 Not Found</title>"
+			   "<h1>Not Found</h1><p><a href=\"/\">Install the "
+			   "certificate</a></p>\n"},
+	[SITE_405] = {405,
+		      "<!doctype html><title>405 Method Not Allowed</title>"
+		      "<h1>Method Not Allowed</h1>\n"},
+	[SITE_413] = {413, "<!doctype html><title>413 Content Too Large</title>"
+			   "<h1>Content Too Large</h1>\n"},
+};
+
+unsigned
+site_error_status(enum site_error e)
+{
+	return errors[e].status;
+}
+
+/*
+ * libmicrohttpd 0.9.75 has no "static buffer" constructor: the PERSISTENT
+ * mode promises the bytes outlive the response, which holds here because
+ * a site is freed only after its last request completed. The API takes a
+ * non-const pointer it never writes through; this is the one place the
+ * const is dropped.
+ */
+static struct MHD_Response *
+response_static(const void *data, size_t len)
+{
+	return MHD_create_response_from_buffer(len, (void *)(uintptr_t)data,
+					       MHD_RESPMEM_PERSISTENT);
+}
+
+int
+site_common_headers(struct MHD_Response *r, const char *csp)
+{
+	if (MHD_add_response_header(r, "X-Content-Type-Options", "nosniff") !=
+		    MHD_YES ||
+	    MHD_add_response_header(r, "Referrer-Policy", "no-referrer") !=
+		    MHD_YES ||
+	    MHD_add_response_header(r, "X-Frame-Options", "DENY") != MHD_YES ||
+	    MHD_add_response_header(r, "Content-Security-Policy", csp) !=
+		    MHD_YES)
+		return -1;
+	return 0;
+}
+
+/* Headers shared by the 200 and the 304 of one entry. */
+static int
+entry_headers(struct MHD_Response *r, const struct catalog_entry *e)
+{
+	if (site_common_headers(r, e->csp) == -1 ||
+	    MHD_add_response_header(r, "ETag", e->etag) != MHD_YES ||
+	    MHD_add_response_header(r, "Cache-Control", "no-cache") != MHD_YES)
+		return -1;
+	/* One URL, a page per platform: caches must key on the UA. */
+	if (e->kind == CATALOG_PAGE &&
+	    MHD_add_response_header(r, "Vary", "User-Agent") != MHD_YES)
+		return -1;
+	return 0;
+}
+
+static int
+prepare_entry(struct site *s, size_t i)
+{
+	const struct catalog_entry *e = catalog_entry_at(s->cat, i);
+	char disp[160];
+
+	if ((s->full[i] = response_static(e->body, e->len)) == NULL ||
+	    (s->notmod[i] = response_static("", 0)) == NULL)
+		return -1;
+	if (entry_headers(s->full[i], e) == -1 ||
+	    entry_headers(s->notmod[i], e) == -1 ||
+	    MHD_add_response_header(s->full[i], "Content-Type",
+				    e->content_type) != MHD_YES)
+		return -1;
+	if (e->filename != NULL) {
+		if (str_printf(disp, sizeof(disp),
+			       "attachment; filename=\"%s\"", e->filename) ||
+		    MHD_add_response_header(s->full[i], "Content-Disposition",
+					    disp) != MHD_YES)
+			return -1;
+	}
+	return 0;
+}
+
+static int
+prepare_errors(struct site *s)
+{
+	size_t i;
+
+	for (i = 0; i < SITE_ERROR_COUNT; i++) {
+		struct MHD_Response *r;
+
+		r = response_static(errors[i].body, strlen(errors[i].body));
+		if ((s->errors[i] = r) == NULL ||
+		    site_common_headers(r, ERROR_CSP) == -1 ||
+		    MHD_add_response_header(r, "Content-Type",
+					    "text/html; charset=utf-8") !=
+			    MHD_YES ||
+		    MHD_add_response_header(r, "Cache-Control", "no-store") !=
+			    MHD_YES)
+			return -1;
+	}
+	if (MHD_add_response_header(s->errors[SITE_405], "Allow",
+				    "GET, HEAD") != MHD_YES)
+		return -1;
+	/* A refused or malformed client gets nothing more on this socket. */
+	if (MHD_add_response_header(s->errors[SITE_403], "Connection",
+				    "close") != MHD_YES ||
+	    MHD_add_response_header(s->errors[SITE_400], "Connection",
+				    "close") != MHD_YES)
+		return -1;
+	return 0;
+}
+
+struct site *
+site_new(struct config *cfg, struct catalog *cat, char *err, size_t errlen)
+{
+	struct site *s = calloc(1, sizeof(*s));
+	size_t i;
+
+	if (s == NULL) {
+		free(cfg);
+		catalog_free(cat);
+		err_set(err, errlen, "out of memory");
+		return NULL;
+	}
+	atomic_init(&s->refs, 1);
+	s->cfg = cfg;
+	s->cat = cat;
+	s->built = (long long)time(NULL);
+	s->n = catalog_count(cat);
+	s->full = calloc(s->n, sizeof(*s->full));
+	s->notmod = calloc(s->n, sizeof(*s->notmod));
+	if (s->full == NULL || s->notmod == NULL)
+		goto fail;
+	for (i = 0; i < s->n; i++)
+		if (prepare_entry(s, i) == -1)
+			goto fail;
+	if (prepare_errors(s) == -1)
+		goto fail;
+	return s;
+fail:
+	err_set(err, errlen, "cannot prepare responses (out of memory)");
+	site_unref(s);
+	return NULL;
+}
+
+void
+site_unref(struct site *s)
+{
+	size_t i;
+
+	if (s == NULL || atomic_fetch_sub(&s->refs, 1) != 1)
+		return;
+	for (i = 0; i < s->n; i++) {
+		if (s->full != NULL && s->full[i] != NULL)
+			MHD_destroy_response(s->full[i]);
+		if (s->notmod != NULL && s->notmod[i] != NULL)
+			MHD_destroy_response(s->notmod[i]);
+	}
+	for (i = 0; i < SITE_ERROR_COUNT; i++)
+		if (s->errors[i] != NULL)
+			MHD_destroy_response(s->errors[i]);
+	free(s->full);
+	free(s->notmod);
+	catalog_free(s->cat);
+	free(s->cfg);
+	free(s);
+}
