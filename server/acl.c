@@ -1,6 +1,5 @@
 /* SPDX-License-Identifier: MIT */
-/* Address lists (CIDR) for IPv4 and IPv6: strict parsing, matching,
- * private-range checks. */
+/* CIDR lists for IPv4 and IPv6: strict parsing, matching, private ranges. */
 #include "acl.h"
 
 #include <arpa/inet.h>
@@ -31,12 +30,17 @@
 
 /* Non-public ranges, see acl_entry_is_private() in acl.h. */
 static const struct acl_entry private_ranges[] = {
-	{{AF_INET, {127}}, 8},		{{AF_INET, {10}}, 8},
-	{{AF_INET, {172, 16}}, 12},	{{AF_INET, {192, 168}}, 16},
-	{{AF_INET, {100, 64}}, 10},	{{AF_INET, {169, 254}}, 16},
-	{{AF_INET, {0}}, 32},		{{AF_INET6, {[15] = 1}}, 128},
-	{{AF_INET6, {0xfe, 0x80}}, 10}, {{AF_INET6, {0xfc}}, 7},
-	{{AF_INET6, {0}}, 128},
+	{{AF_INET, {127}}, 8},		/* loopback */
+	{{AF_INET, {10}}, 8},		/* RFC 1918 */
+	{{AF_INET, {172, 16}}, 12},	/* RFC 1918 */
+	{{AF_INET, {192, 168}}, 16},	/* RFC 1918 */
+	{{AF_INET, {100, 64}}, 10},	/* RFC 6598 carrier-grade NAT */
+	{{AF_INET, {169, 254}}, 16},	/* RFC 3927 link-local */
+	{{AF_INET, {0}}, 32},		/* unspecified */
+	{{AF_INET6, {[15] = 1}}, 128},	/* loopback */
+	{{AF_INET6, {0xfe, 0x80}}, 10}, /* link-local */
+	{{AF_INET6, {0xfc}}, 7},	/* RFC 4193 unique local */
+	{{AF_INET6, {0}}, 128},		/* unspecified */
 };
 
 static unsigned

@@ -389,6 +389,10 @@ route(struct MHD_Connection *c, struct request *rq, const char *url, bool head,
 	return MHD_queue_response(c, rq->status, rq->site->full[idx]);
 }
 
+static enum MHD_Result answer(struct MHD_Connection *c, struct listener *l,
+			      struct request *rq, const char *url, bool get,
+			      bool head);
+
 static enum MHD_Result
 handle(void *cls, struct MHD_Connection *c, const char *url, const char *method,
        const char *version, const char *upload_data, size_t *upload_size,
@@ -396,7 +400,6 @@ handle(void *cls, struct MHD_Connection *c, const char *url, const char *method,
 {
 	struct listener *l = cls;
 	struct request *rq = *req_cls;
-	const struct config *cfg;
 	bool head = strcmp(method, MHD_HTTP_METHOD_HEAD) == 0;
 	bool get = strcmp(method, MHD_HTTP_METHOD_GET) == 0;
 
@@ -422,9 +425,21 @@ handle(void *cls, struct MHD_Connection *c, const char *url, const char *method,
 	} else if (rq->site != NULL) {
 		return MHD_NO; /* answered already */
 	}
+	(void)str_copy(rq->method, sizeof(rq->method), method);
+	return answer(c, l, rq, url, get, head);
+}
+
+/* Decides and queues the response; counted here, when the status is
+ * known, so a client that has its answer also sees it in /metrics. */
+static enum MHD_Result
+answer(struct MHD_Connection *c, struct listener *l, struct request *rq,
+       const char *url, bool get, bool head)
+{
+	const struct config *cfg;
+	enum MHD_Result ret;
+
 	atomic_fetch_add(&l->h->in_flight, 1);
 	rq->start_us = now_us();
-	(void)str_copy(rq->method, sizeof(rq->method), method);
 	(void)str_copy(rq->path, sizeof(rq->path), url);
 	rq->site = site_acquire(l->h);
 	rq->cls = METRICS_OTHER;
@@ -432,16 +447,19 @@ handle(void *cls, struct MHD_Connection *c, const char *url, const char *method,
 	if (find_client(c, cfg, rq) == -1) {
 		metrics_denied(METRICS_DENY_PROXY);
 		rq->deny = "bad_proxy_header";
-		return queue_error(c, rq, SITE_400);
-	}
-	if (!acl_match(&cfg->allow, &rq->client)) {
+		ret = queue_error(c, rq, SITE_400);
+	} else if (!acl_match(&cfg->allow, &rq->client)) {
 		metrics_denied(METRICS_DENY_ALLOW_LIST);
 		rq->deny = "not_allowed";
-		return queue_error(c, rq, SITE_403);
+		ret = queue_error(c, rq, SITE_403);
+	} else if (!get && !head) {
+		ret = queue_error(c, rq, SITE_405);
+	} else {
+		ret = route(c, rq, url, head, l->tls);
 	}
-	if (!get && !head)
-		return queue_error(c, rq, SITE_405);
-	return route(c, rq, url, head, l->tls);
+	if (rq->status != 0)
+		metrics_request(rq->cls, rq->status);
+	return ret;
 }
 
 static void
@@ -497,8 +515,6 @@ completed(void *cls, struct MHD_Connection *c, void **req_cls,
 	/* A client that went away mid-response got less than we said. */
 	if (toe != MHD_REQUEST_TERMINATED_COMPLETED_OK && rq->status == 200)
 		rq->bytes = 0;
-	if (rq->status != 0)
-		metrics_request(rq->cls, rq->status);
 	if (rq->site->cfg->access_log)
 		log_request(c, rq);
 	site_unref(rq->site);

@@ -13,11 +13,12 @@
 #include <unistd.h>
 
 /*
- * The destination is a file descriptor number that never changes while
+ * Daemon messages always go to stderr (journald). Access lines go to
+ * access_fd: stderr, or a file whose descriptor number never changes while
  * running: a reopen dup2()s the new file over it, so a thread writing at
  * that moment writes to the old or the new file, never to a closed fd.
  */
-static int log_fd = STDERR_FILENO;
+static int access_fd = STDERR_FILENO;
 static char log_path[4096];
 static atomic_int log_fmt = LOG_TEXT;
 static atomic_bool log_dbg = false;
@@ -29,16 +30,16 @@ open_file(const char *path)
 	return open(path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0640);
 }
 
-/* Moves fd over log_fd (closing fd). */
+/* Moves fd over access_fd (closing fd). */
 static int
 replace_fd(int fd)
 {
-	int r = dup2(fd, log_fd);
+	int r = dup2(fd, access_fd);
 
 	close(fd);
 	if (r == -1)
 		return -1;
-	return fcntl(log_fd, F_SETFD, FD_CLOEXEC) == -1 ? -1 : 0;
+	return fcntl(access_fd, F_SETFD, FD_CLOEXEC) == -1 ? -1 : 0;
 }
 
 int
@@ -48,8 +49,8 @@ log_open(enum log_format fmt, const char *path)
 
 	atomic_store(&log_fmt, (int)fmt);
 	if (path == NULL || path[0] == '\0') {
-		if (log_fd != STDERR_FILENO) {
-			if (dup2(STDERR_FILENO, log_fd) == -1)
+		if (access_fd != STDERR_FILENO) {
+			if (dup2(STDERR_FILENO, access_fd) == -1)
 				return -1;
 		}
 		log_path[0] = '\0';
@@ -61,8 +62,8 @@ log_open(enum log_format fmt, const char *path)
 	}
 	if ((fd = open_file(path)) == -1)
 		return -1;
-	if (log_fd == STDERR_FILENO) {
-		log_fd = fd;
+	if (access_fd == STDERR_FILENO) {
+		access_fd = fd;
 		return 0;
 	}
 	return replace_fd(fd);
@@ -100,7 +101,7 @@ log_write_failures(void)
 
 /* One write per line, so lines from several threads never interleave. */
 static void
-emit(const struct buf *b)
+emit(int fd, const struct buf *b)
 {
 	ssize_t n;
 
@@ -109,7 +110,7 @@ emit(const struct buf *b)
 		return;
 	}
 	do
-		n = write(log_fd, b->data, b->len);
+		n = write(fd, b->data, b->len);
 	while (n == -1 && errno == EINTR);
 	if (n != (ssize_t)b->len)
 		atomic_fetch_add(&log_failures, 1);
@@ -148,7 +149,7 @@ vlog(const char *level, int errnum, const char *fmt, va_list ap)
 		(void)buf_printf(&line, "certpost: %s: %s\n", level,
 				 msg.data ? msg.data : "");
 	}
-	emit(&line);
+	emit(STDERR_FILENO, &line);
 	buf_free(&msg);
 	buf_free(&line);
 }
@@ -267,6 +268,6 @@ log_access(const struct log_access *a)
 		access_json(&b, a, ts);
 	else
 		access_text(&b, a, ts);
-	emit(&b);
+	emit(access_fd, &b);
 	buf_free(&b);
 }

@@ -11,10 +11,11 @@
 
 enum log_format { LOG_TEXT, LOG_JSON };
 
-/* Sets the format and destination: path NULL or "" = stderr. Returns 0,
- * or -1 with errno set (the old destination stays). */
+/* Sets the format of every line and where access lines go: path NULL or
+ * "" = stderr (daemon messages always go to stderr). Returns 0, or -1
+ * with errno set (the old destination stays). */
 int log_open(enum log_format fmt, const char *path);
-/* Reopens the file (SIGUSR1, after logrotate moved it). 0 or -1. */
+/* Reopens the access log file (SIGUSR1, after logrotate moved it). */
 int log_reopen(void);
 void log_set_debug(bool on);
 enum log_format log_get_format(void);

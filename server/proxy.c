@@ -1,6 +1,5 @@
 /* SPDX-License-Identifier: MIT */
-/* Finding the real client behind trusted reverse proxies (RFC 7239 Forwarded,
- * X-Forwarded-For). */
+/* Real client behind trusted proxies: RFC 7239 Forwarded, X-Forwarded-For. */
 #include "proxy.h"
 
 #include <string.h>
@@ -173,7 +172,7 @@ fwd_node(const char *v, struct hop *hop, char *err, size_t errlen)
 	name[n] = '\0';
 	if (strcasecmp(name, "unknown") == 0)
 		hop->kind = HOP_UNKNOWN;
-	else if (name[0] == '_' && is_obfuscated(name))
+	else if (is_obfuscated(name))
 		hop->kind = HOP_OBFUSCATED;
 	else if (acl_addr_parse(name, &hop->addr, err, errlen) == -1)
 		return -1;

@@ -1,8 +1,8 @@
 /* SPDX-License-Identifier: MIT */
 /* Integration harness: temp dir, config, the real certpost binary, libcurl
  * requests. */
-/* nftw() */
-#define _XOPEN_SOURCE 700
+/* nftw(), setns() */
+#define _GNU_SOURCE
 #include "harness.h"
 
 #include <stdint.h>
@@ -10,6 +10,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <ftw.h>
+#include <sched.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -136,13 +137,18 @@ harness_start(struct harness *h, const char *const *args, int *ret_status)
 		argv[n] = args[n - 1];
 	argv[n] = NULL;
 	h->port = h->https_port = 0;
+	/* The parent reads the log: it must not see the last run's lines. */
+	if (truncate(h->log_path, 0) == -1 && errno != ENOENT)
+		die(h->log_path);
 	if ((pid = fork()) == -1)
 		die("fork");
 	if (pid == 0) {
-		int fd = open(h->log_path, O_WRONLY | O_CREAT | O_TRUNC, 0600);
+		int fd = open(h->log_path, O_WRONLY | O_CREAT | O_APPEND, 0600);
 
 		if (fd == -1 || dup2(fd, 1) == -1 || dup2(fd, 2) == -1)
 			_exit(99);
+		if (h->netns != NULL && harness_enter_netns(h->netns) == -1)
+			_exit(98);
 		execv(bin, (char *const *)(uintptr_t)argv);
 		_exit(99);
 	}
@@ -378,4 +384,55 @@ hres_free(struct hres *res)
 {
 	buf_free(&res->headers);
 	buf_free(&res->body);
+}
+
+int
+harness_enter_netns(const char *name)
+{
+	char path[PATH_MAX];
+	int fd, r;
+
+	if (str_printf(path, sizeof(path), "/run/netns/%s", name) == -1 ||
+	    (fd = open(path, O_RDONLY | O_CLOEXEC)) == -1)
+		return -1;
+	r = setns(fd, CLONE_NEWNET);
+	close(fd);
+	return r;
+}
+
+int
+harness_sh(const char *fmt, ...)
+{
+	struct buf cmd = {0};
+	va_list ap;
+	int st;
+
+	va_start(ap, fmt);
+	(void)buf_vprintf(&cmd, fmt, ap);
+	va_end(ap);
+	if (cmd.data == NULL)
+		return -1;
+	st = system(cmd.data);
+	buf_free(&cmd);
+	return WIFEXITED(st) ? WEXITSTATUS(st) : -1;
+}
+
+bool
+harness_wait_log(const struct harness *h, const char *needle, long timeout_ms)
+{
+	long waited;
+
+	for (waited = 0;; waited += 10) {
+		struct buf log = {0};
+		bool found;
+
+		harness_log(h, &log);
+		found = log.data != NULL && strstr(log.data, needle) != NULL;
+		buf_free(&log);
+		if (found)
+			return true;
+		if (waited >= timeout_ms)
+			return false;
+		sleep_ms(10);
+	}
 }

@@ -15,9 +15,10 @@ struct harness {
 	char dir[PATH_MAX];	 /* temp dir, removed by harness_cleanup() */
 	char log_path[PATH_MAX]; /* daemon's stderr */
 	pid_t pid;
-	int port;	/* first plain listener, read from the log */
-	int https_port; /* first TLS listener, or 0 */
-	char host[64];	/* "127.0.0.1" or "[::1]" as it listens */
+	int port;	   /* first plain listener, read from the log */
+	int https_port;	   /* first TLS listener, or 0 */
+	char host[64];	   /* "127.0.0.1" or "[::1]" as it listens */
+	const char *netns; /* run the daemon in this named network namespace */
 };
 
 struct hreq {
@@ -61,6 +62,15 @@ int harness_stop(struct harness *h);
 int harness_run(const char *const *args, struct buf *out);
 /* The daemon's log so far (caller frees with buf_free). */
 void harness_log(const struct harness *h, struct buf *out);
+/* Moves the calling process into /run/netns/<name>. Returns 0 or -1. */
+int harness_enter_netns(const char *name);
+/* Runs cmd with /bin/sh; returns its exit status. */
+int harness_sh(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+/* Waits up to timeout_ms for needle to appear in the daemon's log (access
+ * lines are written when a request completes, just after the client has
+ * its answer). Returns true when it did. */
+bool harness_wait_log(const struct harness *h, const char *needle,
+		      long timeout_ms);
 /* Removes the temp dir. */
 void harness_cleanup(struct harness *h);
 

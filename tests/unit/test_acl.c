@@ -1,6 +1,5 @@
 /* SPDX-License-Identifier: MIT */
-/* Unit tests for acl: strict parsing, canonical output, matching, private
- * ranges. */
+/* Unit tests for acl: parsing, canonical output, matching, private ranges. */
 /* clang-format off */
 #include <stdarg.h>
 #include <stddef.h>

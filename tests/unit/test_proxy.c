@@ -1,6 +1,5 @@
 /* SPDX-License-Identifier: MIT */
-/* Unit tests for proxy: who the client is behind trusted proxies, and malformed
- * headers. */
+/* Unit tests for proxy: the client behind trusted proxies; bad headers. */
 /* clang-format off */
 #include <stdarg.h>
 #include <stddef.h>
