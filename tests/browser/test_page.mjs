@@ -416,6 +416,8 @@ async function main() {
 			await checkFits(page, "iphone");
 
 			await page.screenshot({ path: path.join(ARTIFACTS, "iphone.png"), fullPage: true });
+			/* What the phone's screen shows first, for the README. */
+			await page.screenshot({ path: path.join(ARTIFACTS, "iphone-screen.png"), fullPage: false });
 
 			const link = page.locator("#ios a.btn").first();
 			const href = await link.getAttribute("href");
