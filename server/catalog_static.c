@@ -13,6 +13,7 @@
 #include <unistd.h>
 
 #include <magic.h>
+#include <openssl/evp.h>
 
 #include "assets.h"
 #include "catalog_int.h"
@@ -163,31 +164,96 @@ fail:
 	return -1;
 }
 
-static int
-check_static(magic_t mg, const struct mime *m, const char *dir,
-	     const char *name, const unsigned char *data, size_t len, char *err,
-	     size_t errlen)
+/*
+ * Files that passed the libmagic check, by name and content hash. Loading
+ * libmagic's database costs about 8 ms and 8 MB, so a reload whose
+ * static_dir has not changed needs no libmagic at all, and the database is
+ * never kept between builds. A hit means these exact bytes, under this
+ * name, passed before. Only the thread that builds catalogs touches it.
+ */
+static struct verified {
+	char name[256];
+	unsigned char md[32];
+} verified[STATIC_MAX_FILES];
+static size_t nverified;
+
+static bool
+was_verified(const char *name, const unsigned char *md)
 {
+	size_t i;
+
+	for (i = 0; i < nverified; i++)
+		if (strcmp(verified[i].name, name) == 0 &&
+		    memcmp(verified[i].md, md, 32) == 0)
+			return true;
+	return false;
+}
+
+static void
+remember_verified(const char *name, const unsigned char *md)
+{
+	size_t i;
+
+	for (i = 0; i < nverified; i++)
+		if (strcmp(verified[i].name, name) == 0)
+			break;
+	if (i == ARRAY_LEN(verified) ||
+	    str_copy(verified[i].name, sizeof(verified[i].name), name) == -1)
+		return;
+	memcpy(verified[i].md, md, 32);
+	if (i == nverified)
+		nverified++;
+}
+
+/* What libmagic says the bytes are must fit the extension. *mg is opened
+ * on first use. */
+static int
+check_magic(magic_t *mg, const struct mime *m, const char *dir,
+	    const char *name, const unsigned char *data, size_t len, char *err,
+	    size_t errlen)
+{
+	unsigned char md[32];
 	const char *found;
 
-	if (memmem(data, len, "PRIVATE KEY-----", 16) != NULL) {
-		err_set(err, errlen,
-			"%s/%s: holds a private key; refusing "
-			"to serve it",
-			dir, name);
-		return -1;
-	}
 	if (len == 0)
 		return 0;
-	found = magic_buffer(mg, data, len);
+	if (EVP_Digest(data, len, md, NULL, EVP_sha256(), NULL) != 1) {
+		err_set(err, errlen, "%s/%s: cannot hash", dir, name);
+		return -1;
+	}
+	if (was_verified(name, md))
+		return 0;
+	if (*mg == NULL) {
+		if ((*mg = magic_open(MAGIC_MIME_TYPE)) == NULL ||
+		    magic_load(*mg, NULL) == -1) {
+			err_set(err, errlen, "libmagic: %s",
+				*mg ? magic_error(*mg) : "cannot start");
+			return -1;
+		}
+	}
+	found = magic_buffer(*mg, data, len);
 	if (found == NULL || !magic_ok(m, found)) {
 		err_set(err, errlen,
-			"%s/%s: content is %s, not what the "
-			"extension says",
+			"%s/%s: content is %s, not what the extension says",
 			dir, name, found ? found : "unknown");
 		return -1;
 	}
+	remember_verified(name, md);
 	return 0;
+}
+
+static int
+check_static(magic_t *mg, const struct mime *m, const char *dir,
+	     const char *name, const unsigned char *data, size_t len, char *err,
+	     size_t errlen)
+{
+	if (memmem(data, len, "PRIVATE KEY-----", 16) != NULL) {
+		err_set(err, errlen,
+			"%s/%s: holds a private key; refusing to serve it", dir,
+			name);
+		return -1;
+	}
+	return check_magic(mg, m, dir, name, data, len, err, errlen);
 }
 
 static int
@@ -203,12 +269,6 @@ load_dir(struct catalog *c, const char *dir, char *err, size_t errlen)
 		err_set(err, errlen, "static_dir %s: %s", dir, strerror(errno));
 		goto out;
 	}
-	if ((mg = magic_open(MAGIC_MIME_TYPE)) == NULL ||
-	    magic_load(mg, NULL) == -1) {
-		err_set(err, errlen, "libmagic: %s",
-			mg ? magic_error(mg) : "cannot start");
-		goto out;
-	}
 	errno = 0;
 	while ((de = readdir(d)) != NULL) {
 		const struct mime *m = mime_of(de->d_name);
@@ -222,7 +282,7 @@ load_dir(struct catalog *c, const char *dir, char *err, size_t errlen)
 				errlen) == -1)
 			goto out;
 		if (cat_own(c, data) == -1 ||
-		    check_static(mg, m, dir, de->d_name, data, len, err,
+		    check_static(&mg, m, dir, de->d_name, data, len, err,
 				 errlen) == -1 ||
 		    (name = cat_strdup(c, de->d_name)) == NULL ||
 		    put_asset(c, name, data, len) == -1) {

@@ -11,6 +11,8 @@
 #include "catalog.h"
 #include "config.h"
 
+#define MAX_DAEMONS (2 * CONFIG_MAX_LISTEN)
+
 enum site_error {
 	SITE_400,
 	SITE_403,
@@ -35,6 +37,40 @@ struct site {
 	struct MHD_Response *errors[SITE_ERROR_COUNT];
 	long long built;
 };
+
+/* One libmicrohttpd daemon per listening address. */
+struct listener {
+	struct http *h;
+	struct MHD_Daemon *d;
+	bool tls;
+	char url[96]; /* "http://127.0.0.1:8080" as bound */
+};
+
+struct http {
+	struct listener listeners[MAX_DAEMONS];
+	size_t n;
+	_Atomic(struct site *) live;
+	/* Readers between loading `live` and taking their reference; a swap
+	 * waits for zero before dropping the old site (see site_acquire). */
+	atomic_uint acquiring;
+	atomic_uint in_flight;
+	char *tls_cert;
+	char *tls_key;
+};
+
+/* Per-request state, from the first callback to the completion one. */
+/* http_request.c: libmicrohttpd's callbacks, cls = struct listener. */
+enum MHD_Result http_accept_policy(void *cls, const struct sockaddr *sa,
+				   socklen_t len);
+enum MHD_Result http_handle(void *cls, struct MHD_Connection *c,
+			    const char *url, const char *method,
+			    const char *version, const char *upload_data,
+			    size_t *upload_size, void **req_cls);
+void http_completed(void *cls, struct MHD_Connection *c, void **req_cls,
+		    enum MHD_RequestTerminationCode toe);
+void http_notify_connection(void *cls, struct MHD_Connection *c,
+			    void **socket_ctx,
+			    enum MHD_ConnectionNotificationCode toe);
 
 /* Takes ownership of cfg and cat (freed on failure too). refs = 1. */
 struct site *site_new(struct config *cfg, struct catalog *cat, char *err,

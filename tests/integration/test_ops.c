@@ -181,8 +181,9 @@ test_json_log(void **state)
 		 "127.0.0.1 GET /ca.cer 200 %d ios ops-root.cer "
 		 "'Mozilla/5.0 (iPhone; CPU iPhone OS 17_5 like Mac OS X) "
 		 "Version/17.5 Mobile Safari/604.1'\n"
-		 "127.0.0.1 GET /nope 404 0 other None "
-		 /* \xff is not UTF-8: logged as U+00FF, valid JSON. */
+		 "127.0.0.1 GET /nope 400 0 other None "
+		 /* Control bytes get a 400, and are logged escaped; \xff is
+		  * not UTF-8: logged as U+00FF, valid JSON. */
 		 "'a\"b\\\\c\\x01\\x7f\xc3\xbf{}'\n",
 		 der_len);
 	assert_string_equal(out.data, want);

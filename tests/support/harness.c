@@ -16,6 +16,10 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <netinet/in.h>
+#include <poll.h>
+#include <sys/resource.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -149,6 +153,13 @@ harness_start(struct harness *h, const char *const *args, int *ret_status)
 			_exit(99);
 		if (h->netns != NULL && harness_enter_netns(h->netns) == -1)
 			_exit(98);
+		if (h->nofile > 0) {
+			struct rlimit rl = {(rlim_t)h->nofile,
+					    (rlim_t)h->nofile};
+
+			if (setrlimit(RLIMIT_NOFILE, &rl) == -1)
+				_exit(97);
+		}
 		execv(bin, (char *const *)(uintptr_t)argv);
 		_exit(99);
 	}
@@ -435,4 +446,60 @@ harness_wait_log(const struct harness *h, const char *needle, long timeout_ms)
 			return false;
 		sleep_ms(10);
 	}
+}
+
+long
+harness_rss_kib(const struct harness *h)
+{
+	char path[64], line[256];
+	long kib = -1;
+	FILE *f;
+
+	(void)str_printf(path, sizeof(path), "/proc/%d/status", (int)h->pid);
+	if ((f = fopen(path, "r")) == NULL)
+		return -1;
+	while (fgets(line, sizeof(line), f) != NULL)
+		if (strncmp(line, "VmRSS:", 6) == 0)
+			kib = strtol(line + 6, NULL, 10);
+	fclose(f);
+	return kib;
+}
+
+long
+harness_raw(int port, const void *req, size_t len, char *out, size_t outlen,
+	    long timeout_ms)
+{
+	struct sockaddr_in sin = {.sin_family = AF_INET};
+	size_t got = 0, sent = 0;
+	struct pollfd pfd;
+	int fd;
+
+	sin.sin_port = htons((uint16_t)port);
+	sin.sin_addr.s_addr = htonl(0x7f000001);
+	if ((fd = socket(AF_INET, SOCK_STREAM, 0)) == -1)
+		return -1;
+	if (connect(fd, (struct sockaddr *)&sin, sizeof(sin)) == -1) {
+		close(fd);
+		return -1;
+	}
+	while (sent < len) {
+		ssize_t n = send(fd, (const char *)req + sent, len - sent,
+				 MSG_NOSIGNAL);
+
+		if (n <= 0)
+			break; /* the server may close on us mid-send */
+		sent += (size_t)n;
+	}
+	pfd.fd = fd;
+	pfd.events = POLLIN;
+	while (got + 1 < outlen && poll(&pfd, 1, (int)timeout_ms) == 1) {
+		ssize_t n = recv(fd, out + got, outlen - 1 - got, 0);
+
+		if (n <= 0)
+			break;
+		got += (size_t)n;
+	}
+	out[got] = '\0';
+	close(fd);
+	return (long)got;
 }

@@ -19,6 +19,7 @@ struct harness {
 	int https_port;	   /* first TLS listener, or 0 */
 	char host[64];	   /* "127.0.0.1" or "[::1]" as it listens */
 	const char *netns; /* run the daemon in this named network namespace */
+	long nofile;	   /* RLIMIT_NOFILE for the daemon, 0 = inherit */
 };
 
 struct hreq {
@@ -71,6 +72,13 @@ int harness_sh(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
  * its answer). Returns true when it did. */
 bool harness_wait_log(const struct harness *h, const char *needle,
 		      long timeout_ms);
+/* The daemon's VmRSS in KiB, or -1. */
+long harness_rss_kib(const struct harness *h);
+/* Connects to 127.0.0.1:port, sends len bytes, reads until the peer
+ * closes or timeout_ms passes; returns the bytes read (out NUL-terminated,
+ * truncated to outlen), or -1 when it could not connect. */
+long harness_raw(int port, const void *req, size_t len, char *out,
+		 size_t outlen, long timeout_ms);
 /* Removes the temp dir. */
 void harness_cleanup(struct harness *h);
 

@@ -1,0 +1,524 @@
+/* SPDX-License-Identifier: MIT */
+/* The request path: accept policy, client address, routing, conditional
+ * requests, access log. */
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <time.h>
+
+#include "http_int.h"
+#include "log.h"
+#include "metrics.h"
+#include "proxy.h"
+
+struct request {
+	struct site *site;
+	long long start_us;
+	const struct catalog_entry *entry;
+	unsigned status;
+	unsigned long long bytes;
+	enum metrics_class cls;
+	enum page_platform platform;
+	bool platform_known;
+	const char *deny;
+	struct acl_addr client;
+	bool via_proxy;
+	bool malformed; /* a GET/HEAD body, control bytes */
+	/* Copies for the log line: the request's own strings are not
+	 * promised to outlive the handler. Long paths are cut. */
+	char method[16];
+	char path[256];
+};
+
+static long long
+now_us(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return (long long)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
+}
+
+/*
+ * Takes a reference to the live site. The window between reading the
+ * pointer and bumping its count is covered by `acquiring`: http_swap()
+ * publishes the new site, then waits until no reader is inside that
+ * window before it drops the old site's reference, so a site can never be
+ * freed under a reader that has just loaded it. Two atomics, no lock.
+ */
+static struct site *
+site_acquire(struct http *h)
+{
+	struct site *s;
+
+	atomic_fetch_add(&h->acquiring, 1);
+	s = atomic_load(&h->live);
+	atomic_fetch_add(&s->refs, 1);
+	atomic_fetch_sub(&h->acquiring, 1);
+	return s;
+}
+
+static void
+log_denied_peer(const struct acl_addr *a, const char *reason)
+{
+	char text[ACL_ADDR_STRLEN];
+	struct log_access la = {0};
+
+	acl_addr_format(a, text, sizeof(text));
+	la.time_us = now_us();
+	la.client = text;
+	la.deny = reason;
+	la.method = "-";
+	la.path = "-";
+	log_access(&la);
+}
+
+/*
+ * Runs before libmicrohttpd reads a byte: a peer that is neither allowed
+ * nor a trusted proxy is closed right here when deny = drop.
+ */
+enum MHD_Result
+http_accept_policy(void *cls, const struct sockaddr *sa, socklen_t len)
+{
+	struct listener *l = cls;
+	struct acl_addr a;
+	struct site *s;
+	enum MHD_Result r = MHD_YES;
+
+	(void)len;
+	if (acl_addr_from_sockaddr(sa, &a) == -1)
+		return MHD_NO;
+	s = site_acquire(l->h);
+	if (s->cfg->deny == CONFIG_DENY_DROP &&
+	    !acl_match(&s->cfg->allow, &a) &&
+	    !acl_match(&s->cfg->trusted_proxy, &a)) {
+		metrics_denied(METRICS_DENY_ALLOW_LIST);
+		if (s->cfg->access_log)
+			log_denied_peer(&a, "not_allowed");
+		r = MHD_NO;
+	}
+	site_unref(s);
+	return r;
+}
+
+void
+http_notify_connection(void *cls, struct MHD_Connection *c, void **socket_ctx,
+		       enum MHD_ConnectionNotificationCode toe)
+{
+	(void)cls;
+	(void)c;
+	(void)socket_ctx;
+	metrics_connection(toe == MHD_CONNECTION_NOTIFY_STARTED ? 1 : -1);
+}
+
+/* Joins every line of one header with ", " (RFC 9110 5.3) into a fixed
+ * buffer; too long a header is malformed for our purposes. */
+struct joined {
+	const char *name;
+	char buf[2048];
+	size_t len;
+	bool seen;
+	bool overflow;
+};
+
+static enum MHD_Result
+join_header(void *cls, enum MHD_ValueKind kind, const char *key,
+	    const char *value)
+{
+	struct joined *j = cls;
+	size_t n;
+
+	(void)kind;
+	if (strcasecmp(key, j->name) != 0 || value == NULL)
+		return MHD_YES;
+	n = strlen(value);
+	if (j->len + n + 3 > sizeof(j->buf)) {
+		j->overflow = true;
+		return MHD_NO;
+	}
+	if (j->seen) {
+		memcpy(j->buf + j->len, ", ", 2);
+		j->len += 2;
+	}
+	memcpy(j->buf + j->len, value, n + 1);
+	j->len += n;
+	j->seen = true;
+	return MHD_YES;
+}
+
+/* Works out who the client is. Returns 0, or -1 for a malformed header. */
+static int
+find_client(struct MHD_Connection *c, const struct config *cfg,
+	    struct request *rq)
+{
+	const union MHD_ConnectionInfo *ci;
+	struct acl_addr peer;
+	struct joined fwd = {.name = "Forwarded"};
+	struct joined xff = {.name = "X-Forwarded-For"};
+	char err[160];
+
+	ci = MHD_get_connection_info(c, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
+	if (ci == NULL || acl_addr_from_sockaddr(ci->client_addr, &peer) == -1)
+		return -1;
+	rq->client = peer;
+	if (cfg->trusted_proxy.n == 0 || !acl_match(&cfg->trusted_proxy, &peer))
+		return 0;
+	(void)MHD_get_connection_values(c, MHD_HEADER_KIND, join_header, &fwd);
+	(void)MHD_get_connection_values(c, MHD_HEADER_KIND, join_header, &xff);
+	if (fwd.overflow || xff.overflow)
+		return -1;
+	if (proxy_client(&cfg->trusted_proxy, &peer, fwd.seen ? fwd.buf : NULL,
+			 xff.seen ? xff.buf : NULL, &rq->client, err,
+			 sizeof(err)) == -1) {
+		log_debug("bad proxy header from a trusted proxy: %s", err);
+		return -1;
+	}
+	rq->via_proxy = memcmp(&rq->client, &peer, sizeof(peer)) != 0;
+	return 0;
+}
+
+/* RFC 9110 13.1.2: weak comparison, a list of tags, or "*". */
+static bool
+etag_matches(const char *header, const char *etag)
+{
+	const char *p = header;
+	size_t elen = strlen(etag);
+
+	while (*p != '\0') {
+		size_t n;
+
+		while (*p == ' ' || *p == '\t' || *p == ',')
+			p++;
+		if (*p == '*')
+			return true;
+		if (strncmp(p, "W/", 2) == 0)
+			p += 2;
+		n = strcspn(p, ",");
+		while (n > 0 && (p[n - 1] == ' ' || p[n - 1] == '\t'))
+			n--;
+		if (n == elen && memcmp(p, etag, n) == 0)
+			return true;
+		p += strcspn(p, ",");
+	}
+	return false;
+}
+
+static enum metrics_class
+class_of(enum catalog_kind k)
+{
+	switch (k) {
+	case CATALOG_PAGE: return METRICS_PAGE;
+	case CATALOG_HELPDESK: return METRICS_HELPDESK;
+	case CATALOG_DOWNLOAD: return METRICS_DOWNLOAD;
+	case CATALOG_INFO: return METRICS_INFO;
+	case CATALOG_QR: return METRICS_QR;
+	case CATALOG_STATIC: return METRICS_STATIC;
+	case CATALOG_HEALTH: return METRICS_HEALTH;
+	}
+	return METRICS_OTHER;
+}
+
+static enum MHD_Result
+queue_error(struct MHD_Connection *c, struct request *rq, enum site_error e)
+{
+	rq->status = site_error_status(e);
+	rq->bytes = 0;
+	return MHD_queue_response(c, rq->status, rq->site->errors[e]);
+}
+
+static enum MHD_Result
+serve_metrics(struct MHD_Connection *c, struct request *rq)
+{
+	struct MHD_Response *r;
+	struct buf b = {0};
+	enum MHD_Result ret;
+	size_t len;
+	char *body;
+
+	rq->cls = METRICS_METRICS;
+	if (!acl_match(&rq->site->cfg->admin, &rq->client)) {
+		metrics_denied(METRICS_DENY_ADMIN);
+		rq->deny = "not_admin";
+		return queue_error(c, rq, SITE_403);
+	}
+	if (metrics_render(&b, log_write_failures()) == -1)
+		return MHD_NO;
+	body = buf_steal(&b, &len);
+	r = MHD_create_response_from_buffer(len, body, MHD_RESPMEM_MUST_FREE);
+	if (r == NULL) {
+		free(body);
+		return MHD_NO;
+	}
+	if (site_common_headers(r, "default-src 'none'") == -1 ||
+	    MHD_add_response_header(r, "Content-Type",
+				    "text/plain; version=0.0.4; "
+				    "charset=utf-8") != MHD_YES ||
+	    MHD_add_response_header(r, "Cache-Control", "no-store") !=
+		    MHD_YES) {
+		MHD_destroy_response(r);
+		return MHD_NO;
+	}
+	rq->status = MHD_HTTP_OK;
+	rq->bytes = len;
+	ret = MHD_queue_response(c, rq->status, r);
+	MHD_destroy_response(r);
+	return ret;
+}
+
+/* redirect_https: send plain-HTTP visitors to the HTTPS site. */
+static enum MHD_Result
+serve_redirect(struct MHD_Connection *c, struct request *rq, const char *url)
+{
+	const char *pub = rq->site->cfg->public_url;
+	const char *host = strstr(pub, "://");
+	char loc[CONFIG_STR_MAX + 256];
+	struct MHD_Response *r;
+	enum MHD_Result ret;
+
+	if (host == NULL ||
+	    str_printf(loc, sizeof(loc), "https://%.*s%s",
+		       (int)strcspn(host + 3, "/"), host + 3, url) == -1)
+		return queue_error(c, rq, SITE_404);
+	if ((r = MHD_create_response_from_buffer(
+		     0, NULL, MHD_RESPMEM_PERSISTENT)) == NULL)
+		return MHD_NO;
+	if (site_common_headers(r, "default-src 'none'") == -1 ||
+	    MHD_add_response_header(r, "Location", loc) != MHD_YES) {
+		MHD_destroy_response(r);
+		return MHD_NO;
+	}
+	rq->status = MHD_HTTP_MOVED_PERMANENTLY;
+	ret = MHD_queue_response(c, rq->status, r);
+	MHD_destroy_response(r);
+	return ret;
+}
+
+static enum MHD_Result
+route(struct MHD_Connection *c, struct request *rq, const char *url, bool head,
+      bool tls)
+{
+	const struct config *cfg = rq->site->cfg;
+	const struct catalog_entry *e;
+	const char *inm;
+	size_t idx;
+
+	if (strcmp(url, "/metrics") == 0)
+		return serve_metrics(c, rq);
+	if (!tls && cfg->redirect_https && cfg->nhttps_listen > 0 &&
+	    strcmp(url, "/healthz") != 0)
+		return serve_redirect(c, rq, url);
+	if (strcmp(url, "/") == 0) {
+		const char *ua = MHD_lookup_connection_value(
+			c, MHD_HEADER_KIND, MHD_HTTP_HEADER_USER_AGENT);
+
+		rq->platform = page_detect(ua);
+		rq->platform_known = true;
+		e = catalog_page(rq->site->cat, rq->platform);
+	} else if ((e = catalog_lookup(rq->site->cat, url)) == NULL) {
+		return queue_error(c, rq, SITE_404);
+	}
+	rq->entry = e;
+	rq->cls = class_of(e->kind);
+	idx = (size_t)(e - catalog_entry_at(rq->site->cat, 0));
+	inm = MHD_lookup_connection_value(c, MHD_HEADER_KIND,
+					  MHD_HTTP_HEADER_IF_NONE_MATCH);
+	if (inm != NULL && etag_matches(inm, e->etag)) {
+		rq->status = MHD_HTTP_NOT_MODIFIED;
+		return MHD_queue_response(c, rq->status, rq->site->notmod[idx]);
+	}
+	rq->status = MHD_HTTP_OK;
+	rq->bytes = head ? 0 : e->len;
+	if (e->kind == CATALOG_DOWNLOAD && !head)
+		metrics_download(e->ca_slug, e->format);
+	return MHD_queue_response(c, rq->status, rq->site->full[idx]);
+}
+
+static bool
+has_ctl(const char *s)
+{
+	for (; *s != '\0'; s++)
+		if (((unsigned char)*s < 0x20 && *s != '\t') || *s == 0x7f)
+			return true;
+	return false;
+}
+
+static enum MHD_Result
+header_ctl(void *cls, enum MHD_ValueKind kind, const char *key, size_t key_size,
+	   const char *value, size_t value_size)
+{
+	bool *bad = cls;
+
+	(void)kind;
+	/* A NUL inside shows as a string shorter than its size. */
+	if (has_ctl(key) || strlen(key) != key_size ||
+	    (value != NULL &&
+	     (has_ctl(value) || strlen(value) != value_size))) {
+		*bad = true;
+		return MHD_NO;
+	}
+	return MHD_YES;
+}
+
+/* Control bytes have no business in a request line or header; they are
+ * how log lines and downstream parsers get confused. */
+static bool
+has_control_bytes(struct MHD_Connection *c, const char *url)
+{
+	bool bad = has_ctl(url);
+
+	if (!bad)
+		(void)MHD_get_connection_values_n(c, MHD_HEADER_KIND,
+						  header_ctl, &bad);
+	return bad;
+}
+
+static bool
+has_body(struct MHD_Connection *c)
+{
+	const char *cl = MHD_lookup_connection_value(
+		c, MHD_HEADER_KIND, MHD_HTTP_HEADER_CONTENT_LENGTH);
+
+	return MHD_lookup_connection_value(c, MHD_HEADER_KIND,
+					   MHD_HTTP_HEADER_TRANSFER_ENCODING) !=
+		       NULL ||
+	       (cl != NULL && strcmp(cl, "0") != 0);
+}
+
+static enum MHD_Result answer(struct MHD_Connection *c, struct listener *l,
+			      struct request *rq, const char *url, bool get,
+			      bool head);
+
+enum MHD_Result
+http_handle(void *cls, struct MHD_Connection *c, const char *url,
+	    const char *method, const char *version, const char *upload_data,
+	    size_t *upload_size, void **req_cls)
+{
+	struct listener *l = cls;
+	struct request *rq = *req_cls;
+	bool head = strcmp(method, MHD_HTTP_METHOD_HEAD) == 0;
+	bool get = strcmp(method, MHD_HTTP_METHOD_GET) == 0;
+
+	(void)version;
+	(void)upload_data;
+	if (rq == NULL) {
+		if ((rq = calloc(1, sizeof(*rq))) == NULL)
+			return MHD_NO;
+		*req_cls = rq;
+		/*
+		 * Only the headers are in. libmicrohttpd keeps a connection
+		 * alive only when the response is queued after the whole
+		 * request was read, so GET and HEAD are answered on the next
+		 * call; anything else is refused now and the connection
+		 * closed, without reading a body. A GET or HEAD that comes
+		 * with a body is refused too: nothing here reads one, and a
+		 * body a proxy and we might frame differently is how requests
+		 * get smuggled. So is a request with control bytes.
+		 */
+		rq->malformed = has_body(c) || has_control_bytes(c, url);
+		if ((get || head) && !rq->malformed)
+			return MHD_YES;
+	} else if (*upload_size != 0) {
+		/* A body nobody asked for (GET with a body): drop it. */
+		*upload_size = 0;
+		return MHD_YES;
+	} else if (rq->site != NULL) {
+		return MHD_NO; /* answered already */
+	}
+	(void)str_copy(rq->method, sizeof(rq->method), method);
+	return answer(c, l, rq, url, get, head);
+}
+
+/* Decides and queues the response; counted here, when the status is
+ * known, so a client that has its answer also sees it in /metrics. */
+static enum MHD_Result
+answer(struct MHD_Connection *c, struct listener *l, struct request *rq,
+       const char *url, bool get, bool head)
+{
+	const struct config *cfg;
+	enum MHD_Result ret;
+
+	atomic_fetch_add(&l->h->in_flight, 1);
+	rq->start_us = now_us();
+	(void)str_copy(rq->path, sizeof(rq->path), url);
+	rq->site = site_acquire(l->h);
+	rq->cls = METRICS_OTHER;
+	cfg = rq->site->cfg;
+	if (find_client(c, cfg, rq) == -1) {
+		metrics_denied(METRICS_DENY_PROXY);
+		rq->deny = "bad_proxy_header";
+		ret = queue_error(c, rq, SITE_400);
+	} else if (!acl_match(&cfg->allow, &rq->client)) {
+		metrics_denied(METRICS_DENY_ALLOW_LIST);
+		rq->deny = "not_allowed";
+		ret = queue_error(c, rq, SITE_403);
+	} else if (!get && !head) {
+		ret = queue_error(c, rq, SITE_405);
+	} else if (rq->malformed) {
+		ret = queue_error(c, rq, SITE_400);
+	} else {
+		ret = route(c, rq, url, head, l->tls);
+	}
+	if (rq->status != 0)
+		metrics_request(rq->cls, rq->status);
+	return ret;
+}
+
+static void
+log_request(struct MHD_Connection *c, const struct request *rq)
+{
+	char client[ACL_ADDR_STRLEN], peer[ACL_ADDR_STRLEN], dl[96];
+	const union MHD_ConnectionInfo *ci;
+	struct log_access la = {0};
+	struct acl_addr pa;
+
+	acl_addr_format(&rq->client, client, sizeof(client));
+	la.client = client;
+	if (rq->via_proxy &&
+	    (ci = MHD_get_connection_info(
+		     c, MHD_CONNECTION_INFO_CLIENT_ADDRESS)) != NULL &&
+	    acl_addr_from_sockaddr(ci->client_addr, &pa) == 0) {
+		acl_addr_format(&pa, peer, sizeof(peer));
+		la.peer = peer;
+	}
+	la.time_us = rq->start_us;
+	la.method = rq->method;
+	la.path = rq->path;
+	la.status = rq->status;
+	la.bytes = rq->bytes;
+	la.duration_us = now_us() - rq->start_us;
+	la.user_agent = MHD_lookup_connection_value(c, MHD_HEADER_KIND,
+						    MHD_HTTP_HEADER_USER_AGENT);
+	la.platform = page_platform_name(
+		rq->platform_known ? rq->platform : page_detect(la.user_agent));
+	la.deny = rq->deny;
+	if (rq->entry != NULL && rq->entry->kind == CATALOG_DOWNLOAD &&
+	    str_printf(dl, sizeof(dl), "%s.%s", rq->entry->ca_slug,
+		       rq->entry->format) == 0)
+		la.download = dl;
+	log_access(&la);
+}
+
+void
+http_completed(void *cls, struct MHD_Connection *c, void **req_cls,
+	       enum MHD_RequestTerminationCode toe)
+{
+	struct listener *l = cls;
+	struct request *rq = *req_cls;
+
+	if (rq == NULL)
+		return;
+	*req_cls = NULL;
+	if (rq->site == NULL) {
+		/* The client left before the request was complete. */
+		free(rq);
+		return;
+	}
+	/* A client that went away mid-response got less than we said. */
+	if (toe != MHD_REQUEST_TERMINATED_COMPLETED_OK && rq->status == 200)
+		rq->bytes = 0;
+	if (rq->site->cfg->access_log)
+		log_request(c, rq);
+	site_unref(rq->site);
+	free(rq);
+	atomic_fetch_sub(&l->h->in_flight, 1);
+}
