@@ -163,6 +163,12 @@ catalog_entry_at(const struct catalog *c, size_t i)
 	return &c->entries[i];
 }
 
+const char *
+catalog_https_origin(const struct catalog *c)
+{
+	return c->https_origin;
+}
+
 size_t
 catalog_warning_count(const struct catalog *c)
 {

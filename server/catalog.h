@@ -62,6 +62,10 @@ const struct catalog_entry *catalog_page(const struct catalog *c,
 size_t catalog_count(const struct catalog *c);
 const struct catalog_entry *catalog_entry_at(const struct catalog *c, size_t i);
 
+/* "https://host[:port]" of certpost's own HTTPS listener as users reach
+ * it (public_url's host), or NULL without one. Borrowed. */
+const char *catalog_https_origin(const struct catalog *c);
+
 /* Warnings found while building (weak CA, expiring, ...), one sentence
  * each, prefixed with the CA's slug. Borrowed. */
 size_t catalog_warning_count(const struct catalog *c);

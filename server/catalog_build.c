@@ -409,38 +409,21 @@ struct site_input {
 	char own_check[CONFIG_STR_MAX];
 };
 
-/*
- * The trust check targets: the configured ones, or certpost's own HTTPS
- * listener, reached through the host name users were given.
- */
+/* The trust check targets: the configured ones, or certpost's own HTTPS
+ * listener. */
 static void
-check_urls(const struct config *cfg, struct site_input *in)
+check_urls(const struct catalog *c, const struct config *cfg,
+	   struct site_input *in)
 {
 	size_t i;
-	const char *host, *end;
 
 	for (i = 0; i < cfg->ncheck_url; i++)
 		in->checks[in->site.ncheck++] = cfg->check_url[i];
-	if (in->site.ncheck > 0 || cfg->nhttps_listen == 0)
+	if (in->site.ncheck > 0 || c->https_origin == NULL)
 		return;
-	const char *lt = cfg->https_listen[0].text;
-	const char *port = strrchr(lt, ':') + 1;
-
-	if (cfg->public_url[0] != '\0' &&
-	    (host = strstr(cfg->public_url, "://")) != NULL) {
-		host += 3;
-		end = host + strcspn(host, ":/");
-		if (*host == '[')
-			end = host + strcspn(host, "]") + 1;
-		if (str_printf(in->own_check, sizeof(in->own_check),
-			       "https://%.*s:%s/healthz", (int)(end - host),
-			       host, port) == -1)
-			return;
-	} else if (str_printf(in->own_check, sizeof(in->own_check),
-			      "https://%s/healthz", lt) == -1) {
-		return;
-	}
-	in->checks[in->site.ncheck++] = in->own_check;
+	if (str_printf(in->own_check, sizeof(in->own_check), "%s/healthz",
+		       c->https_origin) == 0)
+		in->checks[in->site.ncheck++] = in->own_check;
 }
 
 static int
@@ -477,7 +460,7 @@ add_pages(struct catalog *c, const struct config *cfg, char *err, size_t errlen)
 		.check_urls = in->checks,
 		.profile_signed = c->profile_signed,
 	};
-	check_urls(cfg, in);
+	check_urls(c, cfg, in);
 	if ((csp = page_csp(c, in->checks, in->site.ncheck)) == NULL)
 		goto out;
 	if (page_render_helpdesk(lookup, c, &in->site, &b, err, errlen) == -1)
@@ -519,6 +502,37 @@ add_misc(struct catalog *c, char *err, size_t errlen)
 			NULL, CATALOG_HEALTH, NULL, NULL);
 }
 
+/*
+ * certpost's own HTTPS address as users reach it: public_url's host with
+ * the first HTTPS listener's port ("https://ca.corp.example:8443"), or the
+ * listener itself without a public_url. NULL without HTTPS.
+ */
+static int
+set_https_origin(struct catalog *c, const struct config *cfg)
+{
+	const char *lt, *port, *host;
+	char origin[CONFIG_STR_MAX];
+	int hostlen;
+
+	if (cfg->nhttps_listen == 0)
+		return 0;
+	lt = cfg->https_listen[0].text;
+	port = strrchr(lt, ':') + 1;
+	if ((host = strstr(cfg->public_url, "://")) != NULL) {
+		host += 3;
+		hostlen = *host == '[' ? (int)strcspn(host, "]") + 1
+				       : (int)strcspn(host, ":/");
+		if (str_printf(origin, sizeof(origin), "https://%.*s%s%s",
+			       hostlen, host, strcmp(port, "443") ? ":" : "",
+			       strcmp(port, "443") ? port : "") == -1)
+			return -1;
+	} else if (str_printf(origin, sizeof(origin), "https://%s", lt) == -1) {
+		return -1;
+	}
+	c->https_origin = cat_strdup(c, origin);
+	return c->https_origin == NULL ? -1 : 0;
+}
+
 static int
 set_names(struct catalog *c, const struct config *cfg)
 {
@@ -527,10 +541,12 @@ set_names(struct catalog *c, const struct config *cfg)
 
 	if (cfg->public_url[0] != '\0')
 		(void)str_copy(url, sizeof(url), cfg->public_url);
-	else if (str_printf(url, sizeof(url), "http://%s",
-			    cfg->nlisten ? cfg->listen[0].text
-					 : cfg->https_listen[0].text) == -1)
-		return -1;
+	else if (cfg->nlisten > 0)
+		(void)str_printf(url, sizeof(url), "http://%s",
+				 cfg->listen[0].text);
+	else
+		(void)str_printf(url, sizeof(url), "https://%s",
+				 cfg->https_listen[0].text);
 	/* Kept without the trailing slash: paths are appended to it. */
 	n = strlen(url);
 	while (n > 0 && url[n - 1] == '/')
@@ -540,7 +556,26 @@ set_names(struct catalog *c, const struct config *cfg)
 	c->organization =
 		cat_strdup(c, cfg->organization[0] ? cfg->organization
 						   : c->cas[0].pub.name);
-	return c->organization == NULL ? -1 : 0;
+	if (c->organization == NULL)
+		return -1;
+	return set_https_origin(c, cfg);
+}
+
+/* The HTTPS listener's files are not part of the snapshot, but a check or
+ * a reload should still find them broken before anything is served. */
+static int
+check_tls_files(const struct config *cfg, char *err, size_t errlen)
+{
+	if (cfg->nhttps_listen == 0 || cfg->tls_cert_pem != NULL)
+		return 0;
+	if (path_inside(cfg->tls_key, cfg->static_dir)) {
+		err_set(err, errlen,
+			"%s: the TLS key is inside static_dir %s; "
+			"move it out so it can never be served",
+			cfg->tls_key, cfg->static_dir);
+		return -1;
+	}
+	return cert_check_pair(cfg->tls_cert, cfg->tls_key, err, errlen);
 }
 
 struct catalog *
@@ -552,7 +587,8 @@ catalog_build(const struct config *cfg, char *err, size_t errlen)
 	err_set(err, errlen, "out of memory");
 	if (c == NULL)
 		return NULL;
-	if (load_cas(c, cfg, time(NULL), err, errlen) == -1 ||
+	if (check_tls_files(cfg, err, errlen) == -1 ||
+	    load_cas(c, cfg, time(NULL), err, errlen) == -1 ||
 	    set_names(c, cfg) == -1 ||
 	    cat_load_assets(c, cfg->static_dir, err, errlen) == -1)
 		goto fail;

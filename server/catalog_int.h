@@ -32,6 +32,7 @@ struct catalog {
 	size_t ncas;
 	const char *organization;
 	const char *public_url;
+	const char *https_origin; /* NULL without an HTTPS listener */
 	bool profile_signed;
 	struct cert *certs[CONFIG_MAX_CA];
 	size_t ncerts[CONFIG_MAX_CA];

@@ -84,6 +84,14 @@ int cert_p7b(const struct cert *const *certs, size_t n, unsigned char **ret,
  */
 int cert_load_key(const char *path, EVP_PKEY **ret, char *err, size_t errlen);
 
+/*
+ * Checks a TLS certificate file (PEM, leaf first, chain after) and its key
+ * file: both load and the key belongs to the first certificate. Returns 0,
+ * or -1 with a reason naming the files.
+ */
+int cert_check_pair(const char *cert_path, const char *key_path, char *err,
+		    size_t errlen);
+
 /* Drains OpenSSL's error queue into err, prefixed with what (for example a
  * file name). */
 void cert_ssl_error(char *err, size_t errlen, const char *what);

@@ -279,6 +279,8 @@ log_key(struct parse *p, const char *s, const char *k, const char *v)
 			perr(p, s, k, "expected text or json, not '%s'", v);
 	} else if (strcmp(k, "access_log") == 0) {
 		set_bool(p, s, k, &c->access_log, v);
+	} else if (strcmp(k, "healthz") == 0) {
+		set_bool(p, s, k, &c->log_healthz, v);
 	} else if (strcmp(k, "file") == 0) {
 		set_file(p, s, k, c->log_file, v);
 	} else {
@@ -575,6 +577,7 @@ config_defaults(struct config *cfg)
 	cfg->timeout_s = 15;
 	cfg->connection_memory = 32768;
 	cfg->access_log = true;
+	cfg->log_healthz = true;
 	cfg->deny = CONFIG_DENY_DROP;
 }
 
@@ -686,6 +689,9 @@ config_validate(struct config *cfg, char *err, size_t errlen)
 		verr(&b, &n, cfg->path,
 		     "[server] https_listen needs tls_cert "
 		     "and tls_key");
+	if (cfg->redirect_https && cfg->nhttps_listen == 0)
+		verr(&b, &n, cfg->path,
+		     "[server] redirect_https needs an https_listen");
 	if ((cfg->sign_cert[0] == '\0') != (cfg->sign_key[0] == '\0'))
 		verr(&b, &n, cfg->path,
 		     "[profile] sign_cert and sign_key go "

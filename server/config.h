@@ -64,6 +64,7 @@ struct config {
 	/* [log] */
 	enum config_log_format log_format;
 	bool access_log;
+	bool log_healthz;	 /* log /healthz requests (probes) too */
 	char log_file[PATH_MAX]; /* "" = stderr */
 
 	/* [ca "slug"] */

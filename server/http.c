@@ -1,5 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /* libmicrohttpd glue: listeners, daemons, start, reload swap and stop. */
+/* sched_getaffinity(), CPU_COUNT() */
+#define _GNU_SOURCE
 #include "http.h"
 
 #include <errno.h>
@@ -45,18 +47,19 @@ no_unescape(void *cls, struct MHD_Connection *c, char *s)
 
 /* Binds one listening socket ourselves, so that "[::]" accepts IPv4 too
  * (mapped addresses, matched as IPv4) and a specific IPv6 address does
- * not. Returns the fd or -1. */
+ * not. Fills *bound with the address as bound. Returns the fd or -1. */
 static int
-bind_listener(const struct config_listen *cl, char *url, size_t urllen,
-	      bool tls, char *err, size_t errlen)
+bind_listener(const struct config_listen *cl, struct config_listen *bound,
+	      char *err, size_t errlen)
 {
-	struct sockaddr_storage ss;
-	socklen_t sl = sizeof(ss);
 	struct acl_addr a;
 	char text[ACL_ADDR_STRLEN];
 	int fd, one = 1;
 	int family = cl->addr.ss_family;
+	unsigned port;
 
+	*bound = *cl;
+	bound->addrlen = sizeof(bound->addr);
 	if ((fd = socket(family, SOCK_STREAM | SOCK_CLOEXEC, 0)) == -1)
 		goto fail;
 	if (setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one)) == -1)
@@ -72,18 +75,18 @@ bind_listener(const struct config_listen *cl, char *url, size_t urllen,
 	}
 	if (bind(fd, (const struct sockaddr *)&cl->addr, cl->addrlen) == -1 ||
 	    listen(fd, 511) == -1 ||
-	    getsockname(fd, (struct sockaddr *)&ss, &sl) == -1)
+	    getsockname(fd, (struct sockaddr *)&bound->addr, &bound->addrlen) ==
+		    -1)
 		goto fail;
-	if (acl_addr_from_sockaddr((struct sockaddr *)&ss, &a) == -1)
+	if (acl_addr_from_sockaddr((struct sockaddr *)&bound->addr, &a) == -1)
 		goto fail;
 	acl_addr_format(&a, text, sizeof(text));
-	(void)str_printf(
-		url, urllen, "%s://%s%s%s:%u", tls ? "https" : "http",
-		family == AF_INET6 ? "[" : "", text,
-		family == AF_INET6 ? "]" : "",
-		family == AF_INET6
-			? ntohs(((struct sockaddr_in6 *)&ss)->sin6_port)
-			: ntohs(((struct sockaddr_in *)&ss)->sin_port));
+	port = family == AF_INET6
+		       ? ntohs(((struct sockaddr_in6 *)&bound->addr)->sin6_port)
+		       : ntohs(((struct sockaddr_in *)&bound->addr)->sin_port);
+	(void)str_printf(bound->text, sizeof(bound->text), "%s%s%s:%u",
+			 family == AF_INET6 ? "[" : "", text,
+			 family == AF_INET6 ? "]" : "", port);
 	return fd;
 fail:
 	err_set(err, errlen, "listen %s: %s", cl->text, strerror(errno));
@@ -92,14 +95,19 @@ fail:
 	return -1;
 }
 
+/* One thread per CPU this process may run on (cpusets and taskset
+ * included), unless the configuration says how many. */
 static unsigned
 default_threads(const struct config *cfg)
 {
-	long n;
+	cpu_set_t set;
+	int n;
 
 	if (cfg->threads > 0)
 		return cfg->threads;
-	n = sysconf(_SC_NPROCESSORS_ONLN);
+	if (sched_getaffinity(0, sizeof(set), &set) == -1)
+		return 1;
+	n = CPU_COUNT(&set);
 	return n < 1 ? 1 : n > 16 ? 16 : (unsigned)n;
 }
 
@@ -137,28 +145,34 @@ start_daemon(struct http *h, struct listener *l, const struct config *cfg,
 		err_set(err, errlen, "cannot start libmicrohttpd on %s%s",
 			l->url,
 			l->tls ? " (TLS: check tls_cert and tls_key)" : "");
-		close(fd);
 		return -1;
 	}
 	return 0;
 }
 
-/* Reads a TLS file into memory; the key must not be readable by others
- * nor live where it could be served. */
+/*
+ * Reads a TLS file into memory (caller frees). The key must not live where
+ * it could be served, and should be readable by the daemon alone (its
+ * group may read it: root:certpost 0640 is the usual set-up).
+ */
 static char *
 read_tls_file(const char *path, const struct config *cfg, bool key, char *err,
 	      size_t errlen)
 {
 	struct stat st;
 	char *data = NULL;
-	ssize_t n;
 	int fd;
 
 	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) == -1 ||
-	    fstat(fd, &st) == -1 || !S_ISREG(st.st_mode) ||
-	    st.st_size > TLS_MAX_FILE) {
-		err_set(err, errlen, "%s: %s", path,
-			errno ? strerror(errno) : "not a small regular file");
+	    fstat(fd, &st) == -1) {
+		err_set(err, errlen, "%s: %s", path, strerror(errno));
+		goto out;
+	}
+	if (!S_ISREG(st.st_mode) || st.st_size > TLS_MAX_FILE) {
+		err_set(err, errlen,
+			"%s: not a regular file of at most %d "
+			"bytes",
+			path, TLS_MAX_FILE);
 		goto out;
 	}
 	if (key && cfg->static_dir[0] != '\0') {
@@ -169,18 +183,19 @@ read_tls_file(const char *path, const struct config *cfg, bool key, char *err,
 		    realpath(cfg->static_dir, rd) != NULL &&
 		    strncmp(rp, rd, (dl = strlen(rd))) == 0 && rp[dl] == '/') {
 			err_set(err, errlen,
-				"%s: the TLS key is inside "
-				"static_dir; move it out",
+				"%s: the TLS key is inside static_dir; move it "
+				"out",
 				path);
 			goto out;
 		}
 	}
-	if (key && (st.st_mode & 077) != 0)
-		log_warnx("%s: the TLS key is readable by group or others "
-			  "(mode %03o); chmod 600 it",
+	if (key && ((st.st_mode & 007) != 0 ||
+		    ((st.st_mode & 070) != 0 && st.st_gid != getegid())))
+		log_warnx("%s: the TLS key is readable by other users (mode "
+			  "%03o); chmod 600 it, or 640 with the daemon's group",
 			  path, (unsigned)(st.st_mode & 0777));
 	if ((data = calloc(1, (size_t)st.st_size + 1)) == NULL ||
-	    (n = read(fd, data, (size_t)st.st_size)) != st.st_size) {
+	    read(fd, data, (size_t)st.st_size) != st.st_size) {
 		err_set(err, errlen, "%s: short read", path);
 		free(data);
 		data = NULL;
@@ -189,6 +204,14 @@ out:
 	if (fd != -1)
 		close(fd);
 	return data;
+}
+
+static void
+free_secret(char *p)
+{
+	if (p != NULL)
+		explicit_bzero(p, strlen(p));
+	free(p);
 }
 
 static int
@@ -215,64 +238,89 @@ load_tls(struct http *h, const struct config *cfg, char *err, size_t errlen)
 	return 0;
 }
 
-static void
-free_http(struct http *h)
+/* Remembers what was configured, binds, and rewrites cfg to the bound
+ * addresses. */
+static int
+bind_all(struct http *h, struct config *cfg, char *err, size_t errlen)
 {
 	size_t i;
 
-	for (i = 0; i < h->n; i++)
-		if (h->listeners[i].d != NULL)
-			MHD_stop_daemon(h->listeners[i].d);
-	site_unref(atomic_load(&h->live));
-	if (h->tls_key != NULL)
-		explicit_bzero(h->tls_key, strlen(h->tls_key));
-	free(h->tls_key);
-	free(h->tls_cert);
-	free(h);
+	memcpy(h->conf_listen, cfg->listen, sizeof(cfg->listen));
+	memcpy(h->conf_https, cfg->https_listen, sizeof(cfg->https_listen));
+	h->nconf_listen = cfg->nlisten;
+	h->nconf_https = cfg->nhttps_listen;
+	for (i = 0; i < cfg->nlisten + cfg->nhttps_listen; i++) {
+		bool tls = i >= cfg->nlisten;
+		struct config_listen *cl =
+			tls ? &cfg->https_listen[i - cfg->nlisten]
+			    : &cfg->listen[i];
+		struct config_listen *b =
+			tls ? &h->bound_https[i - cfg->nlisten]
+			    : &h->bound_listen[i];
+
+		if ((h->fds[i] = bind_listener(cl, b, err, errlen)) == -1)
+			return -1;
+		h->nfds = i + 1;
+		*cl = *b;
+	}
+	return 0;
 }
 
 struct http *
-http_start(struct config *cfg, struct catalog *cat, char *err, size_t errlen)
+http_bind(struct config *cfg, char *err, size_t errlen)
 {
 	struct http *h = calloc(1, sizeof(*h));
-	struct site *s;
-	size_t i, total = cfg->nlisten + cfg->nhttps_listen;
 
 	err[0] = '\0';
 	if (h == NULL) {
-		free(cfg);
-		catalog_free(cat);
 		err_set(err, errlen, "out of memory");
 		return NULL;
 	}
-	if ((s = site_new(cfg, cat, err, errlen)) == NULL) {
-		free(h);
+	for (size_t i = 0; i < MAX_DAEMONS; i++)
+		h->fds[i] = -1;
+	(void)str_copy(h->tls_cert_path, sizeof(h->tls_cert_path),
+		       cfg->tls_cert);
+	(void)str_copy(h->tls_key_path, sizeof(h->tls_key_path), cfg->tls_key);
+	h->threads = cfg->threads;
+	h->max_connections = cfg->max_connections;
+	h->max_per_ip = cfg->max_connections_per_ip;
+	h->timeout_s = cfg->timeout_s;
+	h->memory = cfg->connection_memory;
+	if (load_tls(h, cfg, err, errlen) == -1 ||
+	    bind_all(h, cfg, err, errlen) == -1) {
+		http_stop(h);
 		return NULL;
 	}
-	atomic_init(&h->live, s);
-	if (load_tls(h, cfg, err, errlen) == -1)
-		goto fail;
-	for (i = 0; i < total; i++) {
-		struct listener *l = &h->listeners[h->n];
-		bool tls = i >= cfg->nlisten;
-		const struct config_listen *cl =
-			tls ? &cfg->https_listen[i - cfg->nlisten]
-			    : &cfg->listen[i];
-		int fd = bind_listener(cl, l->url, sizeof(l->url), tls, err,
-				       errlen);
+	return h;
+}
 
-		if (fd == -1)
-			goto fail;
-		l->tls = tls;
-		if (start_daemon(h, l, cfg, fd, err, errlen) == -1)
-			goto fail;
-		h->n++;
+int
+http_serve(struct http *h, struct config *cfg, struct catalog *cat, char *err,
+	   size_t errlen)
+{
+	struct site *s;
+	size_t i;
+
+	if ((s = site_new(cfg, cat, err, errlen)) == NULL)
+		return -1;
+	atomic_init(&h->live, s);
+	for (i = 0; i < h->nfds; i++) {
+		struct listener *l = &h->listeners[i];
+
+		l->tls = i >= cfg->nlisten;
+		(void)str_printf(
+			l->url, sizeof(l->url), "%s://%s",
+			l->tls ? "https" : "http",
+			l->tls ? cfg->https_listen[i - cfg->nlisten].text
+			       : cfg->listen[i].text);
+		if (start_daemon(h, l, cfg, h->fds[i], err, errlen) == -1)
+			return -1;
+		/* The daemon owns the socket now. */
+		h->fds[i] = -1;
+		h->n = i + 1;
 		log_info("listening on %s", l->url);
 	}
-	return h;
-fail:
-	free_http(h);
-	return NULL;
+	return 0;
 }
 
 static bool
@@ -289,59 +337,69 @@ listen_equal(const struct config_listen *a, size_t na,
 	return true;
 }
 
-/* What the new config changes that only a restart can apply. */
-static void
-restart_note(const struct config *o, const struct config *n, char *note,
-	     size_t notelen)
+/* True when the file at path no longer holds the bytes we serve with. */
+static bool
+tls_file_changed(const char *path, const char *loaded, const struct config *cfg,
+		 bool key)
+{
+	char err[256];
+	char *now = read_tls_file(path, cfg, key, err, sizeof(err));
+	bool changed =
+		now == NULL || loaded == NULL || strcmp(now, loaded) != 0;
+
+	if (key)
+		free_secret(now);
+	else
+		free(now);
+	return changed;
+}
+
+void
+http_adopt(const struct http *h, struct config *cfg, char *note, size_t notelen)
 {
 	struct buf b = {0};
 
-	if (!listen_equal(o->listen, o->nlisten, n->listen, n->nlisten))
+	if (!listen_equal(h->conf_listen, h->nconf_listen, cfg->listen,
+			  cfg->nlisten))
 		(void)buf_puts(&b, " listen");
-	if (!listen_equal(o->https_listen, o->nhttps_listen, n->https_listen,
-			  n->nhttps_listen))
+	if (!listen_equal(h->conf_https, h->nconf_https, cfg->https_listen,
+			  cfg->nhttps_listen))
 		(void)buf_puts(&b, " https_listen");
-	if (strcmp(o->tls_cert, n->tls_cert) != 0 ||
-	    strcmp(o->tls_key, n->tls_key) != 0)
-		(void)buf_puts(&b, " tls_cert/tls_key");
-	if (o->threads != n->threads ||
-	    o->max_connections != n->max_connections ||
-	    o->max_connections_per_ip != n->max_connections_per_ip ||
-	    o->timeout_s != n->timeout_s ||
-	    o->connection_memory != n->connection_memory)
-		(void)buf_puts(&b, " connection limits/threads");
-	if (strcmp(o->log_file, n->log_file) != 0)
-		(void)buf_puts(&b, " [log] file");
+	if (strcmp(h->tls_cert_path, cfg->tls_cert) != 0 ||
+	    strcmp(h->tls_key_path, cfg->tls_key) != 0 ||
+	    (cfg->nhttps_listen > 0 && cfg->tls_cert_pem == NULL &&
+	     (tls_file_changed(cfg->tls_cert, h->tls_cert, cfg, false) ||
+	      tls_file_changed(cfg->tls_key, h->tls_key, cfg, true))))
+		(void)buf_puts(&b, " tls_cert/tls_key (or their contents)");
+	if (h->threads != cfg->threads ||
+	    h->max_connections != cfg->max_connections ||
+	    h->max_per_ip != cfg->max_connections_per_ip ||
+	    h->timeout_s != cfg->timeout_s ||
+	    h->memory != cfg->connection_memory)
+		(void)buf_puts(&b, " threads/connection limits");
 	if (b.data != NULL)
 		err_set(note, notelen,
-			"changes to%s need a restart; still "
-			"using the old values",
+			"changes to%s need a restart; still using the "
+			"running ones",
 			b.data);
 	else if (notelen > 0)
 		note[0] = '\0';
 	buf_free(&b);
+	memcpy(cfg->listen, h->bound_listen, sizeof(cfg->listen));
+	memcpy(cfg->https_listen, h->bound_https, sizeof(cfg->https_listen));
+	cfg->nlisten = h->nconf_listen;
+	cfg->nhttps_listen = h->nconf_https;
 }
 
 int
-http_swap(struct http *h, struct config *cfg, struct catalog *cat, char *note,
-	  size_t notelen)
+http_swap(struct http *h, struct config *cfg, struct catalog *cat, char *err,
+	  size_t errlen)
 {
 	struct site *old = atomic_load(&h->live), *s;
-	char err[256];
 	size_t i;
 
-	restart_note(old->cfg, cfg, note, notelen);
-	/* Listener-level settings stay as bound; keep the old values so the
-	 * live config tells the truth. */
-	memcpy(cfg->listen, old->cfg->listen, sizeof(cfg->listen));
-	cfg->nlisten = old->cfg->nlisten;
-	memcpy(cfg->https_listen, old->cfg->https_listen,
-	       sizeof(cfg->https_listen));
-	cfg->nhttps_listen = old->cfg->nhttps_listen;
-	if ((s = site_new(cfg, cat, err, sizeof(err))) == NULL) {
-		err_set(note, notelen, "%s", err);
+	if ((s = site_new(cfg, cat, err, errlen)) == NULL)
 		return -1;
-	}
 	atomic_store(&h->live, s);
 	/* Wait out readers that loaded the old pointer but have not yet
 	 * counted themselves in (a few instructions long). */
@@ -371,5 +429,13 @@ http_stop(struct http *h)
 	     atomic_load(&h->in_flight) > 0 && waited < STOP_GRACE_MS;
 	     waited += 10)
 		nanosleep(&ts, NULL);
-	free_http(h);
+	for (i = 0; i < h->n; i++)
+		MHD_stop_daemon(h->listeners[i].d);
+	for (i = 0; i < h->nfds; i++)
+		if (h->fds[i] != -1)
+			close(h->fds[i]);
+	site_unref(atomic_load(&h->live));
+	free_secret(h->tls_key);
+	free(h->tls_cert);
+	free(h);
 }

@@ -12,23 +12,37 @@
 struct http;
 
 /*
- * Binds every listener in cfg and starts serving cat. Takes ownership of
- * cfg (heap) and cat on success. Returns the server, or NULL with a reason.
+ * Binds every listener of cfg and reads the TLS files; nothing is served
+ * yet. cfg's listener addresses are rewritten to what was bound (port 0
+ * becomes the real port), so the catalog built from cfg names addresses
+ * that work. Returns the server, or NULL with a reason.
  */
-struct http *http_start(struct config *cfg, struct catalog *cat, char *err,
-			size_t errlen);
+struct http *http_bind(struct config *cfg, char *err, size_t errlen);
+
+/* Starts serving cfg+cat on the bound sockets; takes ownership of both,
+ * even on failure. Returns 0, or -1 with a reason. */
+int http_serve(struct http *h, struct config *cfg, struct catalog *cat,
+	       char *err, size_t errlen);
+
+/*
+ * For a reload, before the catalog is built: describes in note (empty
+ * when none) what in cfg differs from the running listeners, TLS files,
+ * threads and connection limits (those need a restart), then puts the
+ * running values into cfg so the new snapshot tells the truth.
+ */
+void http_adopt(const struct http *h, struct config *cfg, char *note,
+		size_t notelen);
 
 /*
  * Makes cfg+cat the live snapshot (ownership taken, even on failure).
  * Requests already running finish on the old one, which is freed when its
- * last request ends. Listener differences are not applied: they are
- * described in note (empty when none) so the caller can say a restart is
- * needed. Returns 0.
+ * last request ends. Returns 0, or -1 with the reason in err.
  */
 int http_swap(struct http *h, struct config *cfg, struct catalog *cat,
-	      char *note, size_t notelen);
+	      char *err, size_t errlen);
 
-/* Stops accepting, lets requests in flight finish (bounded), frees all. */
+/* Stops accepting, lets requests in flight finish (bounded), frees all.
+ * Accepts NULL and a server that was bound but never served. */
 void http_stop(struct http *h);
 
 #endif

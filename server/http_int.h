@@ -49,6 +49,19 @@ struct listener {
 struct http {
 	struct listener listeners[MAX_DAEMONS];
 	size_t n;
+	int fds[MAX_DAEMONS]; /* bound, not yet handed to a daemon: -1 */
+	size_t nfds;
+	/* The listener settings as first configured: a reload compares the
+	 * new file with these, since sockets cannot change under it. */
+	struct config_listen conf_listen[CONFIG_MAX_LISTEN];
+	struct config_listen conf_https[CONFIG_MAX_LISTEN];
+	size_t nconf_listen, nconf_https;
+	/* ... and as bound (port 0 resolved). */
+	struct config_listen bound_listen[CONFIG_MAX_LISTEN];
+	struct config_listen bound_https[CONFIG_MAX_LISTEN];
+	char tls_cert_path[PATH_MAX];
+	char tls_key_path[PATH_MAX];
+	unsigned threads, max_connections, max_per_ip, timeout_s, memory;
 	_Atomic(struct site *) live;
 	/* Readers between loading `live` and taking their reference; a swap
 	 * waits for zero before dropping the old site (see site_acquire). */

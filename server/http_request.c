@@ -269,15 +269,13 @@ serve_metrics(struct MHD_Connection *c, struct request *rq)
 static enum MHD_Result
 serve_redirect(struct MHD_Connection *c, struct request *rq, const char *url)
 {
-	const char *pub = rq->site->cfg->public_url;
-	const char *host = strstr(pub, "://");
-	char loc[CONFIG_STR_MAX + 256];
+	const char *origin = catalog_https_origin(rq->site->cat);
+	char loc[CONFIG_STR_MAX + 300];
 	struct MHD_Response *r;
 	enum MHD_Result ret;
 
-	if (host == NULL ||
-	    str_printf(loc, sizeof(loc), "https://%.*s%s",
-		       (int)strcspn(host + 3, "/"), host + 3, url) == -1)
+	if (origin == NULL ||
+	    str_printf(loc, sizeof(loc), "%s%s", origin, url) == -1)
 		return queue_error(c, rq, SITE_404);
 	if ((r = MHD_create_response_from_buffer(
 		     0, NULL, MHD_RESPMEM_PERSISTENT)) == NULL)
@@ -516,7 +514,9 @@ http_completed(void *cls, struct MHD_Connection *c, void **req_cls,
 	/* A client that went away mid-response got less than we said. */
 	if (toe != MHD_REQUEST_TERMINATED_COMPLETED_OK && rq->status == 200)
 		rq->bytes = 0;
-	if (rq->site->cfg->access_log)
+	if (rq->site->cfg->access_log &&
+	    (rq->site->cfg->log_healthz || rq->entry == NULL ||
+	     rq->entry->kind != CATALOG_HEALTH))
 		log_request(c, rq);
 	site_unref(rq->site);
 	free(rq);

@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/un.h>
 #include <time.h>
@@ -69,6 +70,14 @@ usage(FILE *f)
 		DEFAULT_CONFIG);
 }
 
+static __attribute__((noreturn)) void
+usage_error(const char *why)
+{
+	fprintf(stderr, "certpost: %s\n", why);
+	usage(stderr);
+	exit(2);
+}
+
 static void
 parse_args(int argc, char **argv, struct options *o)
 {
@@ -94,15 +103,12 @@ parse_args(int argc, char **argv, struct options *o)
 		case 'd': o->debug = true; break;
 		case 'l':
 			if (o->nlisten >= CONFIG_MAX_LISTEN)
-				fatalx("too many --listen options (max %d)",
-				       CONFIG_MAX_LISTEN);
+				usage_error("too many --listen options");
 			o->listen[o->nlisten++] = optarg;
 			break;
 		case 'S':
 			if (o->nhttps_listen >= CONFIG_MAX_LISTEN)
-				fatalx("too many --https-listen options (max "
-				       "%d)",
-				       CONFIG_MAX_LISTEN);
+				usage_error("too many --https-listen options");
 			o->https_listen[o->nhttps_listen++] = optarg;
 			break;
 		case 'V': printf("certpost %s\n", CERTPOST_VERSION); exit(0);
@@ -117,7 +123,7 @@ parse_args(int argc, char **argv, struct options *o)
 		exit(2);
 	}
 	if (o->demo && o->config != NULL)
-		fatalx("--demo and --config exclude each other");
+		usage_error("--demo and --config exclude each other");
 	if (!o->demo && o->config == NULL)
 		o->config = DEFAULT_CONFIG;
 }
@@ -197,6 +203,19 @@ sd_notify_msg(const char *msg)
 	close(fd);
 }
 
+/* systemd's Type=notify-reload wants the time the reload began. */
+static void
+sd_notify_reloading(void)
+{
+	struct timespec ts;
+	char msg[64];
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	if (str_printf(msg, sizeof(msg), "RELOADING=1\nMONOTONIC_USEC=%lld",
+		       (long long)ts.tv_sec * 1000000 + ts.tv_nsec / 1000) == 0)
+		sd_notify_msg(msg);
+}
+
 static double
 ms_since(const struct timespec *t0)
 {
@@ -258,6 +277,27 @@ check_config(const struct options *o, const struct demo *demo)
 	return 0;
 }
 
+/*
+ * Every connection is a descriptor: lift the soft limit towards the hard
+ * one so max_connections can really be reached (as nginx's
+ * worker_rlimit_nofile does).
+ */
+static void
+raise_fd_limit(const struct config *cfg)
+{
+	struct rlimit rl;
+	rlim_t want = (rlim_t)cfg->max_connections + 64;
+
+	if (getrlimit(RLIMIT_NOFILE, &rl) == -1 || rl.rlim_cur >= want)
+		return;
+	rl.rlim_cur = rl.rlim_max < want ? rl.rlim_max : want;
+	if (setrlimit(RLIMIT_NOFILE, &rl) == -1 || rl.rlim_cur < want)
+		log_warnx("max_connections = %u but only %llu file descriptors "
+			  "may be open; raise LimitNOFILE",
+			  cfg->max_connections,
+			  (unsigned long long)rl.rlim_cur);
+}
+
 /* Logs a multi-line reason one line at a time (one journal entry each). */
 static void
 log_error_lines(const char *text)
@@ -281,30 +321,84 @@ reload(const struct options *o, const struct demo *demo, struct http *h)
 	struct catalog *cat;
 
 	clock_gettime(CLOCK_MONOTONIC, &t0);
-	sd_notify_msg("RELOADING=1");
-	if ((cfg = load_config(o, demo, err, sizeof(err))) == NULL ||
-	    (cat = catalog_build(cfg, err, sizeof(err))) == NULL) {
+	sd_notify_reloading();
+	if ((cfg = load_config(o, demo, err, sizeof(err))) == NULL)
+		goto fail;
+	http_adopt(h, cfg, note, sizeof(note));
+	if ((cat = catalog_build(cfg, err, sizeof(err))) == NULL) {
 		free(cfg);
-		log_error_lines(err);
-		log_errx("reload failed; still serving the previous "
-			 "configuration");
-		metrics_reload(0);
-		sd_notify_msg("READY=1");
-		return;
+		goto fail;
 	}
-	if (http_swap(h, cfg, cat, note, sizeof(note)) == -1) {
-		log_errx("reload failed: %s; still serving the previous "
-			 "configuration",
-			 note);
-		metrics_reload(0);
-	} else {
-		if (note[0] != '\0')
-			log_warnx("%s", note);
-		log_snapshot(cat);
-		metrics_reload(1);
-		log_info("reloaded in %.2f ms", ms_since(&t0));
-	}
+	if (log_open(cfg->log_format == CONFIG_LOG_JSON ? LOG_JSON : LOG_TEXT,
+		     cfg->log_file) == -1)
+		log_warn("log file %s; access lines still go where they went",
+			 cfg->log_file);
+	if (http_swap(h, cfg, cat, err, sizeof(err)) == -1)
+		goto fail;
+	if (note[0] != '\0')
+		log_warnx("%s", note);
+	log_snapshot(cat);
+	metrics_reload(1);
+	log_info("reloaded in %.2f ms", ms_since(&t0));
 	sd_notify_msg("READY=1");
+	return;
+fail:
+	log_error_lines(err);
+	log_errx("reload failed; still serving the previous configuration");
+	metrics_reload(0);
+	sd_notify_msg("READY=1");
+}
+
+/* Blocks the signals we take with sigwait(); server threads started
+ * afterwards inherit the mask and never see them. */
+static void
+block_signals(sigset_t *set)
+{
+	sigemptyset(set);
+	sigaddset(set, SIGHUP);
+	sigaddset(set, SIGTERM);
+	sigaddset(set, SIGINT);
+	sigaddset(set, SIGUSR1);
+	pthread_sigmask(SIG_BLOCK, set, NULL);
+	signal(SIGPIPE, SIG_IGN);
+}
+
+/* Configuration, sockets, snapshot, server; exits on any failure. */
+static struct http *
+start(const struct options *o, const struct demo *demo)
+{
+	struct config *cfg;
+	struct catalog *cat;
+	struct http *h;
+	char err[4096];
+
+	if ((cfg = load_config(o, demo, err, sizeof(err))) == NULL) {
+		log_error_lines(err);
+		fatalx("not starting: fix the configuration (certpost "
+		       "--check-config tests it)");
+	}
+	if (log_open(cfg->log_format == CONFIG_LOG_JSON ? LOG_JSON : LOG_TEXT,
+		     cfg->log_file) == -1)
+		fatal("log file %s", cfg->log_file);
+	raise_fd_limit(cfg);
+	/* Bind first: with port 0 the catalog then names the real port. */
+	if ((h = http_bind(cfg, err, sizeof(err))) == NULL)
+		fatalx("%s", err);
+	if ((cat = catalog_build(cfg, err, sizeof(err))) == NULL) {
+		log_error_lines(err);
+		fatalx("not starting");
+	}
+	log_snapshot(cat);
+	if (cfg->allow.n == 0)
+		log_warnx("no [access] allow entry: every client will be "
+			  "refused (add allow = 10.0.0.0/8 or similar)");
+	if (cfg->demo)
+		log_info("demo mode: a throwaway root CA, loopback clients "
+			 "only; open http://%s/",
+			 cfg->listen[0].text);
+	if (http_serve(h, cfg, cat, err, sizeof(err)) == -1)
+		fatalx("%s", err);
+	return h;
 }
 
 int
@@ -313,10 +407,8 @@ main(int argc, char **argv)
 	struct options o = {0};
 	struct demo demo = {0};
 	struct timespec t0;
-	struct config *cfg;
-	struct catalog *cat;
 	struct http *h;
-	char err[4096];
+	char err[1024];
 	sigset_t set;
 	int sig = 0;
 
@@ -331,40 +423,8 @@ main(int argc, char **argv)
 		demo_finish(&demo);
 		return rc;
 	}
-	if ((cfg = load_config(&o, &demo, err, sizeof(err))) == NULL) {
-		log_error_lines(err);
-		fatalx("not starting: fix the configuration (certpost "
-		       "--check-config tests it)");
-	}
-	if (log_open(cfg->log_format == CONFIG_LOG_JSON ? LOG_JSON : LOG_TEXT,
-		     cfg->log_file) == -1)
-		fatal("log file %s", cfg->log_file);
-	/* Signals are taken synchronously by this thread; the server
-	 * threads inherit the mask and never see them. */
-	sigemptyset(&set);
-	sigaddset(&set, SIGHUP);
-	sigaddset(&set, SIGTERM);
-	sigaddset(&set, SIGINT);
-	sigaddset(&set, SIGUSR1);
-	pthread_sigmask(SIG_BLOCK, &set, NULL);
-	signal(SIGPIPE, SIG_IGN);
-	if ((cat = catalog_build(cfg, err, sizeof(err))) == NULL) {
-		log_error_lines(err);
-		free(cfg);
-		demo_finish(&demo);
-		fatalx("not starting");
-	}
-	log_snapshot(cat);
-	if (cfg->allow.n == 0)
-		log_warnx("no [access] allow entry: every client will be "
-			  "refused (add allow = 10.0.0.0/8 or similar)");
-	if (cfg->demo)
-		log_info("demo mode: a throwaway root CA, loopback clients "
-			 "only; open http://127.0.0.1:8080/");
-	if ((h = http_start(cfg, cat, err, sizeof(err))) == NULL) {
-		demo_finish(&demo);
-		fatalx("%s", err);
-	}
+	block_signals(&set);
+	h = start(&o, &demo);
 	log_info("certpost %s ready in %.1f ms", CERTPOST_VERSION,
 		 ms_since(&t0));
 	sd_notify_msg("READY=1");

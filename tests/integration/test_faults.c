@@ -221,7 +221,7 @@ reload_and_wait(long *off)
 	int n = 0, i;
 
 	kill(h.pid, SIGHUP);
-	for (i = 0; i < 2000 && n == 0; i++) {
+	for (i = 0; i < 50000 && n == 0; i++) {
 		n = count_new("reloaded in ", off);
 		if (n == 0)
 			usleep(100);
@@ -234,27 +234,30 @@ test_many_reloads(void **state)
 {
 	long off = 0, rss_warm = 0, rss_end;
 	struct timespec t0, t1;
-	int i;
+	/* Under valgrind a shorter loop: memcheck's leak report at exit is
+	 * the check there. */
+	bool wrapped = getenv("CERTPOST_WRAPPER") != NULL;
+	int reloads = wrapped ? 200 : RELOADS, i;
 
 	(void)state;
 	assert_int_equal(harness_start_config(&h), 0);
 	count_new("\n", &off);
 	clock_gettime(CLOCK_MONOTONIC, &t0);
-	for (i = 1; i <= RELOADS; i++) {
+	for (i = 1; i <= reloads; i++) {
 		reload_and_wait(&off);
-		if (i == RELOADS / 10)
+		if (i == reloads / 10)
 			rss_warm = harness_rss_kib(&h);
 	}
 	clock_gettime(CLOCK_MONOTONIC, &t1);
 	rss_end = harness_rss_kib(&h);
 	printf("# %d reloads in %.1f s; RSS %ld KiB after %d, %ld KiB after "
 	       "%d\n",
-	       RELOADS,
+	       reloads,
 	       (double)(t1.tv_sec - t0.tv_sec) +
 		       (double)(t1.tv_nsec - t0.tv_nsec) / 1e9,
-	       rss_warm, RELOADS / 10, rss_end, RELOADS);
+	       rss_warm, reloads / 10, rss_end, reloads);
 	assert_serving();
-	if (CHECK_RSS)
+	if (CHECK_RSS && !wrapped)
 		assert_true(rss_end - rss_warm < 1024);
 	/* Exit 0 under ASan means no leak from all those snapshots. */
 	assert_int_equal(harness_stop(&h), 0);

@@ -103,11 +103,16 @@ struct raw_case {
 		name, lit, sizeof(lit) - 1, 0, "", true                        \
 	}
 
+#define RAW_FILL(name, lit, fill, tail)                                        \
+	{                                                                      \
+		name, lit, sizeof(lit) - 1, fill, tail, false                  \
+	}
+
 static const struct raw_case raw_cases[] = {
-	{"oversized request line", "GET /", 5, 100000,
-	 " HTTP/1.1\r\nHost: x\r\n\r\n", false},
-	{"oversized header", "GET / HTTP/1.1\r\nHost: x\r\nX-Big: ", 34, 100000,
-	 "\r\n\r\n", false},
+	RAW_FILL("oversized request line", "GET /", 100000,
+		 " HTTP/1.1\r\nHost: x\r\n\r\n"),
+	RAW_FILL("oversized header",
+		 "GET / HTTP/1.1\r\nHost: x\r\nX-Big: ", 100000, "\r\n\r\n"),
 	RAW("bad version 9.9", "GET / HTTP/9.9\r\nHost: x\r\n\r\n"),
 	RAW("bad protocol name", "GET / FOO/1.1\r\nHost: x\r\n\r\n"),
 	RAW("no version", "GET /\r\nHost: x\r\n\r\n"),
@@ -342,8 +347,10 @@ slow_attack(const char *mode, const char *extra)
 	/* Bounded by the limits: the attacker's address gets PER_IP, plus
 	 * the normal client and this scrape. */
 	assert_true(conns_peak <= PER_IP + 4);
-	/* Memory bounded by connections × connection_memory, far below. */
-	assert_true(rss_peak - rss_before < 16 * 1024);
+	/* Memory bounded by connections × connection_memory, far below
+	 * (not meaningful under valgrind, whose own memory grows). */
+	if (getenv("CERTPOST_WRAPPER") == NULL)
+		assert_true(rss_peak - rss_before < 16 * 1024);
 	assert_still_serving(mode);
 }
 

@@ -52,6 +52,13 @@ setup(void **state)
 	testca_write_pem(harness_path(&h, "root.pem"), root);
 	testca_write_pem(harness_path(&h, "tls.pem"), leaf);
 	testca_write_key(harness_path(&h, "tls.key"), lk);
+	X509_free(leaf);
+	EVP_PKEY_free(lk);
+	/* A renewed certificate for the same name, for the reload test. */
+	if (testca_make(&lo, &leaf, &lk) == -1)
+		return -1;
+	testca_write_pem(harness_path(&h, "tls-renewed.pem"), leaf);
+	testca_write_key(harness_path(&h, "tls-renewed.key"), lk);
 	chmod(harness_path(&h, "tls.key"), 0600);
 	der_len = testca_der(root, &der);
 	na = X509_get0_notAfter(root);
@@ -220,11 +227,14 @@ test_log_failures_counted(void **state)
 	hres_free(&r);
 	get("/ca.cer", NULL, &r);
 	hres_free(&r);
-	/* Access lines are written as each request completes: poll. */
+	/* Access lines are written as each request completes (the scrapes
+	 * too, each adding a failure): poll until both downloads count. */
 	for (i = 0; i < 300; i++) {
+		const char *p;
+
 		get("/metrics", NULL, &r);
-		found = strstr(r.body.data,
-			       "certpost_log_write_failures_total 2\n") != NULL;
+		p = strstr(r.body.data, "\ncertpost_log_write_failures_total ");
+		found = p != NULL && strtol(p + 35, NULL, 10) >= 2;
 		hres_free(&r);
 		if (found)
 			break;
@@ -340,7 +350,7 @@ test_tls(void **state)
 	assert_int_equal(r.status, 200);
 	hres_free(&r);
 	harness_log(&h, &log);
-	assert_null(strstr(log.data, "readable by group or others"));
+	assert_null(strstr(log.data, "readable by other users"));
 	buf_free(&log);
 	stop();
 
@@ -349,7 +359,7 @@ test_tls(void **state)
 	start("https_listen = 127.0.0.1:0\ntls_cert = tls.pem\n"
 	      "tls_key = tls.key\n");
 	harness_log(&h, &log);
-	assert_non_null(strstr(log.data, "readable by group or others"));
+	assert_non_null(strstr(log.data, "readable by other users"));
 	buf_free(&log);
 	stop();
 	chmod(harness_path(&h, "tls.key"), 0600);
@@ -358,6 +368,7 @@ test_tls(void **state)
 static void
 test_redirect(void **state)
 {
+	char want[128];
 	struct hres r;
 
 	(void)state;
@@ -366,8 +377,10 @@ test_redirect(void **state)
 	      "public_url = http://ca.example:8080/\n");
 	harness_request(&h, "/ca.cer?x=1", NULL, &r);
 	assert_int_equal(r.status, 301);
-	assert_string_equal(hres_header(&r, "Location"),
-			    "https://ca.example:8080/ca.cer");
+	/* public_url's host, the HTTPS listener's port. */
+	snprintf(want, sizeof(want), "https://ca.example:%d/ca.cer",
+		 h.https_port);
+	assert_string_equal(hres_header(&r, "Location"), want);
 	hres_free(&r);
 	/* Health checks stay on the plain listener. */
 	harness_request(&h, "/healthz", NULL, &r);
@@ -400,6 +413,98 @@ test_key_in_static_dir(void **state)
 	rename(harness_path(&h, "static/tls.key"), harness_path(&h, "tls.key"));
 }
 
+static void
+wait_log(const char *needle)
+{
+	if (!harness_wait_log(&h, needle, 3000))
+		fail_msg("log lacks '%s' (see %s)", needle, h.log_path);
+}
+
+/* A reload applies [log] changes at once: format, file, healthz. */
+static void
+test_reload_log_settings(void **state)
+{
+	const char *log2 = harness_path(&h, "access2.log");
+	struct buf text = {0};
+	struct hres r;
+
+	(void)state;
+	start("[log]\nfile = access.log\n");
+	get("/healthz", NULL, &r);
+	hres_free(&r);
+	wait_lines(harness_path(&h, "access.log"), 1);
+	harness_write(
+		&h, "certpost.conf",
+		"[server]\nlisten = 127.0.0.1:0\n[ca \"ops-root\"]\n"
+		"file = root.pem\n[access]\nallow = 127.0.0.0/8\n"
+		"[log]\nformat = json\nfile = access2.log\nhealthz = no\n");
+	kill(h.pid, SIGHUP);
+	wait_log("reloaded in ");
+	get("/healthz", NULL, &r);
+	hres_free(&r);
+	get("/ca.pem", NULL, &r);
+	hres_free(&r);
+	wait_lines(log2, 1);
+	usleep(100 * 1000);
+	harness_log(&h, &text);
+	/* listen = 127.0.0.1:0 in both: no restart needed. */
+	assert_null(strstr(text.data, "need a restart"));
+	buf_free(&text);
+	{
+		FILE *f = fopen(log2, "r");
+		char line[2048];
+		int n = 0;
+
+		assert_non_null(f);
+		while (fgets(line, sizeof(line), f) != NULL) {
+			n++;
+			assert_int_equal(line[0], '{');
+			assert_non_null(strstr(line, "\"path\":\"/ca.pem\""));
+		}
+		fclose(f);
+		assert_int_equal(n, 1); /* no /healthz line */
+	}
+	stop();
+}
+
+/* The TLS listener cannot take a new certificate without a restart; a
+ * reload says so instead of pretending. */
+static void
+test_reload_tls_renewed(void **state)
+{
+	struct buf log = {0};
+	char *pem = NULL, *key = NULL;
+	FILE *f;
+	long n;
+
+	(void)state;
+	start("https_listen = 127.0.0.1:0\ntls_cert = tls.pem\n"
+	      "tls_key = tls.key\n");
+	kill(h.pid, SIGHUP);
+	wait_log("reloaded in ");
+	harness_log(&h, &log);
+	assert_null(strstr(log.data, "need a restart"));
+	buf_free(&log);
+	/* Renew in place, as certbot or an admin would. */
+	f = fopen(harness_path(&h, "tls-renewed.pem"), "r");
+	pem = calloc(1, 65536);
+	n = (long)fread(pem, 1, 65535, f);
+	fclose(f);
+	assert_true(n > 0);
+	harness_write(&h, "tls.pem", pem);
+	f = fopen(harness_path(&h, "tls-renewed.key"), "r");
+	key = calloc(1, 65536);
+	n = (long)fread(key, 1, 65535, f);
+	fclose(f);
+	harness_write(&h, "tls.key", key);
+	chmod(harness_path(&h, "tls.key"), 0600);
+	free(pem);
+	free(key);
+	kill(h.pid, SIGHUP);
+	wait_log("tls_cert/tls_key (or their contents) need a restart");
+	stop();
+}
+
 int
 main(void)
 {
@@ -410,6 +515,8 @@ main(void)
 		cmocka_unit_test(test_tls),
 		cmocka_unit_test(test_redirect),
 		cmocka_unit_test(test_key_in_static_dir),
+		cmocka_unit_test(test_reload_log_settings),
+		cmocka_unit_test(test_reload_tls_renewed),
 	};
 
 	return cmocka_run_group_tests(tests, setup, teardown);

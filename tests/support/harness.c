@@ -122,13 +122,45 @@ parse_listening(struct harness *h, const char *log)
 	return strstr(log, " ready in ") != NULL;
 }
 
+/*
+ * Builds argv: $CERTPOST_WRAPPER's words (valgrind and its options, for
+ * the memcheck run), then the binary, then args. *ret_exe is what to exec.
+ * Returns argc.
+ */
+static size_t
+wrap_argv(const char **argv, const char *bin, const char *const *args,
+	  const char **ret_exe)
+{
+	static char words[1024];
+	const char *wrapper = getenv("CERTPOST_WRAPPER");
+	size_t n = 0;
+	char *w;
+
+	if (wrapper != NULL && str_copy(words, sizeof(words), wrapper) == 0) {
+		for (w = words; *w != '\0' && n < 16;) {
+			size_t len = strcspn(w, " ");
+
+			if (len > 0)
+				argv[n++] = w;
+			w += len;
+			if (*w == ' ')
+				*w++ = '\0';
+		}
+	}
+	argv[n++] = bin;
+	for (; args != NULL && *args != NULL && n < 63; args++)
+		argv[n++] = *args;
+	argv[n] = NULL;
+	*ret_exe = argv[0];
+	return n;
+}
+
 int
 harness_start(struct harness *h, const char *const *args, int *ret_status)
 {
 	const char *bin = getenv("CERTPOST_BIN");
 	const char *argv[64];
 	struct buf log = {0};
-	size_t n = 0;
 	int status, i;
 	pid_t pid;
 
@@ -136,10 +168,10 @@ harness_start(struct harness *h, const char *const *args, int *ret_status)
 		fprintf(stderr, "harness: CERTPOST_BIN is not set\n");
 		exit(99);
 	}
-	argv[n++] = bin;
-	for (; args != NULL && args[n - 1] != NULL && n < 63; n++)
-		argv[n] = args[n - 1];
-	argv[n] = NULL;
+	(void)wrap_argv(argv, bin, args, &bin);
+	/* A test that failed half-way left its daemon: never orphan it. */
+	if (h->pid != 0)
+		(void)harness_stop(h);
 	h->port = h->https_port = 0;
 	/* The parent reads the log: it must not see the last run's lines. */
 	if (truncate(h->log_path, 0) == -1 && errno != ENOENT)
@@ -160,10 +192,11 @@ harness_start(struct harness *h, const char *const *args, int *ret_status)
 			if (setrlimit(RLIMIT_NOFILE, &rl) == -1)
 				_exit(97);
 		}
-		execv(bin, (char *const *)(uintptr_t)argv);
+		execvp(bin, (char *const *)(uintptr_t)argv);
 		_exit(99);
 	}
-	for (i = 0; i < 1000; i++) {
+	/* Up to 10 s, or a minute under a wrapper such as valgrind. */
+	for (i = 0; i < (getenv("CERTPOST_WRAPPER") ? 6000 : 1000); i++) {
 		buf_free(&log);
 		harness_log(h, &log);
 		if (log.data != NULL && parse_listening(h, log.data)) {
