@@ -19,7 +19,7 @@ cd "$top"
 build_deps=(meson ninja-build pkg-config gcc python3 openssl
 	libmicrohttpd-dev libssl-dev libmagic-dev libinih-dev libqrencode-dev
 	libcmocka-dev libcurl4-openssl-dev)
-test_deps=(groff man-db systemd iproute2 slowhttptest chromium nodejs npm libnss3-tools
+test_deps=(groff man-db scdoc systemd iproute2 slowhttptest valgrind chromium nodejs npm libnss3-tools python3-yaml
 	fonts-dejavu-core)
 bench_deps=(wrk nginx-light util-linux procps)
 fuzz_deps=(clang libclang-rt-14-dev)
