@@ -1,0 +1,253 @@
+/* SPDX-License-Identifier: MIT */
+/* The user's and the helpdesk's side, served by the real daemon: signed
+ * profile, QR code, helpdesk page, trust-check policy. */
+/* memmem() */
+#define _GNU_SOURCE
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <openssl/bio.h>
+#include <openssl/cms.h>
+#include <openssl/evp.h>
+#include <openssl/x509.h>
+
+/* clang-format off */
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <setjmp.h>
+#include <cmocka.h>
+/* clang-format on */
+
+#include "harness.h"
+#include "testca.h"
+
+static struct harness h;
+static X509 *root, *signer;
+static unsigned char *der;
+static int der_len;
+static struct buf unsigned_profile;
+
+static const char base_conf[] =
+	"[server]\nlisten = 127.0.0.1:0\npublic_url = http://ca.test.example/\n"
+	"[ca \"corp\"]\nname = Corp Root\nfile = root.pem\n"
+	"[profile]\norganization = Corp & Co\nidentifier = com.example.corp\n"
+	"%s"
+	"[access]\nallow = 127.0.0.0/8\n"
+	"[trust]\ncheck_url = https://chat.corp.example/\n"
+	"check_url = https://mail.corp.example:8443/login\n";
+
+static void
+start(const char *profile_extra)
+{
+	char conf[2048];
+
+	snprintf(conf, sizeof(conf), base_conf, profile_extra);
+	harness_write(&h, "certpost.conf", conf);
+	if (harness_start_config(&h) == -1)
+		fail_msg("daemon did not start (see %s)", h.log_path);
+}
+
+static int
+setup(void **state)
+{
+	struct testca_opts ro = {.cn = "Corp Root", .ca = true};
+	struct testca_opts so = {.cn = "Profile Signer", .rsa_bits = 2048};
+	EVP_PKEY *rk, *sk;
+	struct hres r;
+
+	(void)state;
+	harness_init(&h);
+	if (testca_make(&ro, &root, &rk) == -1)
+		return -1;
+	so.issuer = root;
+	so.issuer_key = rk;
+	if (testca_make(&so, &signer, &sk) == -1)
+		return -1;
+	testca_write_pem(harness_path(&h, "root.pem"), root);
+	testca_write_pem(harness_path(&h, "signer.pem"), signer);
+	testca_write_key(harness_path(&h, "signer.key"), sk);
+	der_len = testca_der(root, &der);
+	EVP_PKEY_free(rk);
+	EVP_PKEY_free(sk);
+	/* The unsigned profile, to compare the signed one's content with. */
+	start("");
+	harness_request(&h, "/ca.mobileconfig", NULL, &r);
+	if (r.status != 200)
+		return -1;
+	buf_append(&unsigned_profile, r.body.data, r.body.len);
+	hres_free(&r);
+	return harness_stop(&h) == 0 ? 0 : -1;
+}
+
+static int
+teardown(void **state)
+{
+	(void)state;
+	buf_free(&unsigned_profile);
+	OPENSSL_free(der);
+	X509_free(root);
+	X509_free(signer);
+	harness_cleanup(&h);
+	return 0;
+}
+
+static void
+test_signed_profile(void **state)
+{
+	X509_STORE *store = X509_STORE_new();
+	BIO *in, *out = BIO_new(BIO_s_mem());
+	CMS_ContentInfo *cms;
+	struct hres r;
+	char *content;
+	long n;
+
+	(void)state;
+	start("sign_cert = signer.pem\nsign_key = signer.key\n");
+	harness_request(&h, "/ca.mobileconfig", NULL, &r);
+	assert_int_equal(r.status, 200);
+	assert_string_equal(hres_header(&r, "Content-Type"),
+			    "application/x-apple-aspen-config");
+	in = BIO_new_mem_buf(r.body.data, (int)r.body.len);
+	cms = d2i_CMS_bio(in, NULL);
+	assert_non_null(cms);
+	/* The device trusts the root that issued the signer. */
+	X509_STORE_add_cert(store, root);
+	if (CMS_verify(cms, NULL, store, NULL, out, CMS_BINARY) != 1)
+		fail_msg("the served profile does not verify");
+	n = BIO_get_mem_data(out, &content);
+	/* Signed content is exactly the unsigned profile. */
+	assert_int_equal((size_t)n, unsigned_profile.len);
+	assert_memory_equal(content, unsigned_profile.data, (size_t)n);
+	assert_non_null(
+		memmem(content, (size_t)n, "com.apple.security.root", 23));
+	CMS_ContentInfo_free(cms);
+	BIO_free(in);
+	BIO_free(out);
+	X509_STORE_free(store);
+	hres_free(&r);
+	assert_int_equal(harness_stop(&h), 0);
+}
+
+/* The profile a device gets holds the root's exact DER. */
+static void
+test_profile_payload(void **state)
+{
+	static const char script[] =
+		"import plistlib,sys\n"
+		"p=plistlib.loads(sys.stdin.buffer.read())\n"
+		"for c in p[\"PayloadContent\"]:\n"
+		"  sys.stdout.write(c[\"PayloadType\"]+\" \"+"
+		"c[\"PayloadContent\"].hex()+\"\\n\")\n";
+	char cmd[1024];
+	struct buf out = {0};
+	FILE *p;
+	int i;
+
+	(void)state;
+	snprintf(cmd, sizeof(cmd), "python3 -c '%s' < '%s' > '%s'", script,
+		 harness_write(&h, "unsigned.mobileconfig", ""),
+		 harness_path(&h, "payload.txt"));
+	p = fopen(harness_path(&h, "unsigned.mobileconfig"), "wb");
+	fwrite(unsigned_profile.data, 1, unsigned_profile.len, p);
+	fclose(p);
+	assert_int_equal(system(cmd), 0);
+	p = fopen(harness_path(&h, "payload.txt"), "r");
+	while ((i = fgetc(p)) != EOF) {
+		char ch = (char)i;
+
+		buf_append(&out, &ch, 1);
+	}
+	fclose(p);
+	{
+		struct buf w = {0};
+
+		buf_puts(&w, "com.apple.security.root ");
+		for (i = 0; i < der_len; i++)
+			buf_printf(&w, "%02x", der[i]);
+		buf_puts(&w, "\n");
+		assert_string_equal(out.data, w.data);
+		buf_free(&w);
+	}
+	buf_free(&out);
+}
+
+static void
+test_helpdesk(void **state)
+{
+	unsigned char md[32];
+	char grouped[100];
+	struct hres r;
+	unsigned i;
+
+	(void)state;
+	start("");
+	harness_request(&h, "/helpdesk", NULL, &r);
+	assert_int_equal(r.status, 200);
+	assert_string_equal(hres_header(&r, "Content-Type"),
+			    "text/html; charset=utf-8");
+	assert_non_null(strstr(r.body.data, "http://ca.test.example"));
+	assert_non_null(strstr(r.body.data, "src=\"/qr.svg\""));
+	assert_non_null(strstr(r.body.data, "href=\"mailto:?subject="));
+	assert_non_null(strstr(r.body.data, "Corp &amp; Co"));
+	/* Every fingerprint pair is there to be read aloud. */
+	X509_digest(root, EVP_sha256(), md, NULL);
+	for (i = 0; i < 8; i++)
+		snprintf(grouped + 3 * i, 4, "%02X ", md[i]);
+	grouped[23] = '\0';
+	assert_non_null(strstr(r.body.data, grouped));
+	hres_free(&r);
+
+	/* The QR code encodes the public URL (libqrencode's SVG). */
+	harness_request(&h, "/qr.svg", NULL, &r);
+	assert_int_equal(r.status, 200);
+	assert_non_null(strstr(r.body.data, "http://ca.test.example"));
+	assert_non_null(strstr(r.body.data, "viewBox=\""));
+	hres_free(&r);
+	assert_int_equal(harness_stop(&h), 0);
+}
+
+/* The page may reach exactly the trust-check origins, nothing else. */
+static void
+test_trust_check_policy(void **state)
+{
+	const char *csp;
+	struct hres r;
+
+	(void)state;
+	start("");
+	harness_request(&h, "/", NULL, &r);
+	assert_int_equal(r.status, 200);
+	csp = hres_header(&r, "Content-Security-Policy");
+	assert_non_null(csp);
+	assert_non_null(strstr(csp, "connect-src https://chat.corp.example "
+				    "https://mail.corp.example:8443;"));
+	assert_non_null(strstr(csp, "img-src 'self' https://chat.corp.example "
+				    "https://mail.corp.example:8443;"));
+	assert_non_null(strstr(csp, "script-src 'self';"));
+	assert_null(strstr(csp, "unsafe"));
+	assert_non_null(strstr(r.body.data, "data-check-url=\"https://chat."
+					    "corp.example/\""));
+	assert_non_null(strstr(r.body.data, "src=\"/static/check.js\""));
+	hres_free(&r);
+	/* Everything else keeps the closed policy. */
+	harness_request(&h, "/ca.cer", NULL, &r);
+	assert_null(strstr(hres_header(&r, "Content-Security-Policy"),
+			   "corp.example"));
+	hres_free(&r);
+	assert_int_equal(harness_stop(&h), 0);
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_signed_profile),
+		cmocka_unit_test(test_profile_payload),
+		cmocka_unit_test(test_helpdesk),
+		cmocka_unit_test(test_trust_check_policy),
+	};
+
+	return cmocka_run_group_tests(tests, setup, teardown);
+}
