@@ -42,63 +42,6 @@ static const char plist_head[] =
 	"<plist version=\"1.0\">\n"
 	"<dict>\n";
 
-/* Length of the UTF-8 sequence led by c and its payload bits, or 0. */
-static size_t
-utf8_lead(unsigned char c, uint32_t *cp)
-{
-	if ((c & 0xE0) == 0xC0) {
-		*cp = c & 0x1Fu;
-		return 2;
-	}
-	if ((c & 0xF0) == 0xE0) {
-		*cp = c & 0x0Fu;
-		return 3;
-	}
-	if ((c & 0xF8) == 0xF0) {
-		*cp = c & 0x07u;
-		return 4;
-	}
-	return 0;
-}
-
-/*
- * True when s is UTF-8 that XML 1.0 can carry: no overlong forms,
- * surrogates, code points past U+10FFFF or U+FFFE/U+FFFF, and no control
- * characters but tab, LF and CR. A plist parser rejects the whole profile
- * over a single bad byte, so we refuse it here with a reason instead.
- */
-static bool
-xml_text_ok(const char *s)
-{
-	static const uint32_t min[5] = {0, 0, 0x80, 0x800, 0x10000};
-	const unsigned char *p = (const unsigned char *)s;
-	uint32_t cp;
-	size_t n, i;
-
-	while (*p != '\0') {
-		if (*p < 0x80) {
-			if (*p < 0x20 && *p != '\t' && *p != '\n' && *p != '\r')
-				return false;
-			p++;
-			continue;
-		}
-		if ((n = utf8_lead(*p, &cp)) == 0)
-			return false;
-		for (i = 1; i < n; i++) {
-			/* also stops at the terminating NUL */
-			if ((p[i] & 0xC0) != 0x80)
-				return false;
-			cp = (cp << 6) | (p[i] & 0x3Fu);
-		}
-		if (cp < min[n] || cp > 0x10FFFF ||
-		    (cp >= 0xD800 && cp <= 0xDFFF) || cp == 0xFFFE ||
-		    cp == 0xFFFF)
-			return false;
-		p += n;
-	}
-	return true;
-}
-
 /* Checks one option: NULL or "" allowed unless required. */
 static int
 check_text(const char *what, const char *s, bool required, size_t max,

@@ -16,62 +16,6 @@
 /* Pixels per module for the intrinsic size; the viewBox lets CSS scale it. */
 #define QR_PX 6
 
-/* Length of the UTF-8 sequence led by c and its payload bits, or 0. */
-static size_t
-utf8_lead(unsigned char c, uint32_t *cp)
-{
-	if ((c & 0xE0) == 0xC0) {
-		*cp = c & 0x1Fu;
-		return 2;
-	}
-	if ((c & 0xF0) == 0xE0) {
-		*cp = c & 0x0Fu;
-		return 3;
-	}
-	if ((c & 0xF8) == 0xF0) {
-		*cp = c & 0x07u;
-		return 4;
-	}
-	return 0;
-}
-
-/*
- * True when s is UTF-8 that XML 1.0 can carry (the text goes into the
- * title): no overlong forms, surrogates or code points past U+10FFFF, and
- * no control characters, which have no place in a URL either.
- */
-static bool
-xml_text_ok(const char *s)
-{
-	static const uint32_t min[5] = {0, 0, 0x80, 0x800, 0x10000};
-	const unsigned char *p = (const unsigned char *)s;
-	uint32_t cp;
-	size_t n, i;
-
-	while (*p != '\0') {
-		if (*p < 0x80) {
-			if (*p < 0x20 || *p == 0x7F)
-				return false;
-			p++;
-			continue;
-		}
-		if ((n = utf8_lead(*p, &cp)) == 0)
-			return false;
-		for (i = 1; i < n; i++) {
-			/* also stops at the terminating NUL */
-			if ((p[i] & 0xC0) != 0x80)
-				return false;
-			cp = (cp << 6) | (p[i] & 0x3Fu);
-		}
-		if (cp < min[n] || cp > 0x10FFFF ||
-		    (cp >= 0xD800 && cp <= 0xDFFF) || cp == 0xFFFE ||
-		    cp == 0xFFFF)
-			return false;
-		p += n;
-	}
-	return true;
-}
-
 static int
 check_text(const char *text, char *err, size_t errlen)
 {
@@ -86,7 +30,8 @@ check_text(const char *text, char *err, size_t errlen)
 			QR_MAX_TEXT);
 		return -1;
 	}
-	if (!xml_text_ok(text)) {
+	/* A URL has no business with any control character at all. */
+	if (!xml_text_ok(text) || strpbrk(text, "\t\n\r\x7f") != NULL) {
 		err_set(err, errlen,
 			"qr: text is not valid UTF-8 "
 			"(or holds control characters)");

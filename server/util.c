@@ -182,15 +182,18 @@ buf_html_escape(struct buf *b, const char *s)
 	return buf_append(b, run, (size_t)(s - run));
 }
 
-/* Length of the valid UTF-8 sequence at s, or 0 when it is not one. */
+/* Length of the valid UTF-8 sequence at s, or 0 when it is not one;
+ * *ret_cp gets its code point. */
 static size_t
-utf8_len(const unsigned char *s)
+utf8_decode(const unsigned char *s, uint32_t *ret_cp)
 {
 	size_t n, i;
 	uint32_t cp;
 
-	if (s[0] < 0x80)
+	if (s[0] < 0x80) {
+		*ret_cp = s[0];
 		return 1;
+	}
 	if (s[0] >= 0xc2 && s[0] <= 0xdf)
 		n = 2, cp = s[0] & 0x1f;
 	else if (s[0] >= 0xe0 && s[0] <= 0xef)
@@ -208,6 +211,7 @@ utf8_len(const unsigned char *s)
 	if ((n == 3 && cp < 0x800) || (n == 4 && cp < 0x10000) ||
 	    (cp >= 0xd800 && cp <= 0xdfff) || cp > 0x10ffff)
 		return 0;
+	*ret_cp = cp;
 	return n;
 }
 
@@ -215,6 +219,7 @@ int
 buf_json_string(struct buf *b, const char *s)
 {
 	const unsigned char *p = (const unsigned char *)s;
+	uint32_t cp;
 	size_t n;
 
 	if (buf_puts(b, "\"") == -1)
@@ -226,7 +231,7 @@ buf_json_string(struct buf *b, const char *s)
 			r = buf_printf(b, "\\%c", *p), n = 1;
 		else if (*p < 0x20 || *p == 0x7f)
 			r = buf_printf(b, "\\u%04x", *p), n = 1;
-		else if ((n = utf8_len(p)) == 0)
+		else if ((n = utf8_decode(p, &cp)) == 0)
 			r = buf_printf(b, "\\u%04x", *p), n = 1;
 		else
 			r = buf_append(b, p, n);
@@ -235,6 +240,23 @@ buf_json_string(struct buf *b, const char *s)
 		p += n;
 	}
 	return buf_puts(b, "\"");
+}
+
+bool
+xml_text_ok(const char *s)
+{
+	const unsigned char *p = (const unsigned char *)s;
+	uint32_t cp;
+	size_t n;
+
+	for (; *p != '\0'; p += n) {
+		if ((n = utf8_decode(p, &cp)) == 0)
+			return false;
+		if ((cp < 0x20 && cp != '\t' && cp != '\n' && cp != '\r') ||
+		    cp == 0xFFFE || cp == 0xFFFF)
+			return false;
+	}
+	return true;
 }
 
 char *

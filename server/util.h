@@ -58,6 +58,10 @@ int buf_html_escape(struct buf *b, const char *s);
 /* Appends s as a JSON string with the quotes; control bytes and invalid
  * UTF-8 bytes are escaped as \u00XX so the output is always valid JSON. */
 int buf_json_string(struct buf *b, const char *s);
+/* True when s is UTF-8 that XML 1.0 can carry: no overlong forms,
+ * surrogates, code points past U+10FFFF, U+FFFE/U+FFFF, and no control
+ * characters but tab, LF and CR. */
+bool xml_text_ok(const char *s);
 /* Hands the bytes to the caller (caller frees) and resets b. May be NULL
  * when nothing was appended. */
 char *buf_steal(struct buf *b, size_t *ret_len);

@@ -126,6 +126,30 @@ test_buf(void **state)
 }
 
 static void
+test_xml_text(void **state)
+{
+	static const struct {
+		const char *in;
+		bool ok;
+	} cases[] = {
+		{"plain", true},	   {"tab\tand\nlines\r", true},
+		{"caf\xc3\xa9", true},   {"\xf0\x9f\x94\x92", true},
+		{"bell\x07", false},	   {"\xff", false},
+		{"\xc0\xaf", false},	   /* overlong '/' */
+		{"\xed\xa0\x80", false}, /* surrogate */
+		{"\xef\xbf\xbe", false}, /* U+FFFE */
+		{"\xf4\x90\x80\x80", false}, /* past U+10FFFF */
+		{"cut\xe2\x82", false},  {"", true},
+	};
+	size_t i;
+
+	(void)state;
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++)
+		if (xml_text_ok(cases[i].in) != cases[i].ok)
+			fail_msg("case %zu", i);
+}
+
+static void
 test_time(void **state)
 {
 	char t[32];
@@ -143,6 +167,7 @@ main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_str),    cmocka_unit_test(test_parse),
 		cmocka_unit_test(test_escape), cmocka_unit_test(test_buf),
+		cmocka_unit_test(test_xml_text),
 		cmocka_unit_test(test_time),
 	};
 
