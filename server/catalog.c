@@ -217,6 +217,7 @@ catalog_summary(const struct catalog *c, struct buf *out)
 				 ce->sha256_hex, c->cas[i].pub.slug,
 				 c->cas[i].pub.slug, c->cas[i].pub.slug);
 	}
+	(void)buf_printf(out, "trust check:  %s\n", c->checks);
 	(void)buf_printf(out, "profile:      %s\n",
 			 c->profile_signed ? "signed" : "unsigned");
 	(void)buf_printf(out, "responses:    %zu paths (%zu page variants)\n",

@@ -461,6 +461,12 @@ add_pages(struct catalog *c, const struct config *cfg, char *err, size_t errlen)
 		.profile_signed = c->profile_signed,
 	};
 	check_urls(c, cfg, in);
+	for (i = 0; i < in->site.ncheck; i++)
+		(void)buf_printf(&b, "%s%s", i ? " " : "", in->checks[i]);
+	c->checks = cat_strdup(c, b.data ? b.data : "none");
+	buf_free(&b);
+	if (c->checks == NULL)
+		goto out;
 	if ((csp = page_csp(c, in->checks, in->site.ncheck)) == NULL)
 		goto out;
 	if (page_render_helpdesk(lookup, c, &in->site, &b, err, errlen) == -1)

@@ -33,6 +33,7 @@ struct catalog {
 	const char *organization;
 	const char *public_url;
 	const char *https_origin; /* NULL without an HTTPS listener */
+	const char *checks;	  /* the trust-check URLs, space-separated */
 	bool profile_signed;
 	struct cert *certs[CONFIG_MAX_CA];
 	size_t ncerts[CONFIG_MAX_CA];
