@@ -778,8 +778,7 @@ config_demo(struct config *cfg, const struct demo *demo)
 	cfg->tls_cert_pem = demo->leaf_pem;
 	cfg->tls_key_pem = demo->leaf_key_pem;
 	(void)str_copy(cfg->ca[0].slug, sizeof(cfg->ca[0].slug), "demo-root");
-	(void)str_copy(cfg->ca[0].name, sizeof(cfg->ca[0].name),
-		       DEMO_CA_NAME " (DEMO)");
+	(void)str_copy(cfg->ca[0].name, sizeof(cfg->ca[0].name), DEMO_CA_NAME);
 	cfg->ca[0].inline_pem = demo->root_pem;
 	cfg->ca[0].primary = true;
 	cfg->nca = 1;
