@@ -26,7 +26,6 @@ struct parse {
 	unsigned line;
 	unsigned section_line;	    /* of the last [section] header */
 	unsigned seen_section_line; /* section_line at the last key */
-	bool line_too_long;
 	struct buf errors;
 	unsigned nerrors;
 	int cur_ca; /* index into cfg->ca of the open [ca] section */
@@ -90,32 +89,37 @@ static char *
 read_line(char *str, int num, void *stream)
 {
 	struct parse *p = stream;
-	char *s, *nl;
-	size_t skip;
+	size_t n = 0, max = (size_t)num - 1, skip = 0;
+	bool nul = false, too_long = false;
+	int c;
 
-	if (fgets(str, num, p->fp) == NULL)
-		return NULL;
-	p->line++;
-	p->line_too_long = false;
-	if ((nl = strchr(str, '\n')) == NULL && !feof(p->fp)) {
-		int c;
-
-		p->line_too_long = true;
-		while ((c = fgetc(p->fp)) != EOF && c != '\n')
-			;
+	/* By hand rather than fgets(): a NUL byte must not hide the end of
+	 * the line, and "too long" is decided by the bytes, not by luck. */
+	while ((c = fgetc(p->fp)) != EOF && c != '\n') {
+		nul |= c == '\0';
+		if (n < max)
+			str[n++] = (char)c;
+		else
+			too_long = true;
 	}
-	for (s = str; *s == ' ' || *s == '\t'; s++)
-		;
-	skip = (size_t)(s - str);
+	if (c == EOF && n == 0 && !too_long)
+		return NULL;
+	str[n] = '\0';
+	p->line++;
+	while (str[skip] == ' ' || str[skip] == '\t')
+		skip++;
 	if (skip > 0)
-		memmove(str, s, strlen(s) + 1);
+		memmove(str, str + skip, n - skip + 1);
 	if (str[0] == '[')
 		p->section_line = p->line;
-	if (p->line_too_long) {
-		perr(p, NULL, NULL, "line longer than %d bytes",
-		     CONFIG_LINE_MAX);
+	if (too_long || nul) {
+		if (too_long)
+			perr(p, NULL, NULL, "line longer than %d bytes",
+			     CONFIG_LINE_MAX);
+		else
+			perr(p, NULL, NULL, "NUL byte in the line");
 		/* Hand inih a comment so it does not parse the fragment. */
-		(void)str_copy(str, (size_t)num, ";\n");
+		(void)str_copy(str, (size_t)num, ";");
 	}
 	return str;
 }

@@ -171,6 +171,37 @@ test_many_errors_reported(void **state)
 	free(cfg);
 }
 
+/* Found by fuzzing: a 199-byte line was refused, and a NUL byte made the
+ * next line vanish and every later line number wrong. */
+static void
+test_line_edges(void **state)
+{
+	static const char nul_conf[] =
+		BASE "name = a\0b\nbogus_key = 1\n[server]\nthreads = many\n";
+	struct config *cfg = malloc(sizeof(*cfg));
+	char text[1024], err[2048], value[200];
+	FILE *f;
+
+	(void)state;
+	/* "name = " + 192 bytes = 199 bytes: the documented limit. */
+	memset(value, 'x', 192);
+	value[192] = '\0';
+	snprintf(text, sizeof(text), BASE "name = %s\n", value);
+	assert_int_equal(load(text, cfg, err, sizeof(err)), 0);
+	snprintf(text, sizeof(text), BASE "name = %sy\n", value);
+	assert_int_equal(load(text, cfg, err, sizeof(err)), -1);
+	assert_non_null(strstr(err, "c.conf:7: line longer than 199 bytes"));
+
+	f = fopen(path, "w");
+	fwrite(nul_conf, 1, sizeof(nul_conf) - 1, f);
+	fclose(f);
+	assert_int_equal(config_load(cfg, path, err, sizeof(err)), -1);
+	assert_non_null(strstr(err, "c.conf:7: NUL byte in the line"));
+	assert_non_null(strstr(err, "c.conf:8: [ca \"root\"] bogus_key"));
+	assert_non_null(strstr(err, "c.conf:10: [server] threads"));
+	free(cfg);
+}
+
 static void
 test_public_guard(void **state)
 {
@@ -267,6 +298,7 @@ main(void)
 		cmocka_unit_test(test_good),
 		cmocka_unit_test(test_bad),
 		cmocka_unit_test(test_many_errors_reported),
+		cmocka_unit_test(test_line_edges),
 		cmocka_unit_test(test_public_guard),
 		cmocka_unit_test(test_listen_parse),
 		cmocka_unit_test(test_demo),
