@@ -579,7 +579,10 @@ config_defaults(struct config *cfg)
 	cfg->max_connections = 1024;
 	cfg->max_connections_per_ip = 32;
 	cfg->timeout_s = 15;
-	cfg->connection_memory = 32768;
+	/* libmicrohttpd clears a connection's whole pool between requests:
+	 * 16 KiB holds a browser's headers with large domain-wide cookies
+	 * and costs half the clearing of 32 KiB. */
+	cfg->connection_memory = 16384;
 	cfg->access_log = true;
 	cfg->log_healthz = true;
 	cfg->deny = CONFIG_DENY_DROP;

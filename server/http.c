@@ -115,12 +115,21 @@ static int
 start_daemon(struct http *h, struct listener *l, const struct config *cfg,
 	     int fd, char *err, size_t errlen)
 {
-	unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL |
-			 MHD_USE_ERROR_LOG | MHD_USE_ITC;
+	/* poll(), not epoll: libmicrohttpd 0.9.75's epoll loop calls
+	 * epoll_wait() again, with the full timeout, after one that returned
+	 * exactly 128 events, so 128 * k ready connections wait for the
+	 * timeout before any is served. */
+	unsigned flags =
+		MHD_USE_POLL_INTERNAL_THREAD | MHD_USE_ERROR_LOG | MHD_USE_ITC;
 	unsigned threads = default_threads(cfg);
 	struct MHD_OptionItem tls[] = {
 		{MHD_OPTION_HTTPS_MEM_CERT, 0, h->tls_cert},
 		{MHD_OPTION_HTTPS_MEM_KEY, 0, h->tls_key},
+		{MHD_OPTION_END, 0, NULL},
+	};
+	/* Only with more than one thread: a pool of 1 is logged as ignored. */
+	struct MHD_OptionItem pool[] = {
+		{MHD_OPTION_THREAD_POOL_SIZE, threads, NULL},
 		{MHD_OPTION_END, 0, NULL},
 	};
 
@@ -135,12 +144,12 @@ start_daemon(struct http *h, struct listener *l, const struct config *cfg,
 		cfg->max_connections, MHD_OPTION_PER_IP_CONNECTION_LIMIT,
 		cfg->max_connections_per_ip, MHD_OPTION_CONNECTION_TIMEOUT,
 		cfg->timeout_s, MHD_OPTION_CONNECTION_MEMORY_LIMIT,
-		(size_t)cfg->connection_memory, MHD_OPTION_THREAD_POOL_SIZE,
-		threads > 1 ? threads : 0, MHD_OPTION_NOTIFY_COMPLETED,
+		(size_t)cfg->connection_memory, MHD_OPTION_NOTIFY_COMPLETED,
 		http_completed, l, MHD_OPTION_NOTIFY_CONNECTION,
 		http_notify_connection, l, MHD_OPTION_UNESCAPE_CALLBACK,
 		no_unescape, l, MHD_OPTION_STRICT_FOR_CLIENT, 1,
-		MHD_OPTION_ARRAY, l->tls ? tls : tls + 2, MHD_OPTION_END);
+		MHD_OPTION_ARRAY, l->tls ? tls : tls + 2, MHD_OPTION_ARRAY,
+		threads > 1 ? pool : pool + 1, MHD_OPTION_END);
 	if (l->d == NULL) {
 		err_set(err, errlen, "cannot start libmicrohttpd on %s%s",
 			l->url,

@@ -30,12 +30,13 @@ struct request {
 	char path[256];
 };
 
+/* For durations: the monotonic clock never steps back. */
 static long long
 now_us(void)
 {
 	struct timespec ts;
 
-	clock_gettime(CLOCK_REALTIME, &ts);
+	clock_gettime(CLOCK_MONOTONIC, &ts);
 	return (long long)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
 }
 
@@ -65,7 +66,6 @@ log_denied_peer(const struct acl_addr *a, const char *reason)
 	struct log_access la = {0};
 
 	acl_addr_format(a, text, sizeof(text));
-	la.time_us = now_us();
 	la.client = text;
 	la.deny = reason;
 	la.method = "-";
@@ -478,12 +478,11 @@ log_request(struct MHD_Connection *c, const struct request *rq)
 		acl_addr_format(&pa, peer, sizeof(peer));
 		la.peer = peer;
 	}
-	la.time_us = rq->start_us;
 	la.method = rq->method;
 	la.path = rq->path;
 	la.status = rq->status;
 	la.bytes = rq->bytes;
-	la.duration_us = now_us() - rq->start_us;
+	la.duration_us = (unsigned long long)(now_us() - rq->start_us);
 	la.user_agent = MHD_lookup_connection_value(c, MHD_HEADER_KIND,
 						    MHD_HTTP_HEADER_USER_AGENT);
 	la.platform = page_platform_name(

@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/time.h>
+#include <time.h>
 #include <unistd.h>
 
 /*
@@ -119,13 +120,31 @@ emit(int fd, const struct buf *b)
 static void
 now_text(char *dst, size_t len)
 {
+	/* The seconds part changes once a second: format it then only. */
+	static _Thread_local time_t cached_sec = -1;
+	static _Thread_local char cached[32];
 	struct timeval tv;
-	char base[32];
 
 	gettimeofday(&tv, NULL);
-	if (time_rfc3339(base, sizeof(base), tv.tv_sec) == -1 ||
-	    str_printf(dst, len, "%.19s.%06ldZ", base, (long)tv.tv_usec) == -1)
+	if (tv.tv_sec != cached_sec) {
+		if (time_rfc3339(cached, sizeof(cached), tv.tv_sec) == -1) {
+			(void)str_copy(dst, len, "-");
+			return;
+		}
+		cached_sec = tv.tv_sec;
+	}
+	if (len < 28) {
 		(void)str_copy(dst, len, "-");
+		return;
+	}
+	memcpy(dst, cached, 19);
+	dst[19] = '.';
+	for (int i = 25; i >= 20; i--) {
+		dst[i] = (char)('0' + tv.tv_usec % 10);
+		tv.tv_usec /= 10;
+	}
+	dst[26] = 'Z';
+	dst[27] = '\0';
 }
 
 static void
@@ -219,7 +238,7 @@ access_json(struct buf *b, const struct log_access *a, const char *ts)
 	(void)buf_puts(b, ",\"path\":");
 	(void)buf_json_string(b, a->path ? a->path : "-");
 	(void)buf_printf(b,
-			 ",\"status\":%u,\"bytes\":%llu,\"duration_us\":%lld",
+			 ",\"status\":%u,\"bytes\":%llu,\"duration_us\":%llu",
 			 a->status, a->bytes, a->duration_us);
 	(void)buf_puts(b, ",\"user_agent\":");
 	(void)buf_json_string(b, a->user_agent ? a->user_agent : "");
@@ -241,17 +260,34 @@ access_json(struct buf *b, const struct log_access *a, const char *ts)
 static void
 access_text(struct buf *b, const struct log_access *a, const char *ts)
 {
-	(void)buf_printf(b, "%s %s", ts, a->client ? a->client : "-");
-	if (a->peer != NULL)
-		(void)buf_printf(b, " via %s", a->peer);
-	(void)buf_printf(b, " %s ", a->method ? a->method : "-");
+	/* Hot path: plain appends, no printf. */
+	(void)buf_puts(b, ts);
+	(void)buf_puts(b, " ");
+	(void)buf_puts(b, a->client ? a->client : "-");
+	if (a->peer != NULL) {
+		(void)buf_puts(b, " via ");
+		(void)buf_puts(b, a->peer);
+	}
+	(void)buf_puts(b, " ");
+	(void)buf_puts(b, a->method ? a->method : "-");
+	(void)buf_puts(b, " ");
 	(void)buf_json_string(b, a->path ? a->path : "-");
-	(void)buf_printf(b, " %u %llu %lldus %s", a->status, a->bytes,
-			 a->duration_us, a->platform ? a->platform : "-");
-	if (a->download != NULL)
-		(void)buf_printf(b, " download=%s", a->download);
-	if (a->deny != NULL)
-		(void)buf_printf(b, " deny=%s", a->deny);
+	(void)buf_puts(b, " ");
+	(void)buf_put_ull(b, a->status);
+	(void)buf_puts(b, " ");
+	(void)buf_put_ull(b, a->bytes);
+	(void)buf_puts(b, " ");
+	(void)buf_put_ull(b, a->duration_us);
+	(void)buf_puts(b, "us ");
+	(void)buf_puts(b, a->platform ? a->platform : "-");
+	if (a->download != NULL) {
+		(void)buf_puts(b, " download=");
+		(void)buf_puts(b, a->download);
+	}
+	if (a->deny != NULL) {
+		(void)buf_puts(b, " deny=");
+		(void)buf_puts(b, a->deny);
+	}
 	(void)buf_puts(b, " ua=");
 	(void)buf_json_string(b, a->user_agent ? a->user_agent : "");
 	(void)buf_puts(b, "\n");

@@ -31,14 +31,13 @@ __attribute__((noreturn)) void fatalx(const char *fmt, ...) PRINTF_LIKE(1, 2);
 
 /* One access-log record; strings may be NULL. */
 struct log_access {
-	long long time_us;  /* wall clock, microseconds */
 	const char *client; /* after proxy handling */
 	const char *peer;   /* TCP peer when it differs (a proxy), or NULL */
 	const char *method;
 	const char *path;
 	unsigned status; /* 0 for a dropped connection */
 	unsigned long long bytes;
-	long long duration_us;
+	unsigned long long duration_us; /* monotonic clock */
 	const char *user_agent;
 	const char *platform;
 	const char *download; /* "slug.format" for certificate artefacts */

@@ -137,14 +137,35 @@ buf_vprintf(struct buf *b, const char *fmt, va_list ap)
 	va_list ap2;
 	int n;
 
-	va_copy(ap2, ap);
-	n = vsnprintf(NULL, 0, fmt, ap2);
-	va_end(ap2);
-	if (n < 0 || buf_reserve(b, (size_t)n) == -1)
+	/* Format straight into the free space; measure-and-retry only when
+	 * it does not fit. */
+	if (b->cap == 0 && buf_reserve(b, 255) == -1)
 		return -1;
-	(void)vsnprintf(b->data + b->len, (size_t)n + 1, fmt, ap);
+	va_copy(ap2, ap);
+	n = vsnprintf(b->data + b->len, b->cap - b->len, fmt, ap2);
+	va_end(ap2);
+	if (n < 0)
+		return -1;
+	if ((size_t)n >= b->cap - b->len) {
+		if (buf_reserve(b, (size_t)n) == -1) {
+			b->data[b->len] = '\0'; /* drop the cut attempt */
+			return -1;
+		}
+		(void)vsnprintf(b->data + b->len, (size_t)n + 1, fmt, ap);
+	}
 	b->len += (size_t)n;
 	return 0;
+}
+
+int
+buf_put_ull(struct buf *b, unsigned long long v)
+{
+	char tmp[24], *p = tmp + sizeof(tmp);
+
+	do
+		*--p = (char)('0' + v % 10);
+	while ((v /= 10) != 0);
+	return buf_append(b, p, (size_t)(tmp + sizeof(tmp) - p));
 }
 
 int
@@ -226,7 +247,17 @@ buf_json_string(struct buf *b, const char *s)
 		return -1;
 	while (*p != '\0') {
 		int r;
+		const unsigned char *q = p;
 
+		/* Printable ASCII needs no escaping: copy the run at once. */
+		while (*q >= 0x20 && *q < 0x7f && *q != '"' && *q != '\\')
+			q++;
+		if (q != p) {
+			if (buf_append(b, p, (size_t)(q - p)) == -1)
+				return -1;
+			p = q;
+			continue;
+		}
 		if (*p == '"' || *p == '\\')
 			r = buf_printf(b, "\\%c", *p), n = 1;
 		else if (*p < 0x20 || *p == 0x7f)

@@ -51,6 +51,8 @@ struct buf {
 
 int buf_append(struct buf *b, const void *data, size_t len);
 int buf_puts(struct buf *b, const char *s);
+/* Appends v in decimal, without printf. */
+int buf_put_ull(struct buf *b, unsigned long long v);
 int buf_printf(struct buf *b, const char *fmt, ...) PRINTF_LIKE(2, 3);
 int buf_vprintf(struct buf *b, const char *fmt, va_list ap) PRINTF_LIKE(2, 0);
 /* Appends s with & < > " ' escaped for HTML/XML text and attributes. */
