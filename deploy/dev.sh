@@ -19,8 +19,9 @@ cd "$top"
 build_deps=(meson ninja-build pkg-config gcc python3 openssl
 	libmicrohttpd-dev libssl-dev libmagic-dev libinih-dev libqrencode-dev
 	libcmocka-dev libcurl4-openssl-dev)
-test_deps=(groff man-db scdoc systemd iproute2 slowhttptest valgrind chromium nodejs npm libnss3-tools python3-yaml
-	fonts-dejavu-core)
+test_deps=(groff man-db scdoc systemd iproute2 slowhttptest valgrind python3-yaml)
+# The browser test's: it reports "skipped" when they cannot be had.
+browser_deps=(chromium libnss3-tools fonts-dejavu-core)
 bench_deps=(wrk nginx-light util-linux procps)
 fuzz_deps=(clang libclang-rt-14-dev)
 
@@ -71,6 +72,13 @@ demo)
 	;;
 test)
 	need "${build_deps[@]}" "${test_deps[@]}"
+	# Node.js may come from elsewhere (with its own npm, which Debian's
+	# npm package conflicts with): install only what is missing.
+	opt=("${browser_deps[@]}")
+	command -v node >/dev/null || opt+=(nodejs)
+	command -v npm >/dev/null || opt+=(npm)
+	( need "${opt[@]}" ) ||
+		echo "dev.sh: browser test packages unavailable; it will report skipped" >&2
 	build
 	"$top/tests/browser/setup.sh" || echo "dev.sh: browser test set-up failed; it will report skipped" >&2
 	log=$(mktemp)
