@@ -27,7 +27,7 @@
 
 #define RELOADS 50
 #define WORKERS 4
-#define MAX_PER_WORKER 2000
+#define MAX_PER_WORKER 5000
 
 static struct harness h;
 static unsigned char *der_a, *der_b;
@@ -131,6 +131,12 @@ worker(void *arg)
 }
 
 static int
+done_requests(void)
+{
+	return atomic_load(&ok_a) + atomic_load(&ok_b) + atomic_load(&failed);
+}
+
+static int
 count(const char *hay, const char *needle)
 {
 	int n = 0;
@@ -176,10 +182,16 @@ test_reload_under_load(void **state)
 	for (i = 0; i < WORKERS; i++)
 		pthread_create(&t[i], NULL, worker, (void *)(intptr_t)i);
 	for (i = 1; i <= RELOADS; i++) {
+		int before = done_requests();
+
 		write_conf(i % 2 ? "b.pem" : "a.pem");
 		kill(h.pid, SIGHUP);
 		/* One reload at a time, so each is a real swap. */
 		wait_for_reloads(i);
+		/* At least 20 requests between two reloads, however slow the
+		 * daemon runs (valgrind), so 1000+ land among the swaps. */
+		for (int w = 0; w < 500 && done_requests() - before < 20; w++)
+			usleep(10 * 1000);
 	}
 	atomic_store(&running, false);
 	for (i = 0; i < WORKERS; i++)
