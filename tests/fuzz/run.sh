@@ -77,6 +77,8 @@ run_target() {
 	cp -R "$here/corpus/$t/." "$dir/corpus/"
 	# Known crashers are seeds too: until fixed they end the run at once.
 	[ -d "$regress/$t" ] && cp -R "$regress/$t/." "$dir/corpus/"
+	# The real page templates seed the template target from static/.
+	[ "$t" = template ] && cp "$here/../../static/"*.html "$dir/corpus/"
 	rm -f "$dir/corpus"/.git*
 	args=(-max_total_time="$secs" -timeout=10 -rss_limit_mb=2048
 		-max_len="$(max_len "$t")" -print_final_stats=1
