@@ -64,13 +64,7 @@ start(const char *listen, const char *access)
 		 "[server]\nlisten = %s\n[ca \"root\"]\nfile = root.pem\n"
 		 "[access]\n%s",
 		 listen, access);
-	harness_write(&h, "certpost.conf", conf);
-	if (harness_start_config(&h) == -1) {
-		struct buf log = {0};
-
-		harness_log(&h, &log);
-		fail_msg("daemon did not start:\n%s", log.data);
-	}
+	assert_int_equal(harness_start_conf(&h, conf), 0);
 }
 
 static void

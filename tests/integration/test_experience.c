@@ -44,9 +44,7 @@ start(const char *profile_extra)
 	char conf[2048];
 
 	snprintf(conf, sizeof(conf), base_conf, profile_extra);
-	harness_write(&h, "certpost.conf", conf);
-	if (harness_start_config(&h) == -1)
-		fail_msg("daemon did not start (see %s)", h.log_path);
+	assert_int_equal(harness_start_conf(&h, conf), 0);
 }
 
 static int

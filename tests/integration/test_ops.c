@@ -90,13 +90,7 @@ start(const char *extra)
 		 "file = root.pem\n[access]\nallow = 127.0.0.0/8\n"
 		 "admin = 127.0.0.1\n",
 		 extra);
-	harness_write(&h, "certpost.conf", conf);
-	if (harness_start_config(&h) == -1) {
-		struct buf log = {0};
-
-		harness_log(&h, &log);
-		fail_msg("daemon did not start:\n%s", log.data);
-	}
+	assert_int_equal(harness_start_conf(&h, conf), 0);
 }
 
 static void

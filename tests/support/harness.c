@@ -234,6 +234,21 @@ harness_start_config(struct harness *h)
 }
 
 int
+harness_start_conf(struct harness *h, const char *conf)
+{
+	struct buf log = {0};
+
+	harness_write(h, "certpost.conf", conf);
+	if (harness_start_config(h) == 0)
+		return 0;
+	harness_log(h, &log);
+	fprintf(stderr, "harness: the daemon did not start:\n%s",
+		log.data ? log.data : "");
+	buf_free(&log);
+	return -1;
+}
+
+int
 harness_stop(struct harness *h)
 {
 	int status, i;

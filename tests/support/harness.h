@@ -56,6 +56,9 @@ const char *harness_path(const struct harness *h, const char *name);
 int harness_start(struct harness *h, const char *const *args, int *ret_status);
 /* Starts with --config dir/certpost.conf. */
 int harness_start_config(struct harness *h);
+/* Writes conf as dir/certpost.conf and starts with it; when the daemon
+ * does not come up, prints its log to stderr. Returns 0 or -1. */
+int harness_start_conf(struct harness *h, const char *conf);
 /* Sends SIGTERM and waits; returns the exit status (-1 when killed by a
  * signal, as when ASan aborted). */
 int harness_stop(struct harness *h);
