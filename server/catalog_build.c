@@ -474,6 +474,8 @@ add_pages(struct catalog *c, const struct config *cfg, char *err, size_t errlen)
 	if (add_buf(c, "/helpdesk", "text/html; charset=utf-8", &b,
 		    CATALOG_HELPDESK) == -1)
 		goto out;
+	/* The helpdesk view uses the page's stylesheet and QR image. */
+	c->entries[c->nentries - 1].csp = csp;
 	c->nsorted = c->nentries;
 	for (i = 0; i < PAGE_PLATFORM_COUNT; i++) {
 		if (page_render_index(lookup, c, &in->site,

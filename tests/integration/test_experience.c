@@ -189,6 +189,14 @@ test_helpdesk(void **state)
 	assert_non_null(strstr(r.body.data, "src=\"/qr.svg\""));
 	assert_non_null(strstr(r.body.data, "href=\"mailto:?subject="));
 	assert_non_null(strstr(r.body.data, "Corp &amp; Co"));
+	/* Its stylesheet and QR image are allowed (they were not). */
+	{
+		const char *csp = hres_header(&r, "Content-Security-Policy");
+
+		assert_non_null(csp);
+		assert_non_null(strstr(csp, "style-src 'self'"));
+		assert_non_null(strstr(csp, "img-src 'self'"));
+	}
 	/* Every fingerprint pair is there to be read aloud. */
 	X509_digest(root, EVP_sha256(), md, NULL);
 	for (i = 0; i < 8; i++)
