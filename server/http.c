@@ -160,13 +160,13 @@ start_daemon(struct http *h, struct listener *l, const struct config *cfg,
 }
 
 /*
- * Reads a TLS file into memory (caller frees). The key must not live where
- * it could be served, and should be readable by the daemon alone (its
- * group may read it: root:certpost 0640 is the usual set-up).
+ * Reads a TLS file into memory (caller frees). A key should be readable by
+ * the daemon alone (its group may read it: root:certpost 0640 is the usual
+ * set-up). That it is not inside static_dir is checked with the rest of the
+ * configuration, in catalog_build().
  */
 static char *
-read_tls_file(const char *path, const struct config *cfg, bool key, char *err,
-	      size_t errlen)
+read_tls_file(const char *path, bool key, char *err, size_t errlen)
 {
 	struct stat st;
 	char *data = NULL;
@@ -183,20 +183,6 @@ read_tls_file(const char *path, const struct config *cfg, bool key, char *err,
 			"bytes",
 			path, TLS_MAX_FILE);
 		goto out;
-	}
-	if (key && cfg->static_dir[0] != '\0') {
-		char rp[PATH_MAX], rd[PATH_MAX];
-		size_t dl;
-
-		if (realpath(path, rp) != NULL &&
-		    realpath(cfg->static_dir, rd) != NULL &&
-		    strncmp(rp, rd, (dl = strlen(rd))) == 0 && rp[dl] == '/') {
-			err_set(err, errlen,
-				"%s: the TLS key is inside static_dir; move it "
-				"out",
-				path);
-			goto out;
-		}
 	}
 	if (key && ((st.st_mode & 007) != 0 ||
 		    ((st.st_mode & 070) != 0 && st.st_gid != getegid())))
@@ -232,12 +218,10 @@ load_tls(struct http *h, const struct config *cfg, char *err, size_t errlen)
 		h->tls_cert = strdup(cfg->tls_cert_pem);
 		h->tls_key = strdup(cfg->tls_key_pem);
 	} else {
-		h->tls_cert =
-			read_tls_file(cfg->tls_cert, cfg, false, err, errlen);
+		h->tls_cert = read_tls_file(cfg->tls_cert, false, err, errlen);
 		if (h->tls_cert == NULL)
 			return -1;
-		h->tls_key =
-			read_tls_file(cfg->tls_key, cfg, true, err, errlen);
+		h->tls_key = read_tls_file(cfg->tls_key, true, err, errlen);
 	}
 	if (h->tls_cert == NULL || h->tls_key == NULL) {
 		if (err[0] == '\0')
@@ -348,11 +332,10 @@ listen_equal(const struct config_listen *a, size_t na,
 
 /* True when the file at path no longer holds the bytes we serve with. */
 static bool
-tls_file_changed(const char *path, const char *loaded, const struct config *cfg,
-		 bool key)
+tls_file_changed(const char *path, const char *loaded, bool key)
 {
 	char err[256];
-	char *now = read_tls_file(path, cfg, key, err, sizeof(err));
+	char *now = read_tls_file(path, key, err, sizeof(err));
 	bool changed =
 		now == NULL || loaded == NULL || strcmp(now, loaded) != 0;
 
@@ -377,8 +360,8 @@ http_adopt(const struct http *h, struct config *cfg, char *note, size_t notelen)
 	if (strcmp(h->tls_cert_path, cfg->tls_cert) != 0 ||
 	    strcmp(h->tls_key_path, cfg->tls_key) != 0 ||
 	    (cfg->nhttps_listen > 0 && cfg->tls_cert_pem == NULL &&
-	     (tls_file_changed(cfg->tls_cert, h->tls_cert, cfg, false) ||
-	      tls_file_changed(cfg->tls_key, h->tls_key, cfg, true))))
+	     (tls_file_changed(cfg->tls_cert, h->tls_cert, false) ||
+	      tls_file_changed(cfg->tls_key, h->tls_key, true))))
 		(void)buf_puts(&b, " tls_cert/tls_key (or their contents)");
 	if (h->threads != cfg->threads ||
 	    h->max_connections != cfg->max_connections ||
