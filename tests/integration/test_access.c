@@ -30,18 +30,12 @@ static int der_len;
 static int
 setup(void **state)
 {
-	struct testca_opts o = {.cn = "Access Test Root", .ca = true};
-	EVP_PKEY *k;
-	X509 *x;
-
 	(void)state;
 	harness_init(&h);
-	if (testca_make(&o, &x, &k) == -1)
+	der_len = testca_root_file("Access Test Root",
+				   harness_path(&h, "root.pem"), &der);
+	if (der_len == -1)
 		return -1;
-	testca_write_pem(harness_path(&h, "root.pem"), x);
-	der_len = testca_der(x, &der);
-	X509_free(x);
-	EVP_PKEY_free(k);
 	return 0;
 }
 

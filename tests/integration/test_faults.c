@@ -43,18 +43,12 @@ static int der_len;
 static int
 setup(void **state)
 {
-	struct testca_opts o = {.cn = "Fault Test Root", .ca = true};
-	EVP_PKEY *k;
-	X509 *x;
-
 	(void)state;
 	harness_init(&h);
-	if (testca_make(&o, &x, &k) == -1)
+	der_len = testca_root_file("Fault Test Root",
+				   harness_path(&h, "root.pem"), &der);
+	if (der_len == -1)
 		return -1;
-	testca_write_pem(harness_path(&h, "root.pem"), x);
-	der_len = testca_der(x, &der);
-	X509_free(x);
-	EVP_PKEY_free(k);
 	mkdir(harness_path(&h, "static"), 0755);
 	harness_write(&h, "static/style.css", "body { color: #123456; }\n");
 	harness_write(&h, "certpost.conf",

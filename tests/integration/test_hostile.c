@@ -33,19 +33,14 @@ static int der_len;
 static int
 setup(void **state)
 {
-	struct testca_opts o = {.cn = "Hostile Test Root", .ca = true};
 	char conf[1024];
-	EVP_PKEY *k;
-	X509 *x;
 
 	(void)state;
 	harness_init(&h);
-	if (testca_make(&o, &x, &k) == -1)
+	der_len = testca_root_file("Hostile Test Root",
+				   harness_path(&h, "root.pem"), &der);
+	if (der_len == -1)
 		return -1;
-	testca_write_pem(harness_path(&h, "root.pem"), x);
-	der_len = testca_der(x, &der);
-	X509_free(x);
-	EVP_PKEY_free(k);
 	snprintf(conf, sizeof(conf),
 		 "[server]\nlisten = 127.0.0.1:0\nmax_connections = %d\n"
 		 "max_connections_per_ip = %d\ntimeout = 5\n"

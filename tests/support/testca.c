@@ -335,3 +335,18 @@ testca_der(X509 *x, unsigned char **ret)
 	*ret = der;
 	return n;
 }
+
+int
+testca_root_file(const char *cn, const char *path, unsigned char **ret_der)
+{
+	struct testca_opts o = {.cn = cn, .ca = true};
+	EVP_PKEY *k = NULL;
+	X509 *x = NULL;
+	int len = -1;
+
+	if (testca_make(&o, &x, &k) == 0 && testca_write_pem(path, x) == 0)
+		len = testca_der(x, ret_der);
+	X509_free(x);
+	EVP_PKEY_free(k);
+	return len;
+}

@@ -41,6 +41,11 @@ int testca_append_pem(const char *path, X509 *x);
 /* DER bytes of x (caller frees with OPENSSL_free). Returns length or -1. */
 int testca_der(X509 *x, unsigned char **ret);
 
+/* The usual fixture: a self-signed EC root CA named cn, written as PEM to
+ * path; *ret_der gets its DER (caller frees with OPENSSL_free). Returns the
+ * DER length, or -1. */
+int testca_root_file(const char *cn, const char *path, unsigned char **ret_der);
+
 /* Writes len bytes to path, replacing it, or appending when append. */
 int testca_write_file(const char *path, const void *data, size_t len,
 		      bool append);
