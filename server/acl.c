@@ -557,3 +557,10 @@ acl_addr_is_unspecified(const struct acl_addr *a)
 		return memcmp(a->bytes, zero, 16) == 0;
 	return false;
 }
+
+bool
+acl_addr_equal(const struct acl_addr *a, const struct acl_addr *b)
+{
+	return a->family == b->family &&
+	       memcmp(a->bytes, b->bytes, a->family == AF_INET ? 4 : 16) == 0;
+}

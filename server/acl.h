@@ -49,6 +49,9 @@ int acl_addr_parse(const char *text, struct acl_addr *ret, char *err,
  * ::ffff:a.b.c.d to IPv4. Returns 0, or -1 for another family. */
 int acl_addr_from_sockaddr(const struct sockaddr *sa, struct acl_addr *ret);
 
+/* True when a and b are the same address (family and its bytes). */
+bool acl_addr_equal(const struct acl_addr *a, const struct acl_addr *b);
+
 /* Writes the address as text (IPv4 dotted quad, IPv6 RFC 5952). */
 void acl_addr_format(const struct acl_addr *a, char *dst, size_t dstlen);
 

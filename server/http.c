@@ -20,6 +20,10 @@
 #define TLS_MAX_FILE (256 * 1024)
 #define STOP_GRACE_MS 5000
 
+/* libmicrohttpd's messages are printf formats of its own. */
+static void mhd_logger(void *cls, const char *fmt, va_list ap)
+	PRINTF_LIKE(2, 0);
+
 static void
 mhd_logger(void *cls, const char *fmt, va_list ap)
 {

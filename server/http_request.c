@@ -173,7 +173,7 @@ find_client(struct MHD_Connection *c, const struct config *cfg,
 		log_debug("bad proxy header from a trusted proxy: %s", err);
 		return -1;
 	}
-	rq->via_proxy = memcmp(&rq->client, &peer, sizeof(peer)) != 0;
+	rq->via_proxy = !acl_addr_equal(&rq->client, &peer);
 	return 0;
 }
 

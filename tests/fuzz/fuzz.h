@@ -35,6 +35,19 @@ fuzz_fail(const char *file, int line, const char *what)
 	abort();
 }
 
+/* A reason from acl.c or proxy.c is one printable line: they never echo a
+ * control byte from their input. */
+static inline void
+check_reason(const char *err, size_t errlen)
+{
+	size_t i;
+
+	FUZZ_CHECK(memchr(err, '\0', errlen) != NULL);
+	FUZZ_CHECK(err[0] != '\0');
+	for (i = 0; err[i] != '\0'; i++)
+		FUZZ_CHECK(err[i] >= 0x20 && err[i] < 0x7f);
+}
+
 /*
  * Returns a heap copy of data with a NUL after size bytes (caller frees),
  * or NULL when out of memory. An embedded NUL simply ends the string early,
