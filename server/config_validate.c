@@ -1,0 +1,251 @@
+/* SPDX-License-Identifier: MIT */
+/* A whole configuration checked: listen addresses, the rules that span
+ * sections, the public-address guard, and the demo's configuration. */
+#include "config.h"
+
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <stdarg.h>
+#include <string.h>
+
+#include "demo.h"
+#include "util.h"
+
+int
+config_parse_listen(const char *text, struct config_listen *l, char *err,
+		    size_t errlen)
+{
+	char host[64];
+	const char *colon, *hstart, *hend;
+	unsigned long port;
+	struct acl_addr a;
+	char aerr[128];
+
+	memset(l, 0, sizeof(*l));
+	if (text[0] == '[') {
+		hstart = text + 1;
+		if ((hend = strchr(text, ']')) == NULL || hend[1] != ':') {
+			err_set(err, errlen, "expected [IPv6]:PORT, not '%s'",
+				text);
+			return -1;
+		}
+		colon = hend + 1;
+	} else {
+		hstart = text;
+		if ((colon = strrchr(text, ':')) == NULL ||
+		    memchr(text, ':', (size_t)(colon - text)) != NULL) {
+			err_set(err, errlen,
+				"expected ADDRESS:PORT (IPv6 in "
+				"brackets), not '%s'",
+				text);
+			return -1;
+		}
+		hend = colon;
+	}
+	if (parse_ulong(colon + 1, 0, 65535, &port) == -1) {
+		err_set(err, errlen, "bad port in '%s' (0-65535)", text);
+		return -1;
+	}
+	if ((size_t)(hend - hstart) >= sizeof(host)) {
+		err_set(err, errlen, "address too long in '%s'", text);
+		return -1;
+	}
+	memcpy(host, hstart, (size_t)(hend - hstart));
+	host[hend - hstart] = '\0';
+	if (strcmp(host, "*") == 0)
+		(void)str_copy(host, sizeof(host), "0.0.0.0");
+	if (acl_addr_parse(host, &a, aerr, sizeof(aerr)) == -1) {
+		err_set(err, errlen,
+			"'%s': %s (listen takes an IP address, "
+			"not a host name)",
+			text, aerr);
+		return -1;
+	}
+	if (a.family == AF_INET && text[0] != '[') {
+		struct sockaddr_in *sin = (struct sockaddr_in *)&l->addr;
+
+		sin->sin_family = AF_INET;
+		sin->sin_port = htons((uint16_t)port);
+		memcpy(&sin->sin_addr, a.bytes, 4);
+		l->addrlen = sizeof(*sin);
+		(void)str_printf(l->text, sizeof(l->text), "%s:%lu", host,
+				 port);
+	} else {
+		struct sockaddr_in6 *sin6 = (struct sockaddr_in6 *)&l->addr;
+
+		/* A bracketed mapped address stays IPv6 on the wire. */
+		sin6->sin6_family = AF_INET6;
+		sin6->sin6_port = htons((uint16_t)port);
+		if (inet_pton(AF_INET6, host, &sin6->sin6_addr) != 1) {
+			err_set(err, errlen, "'%s': not an IPv6 address", text);
+			return -1;
+		}
+		l->addrlen = sizeof(*sin6);
+		(void)str_printf(l->text, sizeof(l->text), "[%s]:%lu", host,
+				 port);
+	}
+	return 0;
+}
+
+/* The address of a listener, for the public-range guard. */
+static void
+listen_addr(const struct config_listen *l, struct acl_addr *ret)
+{
+	memset(ret, 0, sizeof(*ret));
+	(void)acl_addr_from_sockaddr((const struct sockaddr *)&l->addr, ret);
+}
+
+static void verr(struct buf *b, unsigned *n, const char *file, const char *fmt,
+		 ...) PRINTF_LIKE(4, 5);
+
+static void
+verr(struct buf *b, unsigned *n, const char *file, const char *fmt, ...)
+{
+	va_list ap;
+
+	if ((*n)++ >= CONFIG_MAX_ERRORS)
+		return;
+	if (b->len > 0)
+		(void)buf_puts(b, "\n");
+	(void)buf_printf(b, "%s: ", file);
+	va_start(ap, fmt);
+	(void)buf_vprintf(b, fmt, ap);
+	va_end(ap);
+}
+
+#define PUBLIC_WHY                                                             \
+	"publicly routable; refusing to start so the CA certificate is not "   \
+	"published beyond the internal network (set allow_public = yes in "    \
+	"[access] if that is really intended)"
+
+static void
+validate_public(const struct config *cfg, struct buf *b, unsigned *n)
+{
+	bool all_private = true;
+	char text[ACL_ENTRY_STRLEN];
+	size_t i;
+
+	for (i = 0; i < cfg->allow.n; i++) {
+		if (acl_entry_is_private(&cfg->allow.entries[i]))
+			continue;
+		all_private = false;
+		acl_entry_format(&cfg->allow.entries[i], text, sizeof(text));
+		if (!cfg->allow_public)
+			verr(b, n, cfg->path,
+			     "[access] allow %s is " PUBLIC_WHY, text);
+	}
+	for (i = 0; i < cfg->nlisten + cfg->nhttps_listen; i++) {
+		const struct config_listen *l =
+			i < cfg->nlisten ? &cfg->listen[i]
+					 : &cfg->https_listen[i - cfg->nlisten];
+		struct acl_addr a;
+
+		listen_addr(l, &a);
+		if (cfg->allow_public)
+			continue;
+		if (!acl_addr_is_unspecified(&a)) {
+			if (!acl_addr_is_private(&a))
+				verr(b, n, cfg->path,
+				     "[server] listen %s is " PUBLIC_WHY,
+				     l->text);
+		} else if (!all_private)
+			verr(b, n, cfg->path,
+			     "[server] listen %s (every "
+			     "address) is only allowed when every allow entry "
+			     "is private",
+			     l->text);
+	}
+}
+
+int
+config_validate(struct config *cfg, char *err, size_t errlen)
+{
+	struct buf b = {0};
+	unsigned n = 0;
+	size_t i, primary = 0;
+
+	if (cfg->nlisten + cfg->nhttps_listen == 0)
+		verr(&b, &n, cfg->path, "no listen address ([server] listen)");
+	if (cfg->nca == 0)
+		verr(&b, &n, cfg->path,
+		     "no CA configured (add a [ca \"slug\"] "
+		     "section with a file)");
+	for (i = 0; i < cfg->nca; i++) {
+		struct config_ca *ca = &cfg->ca[i];
+
+		if (ca->file[0] == '\0' && ca->inline_pem == NULL)
+			verr(&b, &n, cfg->path,
+			     "line %u: [ca \"%s\"] has no "
+			     "file",
+			     ca->line, ca->slug);
+		if (ca->name[0] == '\0')
+			(void)str_copy(ca->name, sizeof(ca->name), ca->slug);
+		if (ca->primary)
+			primary++;
+	}
+	if (primary > 1)
+		verr(&b, &n, cfg->path,
+		     "%zu CAs say primary = yes; only one "
+		     "can be behind /ca.cer",
+		     primary);
+	else if (primary == 0 && cfg->nca > 0)
+		cfg->ca[0].primary = true;
+	if (cfg->nhttps_listen > 0 && cfg->tls_cert_pem == NULL &&
+	    (cfg->tls_cert[0] == '\0' || cfg->tls_key[0] == '\0'))
+		verr(&b, &n, cfg->path,
+		     "[server] https_listen needs tls_cert "
+		     "and tls_key");
+	if (cfg->redirect_https && cfg->nhttps_listen == 0)
+		verr(&b, &n, cfg->path,
+		     "[server] redirect_https needs an https_listen");
+	if ((cfg->sign_cert[0] == '\0') != (cfg->sign_key[0] == '\0'))
+		verr(&b, &n, cfg->path,
+		     "[profile] sign_cert and sign_key go "
+		     "together");
+	if (cfg->sign_chain[0] != '\0' && cfg->sign_cert[0] == '\0')
+		verr(&b, &n, cfg->path, "[profile] sign_chain needs sign_cert");
+	if (cfg->public_url[0] != '\0' &&
+	    strncmp(cfg->public_url, "http://", 7) != 0 &&
+	    strncmp(cfg->public_url, "https://", 8) != 0)
+		verr(&b, &n, cfg->path,
+		     "[server] public_url must start with "
+		     "http:// or https://");
+	validate_public(cfg, &b, &n);
+	if (n > CONFIG_MAX_ERRORS)
+		(void)buf_printf(&b, "\n%s: (%u more errors)", cfg->path,
+				 n - CONFIG_MAX_ERRORS);
+	if (n > 0)
+		err_set(err, errlen, "%s", b.data ? b.data : "invalid");
+	buf_free(&b);
+	return n > 0 ? -1 : 0;
+}
+void
+config_demo(struct config *cfg, const struct demo *demo)
+{
+	char err[128];
+
+	config_defaults(cfg);
+	cfg->demo = true;
+	(void)str_copy(cfg->path, sizeof(cfg->path), "(demo)");
+	(void)config_parse_listen("127.0.0.1:8080", &cfg->listen[0], err,
+				  sizeof(err));
+	cfg->nlisten = 1;
+	(void)config_parse_listen("127.0.0.1:8443", &cfg->https_listen[0], err,
+				  sizeof(err));
+	cfg->nhttps_listen = 1;
+	cfg->tls_cert_pem = demo->leaf_pem;
+	cfg->tls_key_pem = demo->leaf_key_pem;
+	(void)str_copy(cfg->ca[0].slug, sizeof(cfg->ca[0].slug), "demo-root");
+	(void)str_copy(cfg->ca[0].name, sizeof(cfg->ca[0].name), DEMO_CA_NAME);
+	cfg->ca[0].inline_pem = demo->root_pem;
+	cfg->ca[0].primary = true;
+	cfg->nca = 1;
+	(void)str_copy(cfg->organization, sizeof(cfg->organization),
+		       "certpost demo");
+	(void)str_copy(cfg->identifier, sizeof(cfg->identifier),
+		       "org.certpost.demo");
+	(void)acl_add(&cfg->allow, "127.0.0.0/8", err, sizeof(err));
+	(void)acl_add(&cfg->allow, "::1", err, sizeof(err));
+	(void)acl_add(&cfg->admin, "127.0.0.0/8", err, sizeof(err));
+	(void)acl_add(&cfg->admin, "::1", err, sizeof(err));
+}
