@@ -223,12 +223,57 @@ add_listen(struct parse *p, const char *section, const char *key,
 
 static void
 add_acl(struct parse *p, const char *section, const char *key, struct acl *acl,
-	const char *value)
+	unsigned *lines, const char *value)
 {
 	char err[200];
 
 	if (acl_add(acl, value, err, sizeof(err)) == -1)
 		perr(p, section, key, "%s", err);
+	else
+		lines[acl->n - 1] = p->line;
+}
+
+static void
+add_server_name(struct parse *p, const char *section, const char *key,
+		const char *value)
+{
+	struct config *c = p->cfg;
+	char err[200];
+
+	if (c->nserver_name >= CONFIG_MAX_SERVER_NAME) {
+		perr(p, section, key, "more than %d server names",
+		     CONFIG_MAX_SERVER_NAME);
+		return;
+	}
+	if (host_name_parse(value, c->server_name[c->nserver_name],
+			    HOST_NAME_LEN, err, sizeof(err)) == -1) {
+		perr(p, section, key, "%s", err);
+		return;
+	}
+	c->nserver_name++;
+}
+
+/* A GnuTLS priority string goes to the library as it is; keep it to the
+ * characters its syntax uses so a typo cannot hide a control byte. */
+static void
+set_tls_priorities(struct parse *p, const char *section, const char *key,
+		   const char *value)
+{
+	const char *q;
+
+	for (q = value; *q != '\0'; q++) {
+		unsigned char ch = (unsigned char)*q;
+
+		if (!isalnum(ch) && strchr("+-!:%._@", ch) == NULL) {
+			perr(p, section, key,
+			     "unexpected '%c' (a GnuTLS priority string: "
+			     "keywords joined with ':', '+', '-', '!')",
+			     ch >= 0x20 && ch < 0x7f ? ch : '?');
+			return;
+		}
+	}
+	set_str(p, section, key, p->cfg->tls_priorities,
+		sizeof(p->cfg->tls_priorities), value);
 }
 
 static void
@@ -260,6 +305,10 @@ server_key(struct parse *p, const char *s, const char *k, const char *v)
 		set_uint(p, s, k, &c->timeout_s, v, 1, 3600);
 	else if (strcmp(k, "connection_memory") == 0)
 		set_uint(p, s, k, &c->connection_memory, v, 4096, 1048576);
+	else if (strcmp(k, "server_name") == 0)
+		add_server_name(p, s, k, v);
+	else if (strcmp(k, "tls_priorities") == 0)
+		set_tls_priorities(p, s, k, v);
 	else
 		perr(p, s, k, "unknown key");
 }
@@ -333,11 +382,24 @@ access_key(struct parse *p, const char *s, const char *k, const char *v)
 	struct config *c = p->cfg;
 
 	if (strcmp(k, "allow") == 0) {
-		add_acl(p, s, k, &c->allow, v);
+		add_acl(p, s, k, &c->allow, c->allow_line, v);
 	} else if (strcmp(k, "admin") == 0) {
-		add_acl(p, s, k, &c->admin, v);
+		add_acl(p, s, k, &c->admin, c->admin_line, v);
 	} else if (strcmp(k, "trusted_proxy") == 0) {
-		add_acl(p, s, k, &c->trusted_proxy, v);
+		add_acl(p, s, k, &c->trusted_proxy, c->trusted_proxy_line, v);
+	} else if (strcmp(k, "proxy_header") == 0) {
+		if (!once(p, s, k))
+			return;
+		/* Header names are case-insensitive; so is this value. */
+		if (strcasecmp(v, "x-forwarded-for") == 0)
+			c->proxy_header = PROXY_X_FORWARDED_FOR;
+		else if (strcasecmp(v, "forwarded") == 0)
+			c->proxy_header = PROXY_FORWARDED;
+		else
+			perr(p, s, k,
+			     "expected x-forwarded-for or forwarded, not "
+			     "'%s'",
+			     v);
 	} else if (strcmp(k, "deny") == 0) {
 		if (!once(p, s, k))
 			return;
@@ -507,6 +569,9 @@ config_defaults(struct config *cfg)
 	cfg->access_log = true;
 	cfg->log_healthz = true;
 	cfg->deny = CONFIG_DENY_DROP;
+	/* What nearly every proxy writes (nginx's real_ip_header default
+	 * is X-Real-IP, but its how-tos set X-Forwarded-For). */
+	cfg->proxy_header = PROXY_X_FORWARDED_FOR;
 }
 
 int

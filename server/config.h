@@ -10,10 +10,13 @@
 #include <sys/socket.h>
 
 #include "acl.h"
+#include "host.h"
+#include "proxy.h"
 
 #define CONFIG_MAX_LISTEN 16
 #define CONFIG_MAX_CA 32
 #define CONFIG_MAX_CHECK_URL 16
+#define CONFIG_MAX_SERVER_NAME 32
 #define CONFIG_MAX_ERRORS 20
 #define CONFIG_SLUG_MAX 64
 #define CONFIG_STR_MAX 512
@@ -60,6 +63,13 @@ struct config {
 	unsigned max_connections_per_ip;
 	unsigned timeout_s;
 	unsigned connection_memory; /* bytes per connection */
+	/* server_name as written, normalised (host_name_parse()) */
+	char server_name[CONFIG_MAX_SERVER_NAME][HOST_NAME_LEN];
+	size_t nserver_name;
+	char tls_priorities[CONFIG_STR_MAX]; /* "" = the built-in floor */
+	/* Every name a Host header may give: public_url's host, listen
+	 * addresses, localhost, server_name. Filled by config_validate(). */
+	struct host_names hosts;
 
 	/* [log] */
 	enum config_log_format log_format;
@@ -84,6 +94,11 @@ struct config {
 	struct acl allow;
 	struct acl admin;
 	struct acl trusted_proxy;
+	/* The line of each entry above, for messages (0 = not from a file). */
+	unsigned allow_line[ACL_MAX_ENTRIES];
+	unsigned admin_line[ACL_MAX_ENTRIES];
+	unsigned trusted_proxy_line[ACL_MAX_ENTRIES];
+	enum proxy_header proxy_header;
 	enum config_deny deny;
 	bool allow_public;
 
@@ -111,6 +126,13 @@ int config_load(struct config *cfg, const char *path, char *err, size_t errlen);
  * command-line overrides. Returns 0, or -1 with reasons in err.
  */
 int config_validate(struct config *cfg, char *err, size_t errlen);
+
+/*
+ * Appends to out, one per line, what is allowed but probably a mistake
+ * (a trusted proxy inside allow or admin). For --check-config and the
+ * start-up log. Returns the number of warnings.
+ */
+unsigned config_warnings(const struct config *cfg, struct buf *out);
 
 /* Parses "ADDR:PORT" / "[ADDR6]:PORT" / "*:PORT" into l. Returns 0 or -1. */
 int config_parse_listen(const char *text, struct config_listen *l, char *err,

@@ -95,11 +95,13 @@ listen_addr(const struct config_listen *l, struct acl_addr *ret)
 	(void)acl_addr_from_sockaddr((const struct sockaddr *)&l->addr, ret);
 }
 
-static void verr(struct buf *b, unsigned *n, const char *file, const char *fmt,
-		 ...) PRINTF_LIKE(4, 5);
+static void verr(struct buf *b, unsigned *n, const char *file, unsigned line,
+		 const char *fmt, ...) PRINTF_LIKE(5, 6);
 
+/* One reason, as "FILE: reason" or, with a line, "FILE:LINE: reason". */
 static void
-verr(struct buf *b, unsigned *n, const char *file, const char *fmt, ...)
+verr(struct buf *b, unsigned *n, const char *file, unsigned line,
+     const char *fmt, ...)
 {
 	va_list ap;
 
@@ -107,7 +109,10 @@ verr(struct buf *b, unsigned *n, const char *file, const char *fmt, ...)
 		return;
 	if (b->len > 0)
 		(void)buf_puts(b, "\n");
-	(void)buf_printf(b, "%s: ", file);
+	if (line > 0)
+		(void)buf_printf(b, "%s:%u: ", file, line);
+	else
+		(void)buf_printf(b, "%s: ", file);
 	va_start(ap, fmt);
 	(void)buf_vprintf(b, fmt, ap);
 	va_end(ap);
@@ -118,22 +123,84 @@ verr(struct buf *b, unsigned *n, const char *file, const char *fmt, ...)
 	"published beyond the internal network (set allow_public = yes in "    \
 	"[access] if that is really intended)"
 
+/*
+ * Ranges no TCP peer can come from: "this network", multicast, the
+ * reserved block with the broadcast address, the unspecified IPv6
+ * address and IPv6 multicast. An entry inside one of them matches nothing
+ * and so is a mistake, never a rule.
+ */
+static const char *const never_peer[] = {
+	"0.0.0.0/8", "224.0.0.0/4", "240.0.0.0/4", "::/128", "ff00::/8",
+};
+
+static bool
+entry_never_peer(const struct acl_entry *e)
+{
+	struct acl_entry r;
+	char err[64];
+	size_t i;
+
+	for (i = 0; i < ARRAY_LEN(never_peer); i++) {
+		if (acl_entry_parse(never_peer[i], &r, err, sizeof(err)) == 0 &&
+		    r.prefix <= e->prefix && acl_entry_match(&r, &e->addr))
+			return true;
+	}
+	return false;
+}
+
+/* Two networks overlap exactly when one holds the other's first address. */
+static bool
+entries_overlap(const struct acl_entry *a, const struct acl_entry *b)
+{
+	return acl_entry_match(a, &b->addr) || acl_entry_match(b, &a->addr);
+}
+
+static void
+validate_list(const struct config *cfg, const char *key, const struct acl *acl,
+	      const unsigned *lines, struct buf *b, unsigned *n)
+{
+	char text[ACL_ENTRY_STRLEN];
+	size_t i;
+
+	for (i = 0; i < acl->n; i++) {
+		const struct acl_entry *e = &acl->entries[i];
+
+		acl_entry_format(e, text, sizeof(text));
+		if (entry_never_peer(e))
+			verr(b, n, cfg->path, lines[i],
+			     "[access] %s %s can never be a "
+			     "client's address (unspecified, multicast or "
+			     "reserved)",
+			     key, text);
+		else if (!acl_entry_is_private(e) && !cfg->allow_public &&
+			 acl == &cfg->trusted_proxy)
+			verr(b, n, cfg->path, lines[i],
+			     "[access] trusted_proxy %s is publicly "
+			     "routable, and a trusted proxy may name any "
+			     "client address: anyone there could claim an "
+			     "allowed one (set allow_public = yes in [access] "
+			     "if that is really intended)",
+			     text);
+		else if (!acl_entry_is_private(e) && !cfg->allow_public &&
+			 acl == &cfg->allow)
+			verr(b, n, cfg->path, lines[i],
+			     "[access] allow %s is " PUBLIC_WHY, text);
+	}
+}
+
 static void
 validate_public(const struct config *cfg, struct buf *b, unsigned *n)
 {
 	bool all_private = true;
-	char text[ACL_ENTRY_STRLEN];
 	size_t i;
 
-	for (i = 0; i < cfg->allow.n; i++) {
-		if (acl_entry_is_private(&cfg->allow.entries[i]))
-			continue;
-		all_private = false;
-		acl_entry_format(&cfg->allow.entries[i], text, sizeof(text));
-		if (!cfg->allow_public)
-			verr(b, n, cfg->path,
-			     "[access] allow %s is " PUBLIC_WHY, text);
-	}
+	validate_list(cfg, "allow", &cfg->allow, cfg->allow_line, b, n);
+	validate_list(cfg, "admin", &cfg->admin, cfg->admin_line, b, n);
+	validate_list(cfg, "trusted_proxy", &cfg->trusted_proxy,
+		      cfg->trusted_proxy_line, b, n);
+	for (i = 0; i < cfg->allow.n; i++)
+		if (!acl_entry_is_private(&cfg->allow.entries[i]))
+			all_private = false;
 	for (i = 0; i < cfg->nlisten + cfg->nhttps_listen; i++) {
 		const struct config_listen *l =
 			i < cfg->nlisten ? &cfg->listen[i]
@@ -145,16 +212,86 @@ validate_public(const struct config *cfg, struct buf *b, unsigned *n)
 			continue;
 		if (!acl_addr_is_unspecified(&a)) {
 			if (!acl_addr_is_private(&a))
-				verr(b, n, cfg->path,
+				verr(b, n, cfg->path, 0,
 				     "[server] listen %s is " PUBLIC_WHY,
 				     l->text);
 		} else if (!all_private)
-			verr(b, n, cfg->path,
+			verr(b, n, cfg->path, 0,
 			     "[server] listen %s (every "
 			     "address) is only allowed when every allow entry "
 			     "is private",
 			     l->text);
 	}
+}
+
+/* The names a Host header may give (see struct host_names). */
+static void
+build_hosts(struct config *cfg, struct buf *b, unsigned *n)
+{
+	char host[HOST_NAME_LEN], err[200];
+	size_t i;
+
+	memset(&cfg->hosts, 0, sizeof(cfg->hosts));
+	if (cfg->public_url[0] != '\0') {
+		if (host_from_url(cfg->public_url, host, sizeof(host), err,
+				  sizeof(err)) == -1)
+			verr(b, n, cfg->path, 0, "[server] public_url: %s",
+			     err);
+		else
+			(void)host_names_add(&cfg->hosts, host, err,
+					     sizeof(err));
+	}
+	(void)host_names_add(&cfg->hosts, "localhost", err, sizeof(err));
+	for (i = 0; i < cfg->nserver_name; i++)
+		if (host_names_add(&cfg->hosts, cfg->server_name[i], err,
+				   sizeof(err)) == -1)
+			verr(b, n, cfg->path, 0, "[server] server_name: %s",
+			     err);
+	for (i = 0; i < cfg->nlisten + cfg->nhttps_listen; i++) {
+		struct acl_addr a;
+
+		listen_addr(i < cfg->nlisten
+				    ? &cfg->listen[i]
+				    : &cfg->https_listen[i - cfg->nlisten],
+			    &a);
+		host_names_add_addr(&cfg->hosts, &a);
+	}
+}
+
+unsigned
+config_warnings(const struct config *cfg, struct buf *out)
+{
+	static const char *const keys[] = {"allow", "admin"};
+	const struct acl *lists[] = {&cfg->allow, &cfg->admin};
+	char pt[ACL_ENTRY_STRLEN], lt[ACL_ENTRY_STRLEN];
+	unsigned n = 0;
+	size_t i, j, k;
+
+	for (i = 0; i < cfg->trusted_proxy.n; i++) {
+		const struct acl_entry *pe = &cfg->trusted_proxy.entries[i];
+
+		for (k = 0; k < ARRAY_LEN(lists); k++) {
+			for (j = 0; j < lists[k]->n; j++) {
+				if (!entries_overlap(pe, &lists[k]->entries[j]))
+					continue;
+				acl_entry_format(pe, pt, sizeof(pt));
+				acl_entry_format(&lists[k]->entries[j], lt,
+						 sizeof(lt));
+				(void)buf_printf(
+					out,
+					"%s:%u: [access] trusted_proxy %s "
+					"overlaps %s %s: a request from the "
+					"proxy without a forwarded address is "
+					"the proxy's own, and counts as %s\n",
+					cfg->path, cfg->trusted_proxy_line[i],
+					pt, keys[k], lt,
+					k == 0 ? "allowed" : "an admin's");
+				n++;
+				break;
+			}
+		}
+	}
+	return n;
 }
 
 int
@@ -165,26 +302,25 @@ config_validate(struct config *cfg, char *err, size_t errlen)
 	size_t i, primary = 0;
 
 	if (cfg->nlisten + cfg->nhttps_listen == 0)
-		verr(&b, &n, cfg->path, "no listen address ([server] listen)");
+		verr(&b, &n, cfg->path, 0,
+		     "no listen address ([server] listen)");
 	if (cfg->nca == 0)
-		verr(&b, &n, cfg->path,
+		verr(&b, &n, cfg->path, 0,
 		     "no CA configured (add a [ca \"slug\"] "
 		     "section with a file)");
 	for (i = 0; i < cfg->nca; i++) {
 		struct config_ca *ca = &cfg->ca[i];
 
 		if (ca->file[0] == '\0' && ca->inline_pem == NULL)
-			verr(&b, &n, cfg->path,
-			     "line %u: [ca \"%s\"] has no "
-			     "file",
-			     ca->line, ca->slug);
+			verr(&b, &n, cfg->path, ca->line,
+			     "[ca \"%s\"] has no file", ca->slug);
 		if (ca->name[0] == '\0')
 			(void)str_copy(ca->name, sizeof(ca->name), ca->slug);
 		if (ca->primary)
 			primary++;
 	}
 	if (primary > 1)
-		verr(&b, &n, cfg->path,
+		verr(&b, &n, cfg->path, 0,
 		     "%zu CAs say primary = yes; only one "
 		     "can be behind /ca.cer",
 		     primary);
@@ -192,24 +328,20 @@ config_validate(struct config *cfg, char *err, size_t errlen)
 		cfg->ca[0].primary = true;
 	if (cfg->nhttps_listen > 0 && cfg->tls_cert_pem == NULL &&
 	    (cfg->tls_cert[0] == '\0' || cfg->tls_key[0] == '\0'))
-		verr(&b, &n, cfg->path,
+		verr(&b, &n, cfg->path, 0,
 		     "[server] https_listen needs tls_cert "
 		     "and tls_key");
 	if (cfg->redirect_https && cfg->nhttps_listen == 0)
-		verr(&b, &n, cfg->path,
+		verr(&b, &n, cfg->path, 0,
 		     "[server] redirect_https needs an https_listen");
 	if ((cfg->sign_cert[0] == '\0') != (cfg->sign_key[0] == '\0'))
-		verr(&b, &n, cfg->path,
+		verr(&b, &n, cfg->path, 0,
 		     "[profile] sign_cert and sign_key go "
 		     "together");
 	if (cfg->sign_chain[0] != '\0' && cfg->sign_cert[0] == '\0')
-		verr(&b, &n, cfg->path, "[profile] sign_chain needs sign_cert");
-	if (cfg->public_url[0] != '\0' &&
-	    strncmp(cfg->public_url, "http://", 7) != 0 &&
-	    strncmp(cfg->public_url, "https://", 8) != 0)
-		verr(&b, &n, cfg->path,
-		     "[server] public_url must start with "
-		     "http:// or https://");
+		verr(&b, &n, cfg->path, 0,
+		     "[profile] sign_chain needs sign_cert");
+	build_hosts(cfg, &b, &n);
 	validate_public(cfg, &b, &n);
 	if (n > CONFIG_MAX_ERRORS)
 		(void)buf_printf(&b, "\n%s: (%u more errors)", cfg->path,

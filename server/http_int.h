@@ -19,6 +19,7 @@ enum site_error {
 	SITE_404,
 	SITE_405,
 	SITE_413,
+	SITE_421,
 	SITE_ERROR_COUNT
 };
 

@@ -153,8 +153,10 @@ find_client(struct MHD_Connection *c, const struct config *cfg,
 {
 	const union MHD_ConnectionInfo *ci;
 	struct acl_addr peer;
-	struct joined fwd = {.name = "Forwarded"};
-	struct joined xff = {.name = "X-Forwarded-For"};
+	struct joined hdr = {.name = proxy_header_name(cfg->proxy_header)};
+	const char *other = proxy_header_name(
+		cfg->proxy_header == PROXY_FORWARDED ? PROXY_X_FORWARDED_FOR
+						     : PROXY_FORWARDED);
 	char err[160];
 
 	ci = MHD_get_connection_info(c, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
@@ -163,12 +165,17 @@ find_client(struct MHD_Connection *c, const struct config *cfg,
 	rq->client = peer;
 	if (cfg->trusted_proxy.n == 0 || !acl_match(&cfg->trusted_proxy, &peer))
 		return 0;
-	(void)MHD_get_connection_values(c, MHD_HEADER_KIND, join_header, &fwd);
-	(void)MHD_get_connection_values(c, MHD_HEADER_KIND, join_header, &xff);
-	if (fwd.overflow || xff.overflow)
+	/* One header is believed, as nginx's real_ip_header: proxies pass
+	 * the other through from the client untouched. */
+	(void)MHD_get_connection_values(c, MHD_HEADER_KIND, join_header, &hdr);
+	if (hdr.overflow)
 		return -1;
-	if (proxy_client(&cfg->trusted_proxy, &peer, fwd.seen ? fwd.buf : NULL,
-			 xff.seen ? xff.buf : NULL, &rq->client, err,
+	if (MHD_lookup_connection_value(c, MHD_HEADER_KIND, other) != NULL)
+		log_debug("ignoring %s from a trusted proxy (proxy_header = "
+			  "%s)",
+			  other, hdr.name);
+	if (proxy_client(&cfg->trusted_proxy, &peer, cfg->proxy_header,
+			 hdr.seen ? hdr.buf : NULL, &rq->client, err,
 			 sizeof(err)) == -1) {
 		log_debug("bad proxy header from a trusted proxy: %s", err);
 		return -1;
@@ -331,6 +338,43 @@ route(struct MHD_Connection *c, struct request *rq, const char *url, bool head,
 	return MHD_queue_response(c, rq->status, rq->site->full[idx]);
 }
 
+static enum MHD_Result
+count_host(void *cls, enum MHD_ValueKind kind, const char *key,
+	   const char *value)
+{
+	unsigned *n = cls;
+
+	(void)kind;
+	(void)value;
+	if (strcasecmp(key, MHD_HTTP_HEADER_HOST) == 0)
+		(*n)++;
+	return MHD_YES;
+}
+
+/*
+ * DNS rebinding: an outsider's page on a name that resolves to us makes
+ * an insider's browser send requests with the outsider's name in Host.
+ * Only names that are ours are answered; /healthz stays open to probes
+ * that send an address or nothing. Returns 0 (ours), 1 (another name:
+ * 421), or -1 (several Host lines: 400, RFC 9112 3.2).
+ */
+static int
+check_host(struct MHD_Connection *c, const struct config *cfg, const char *url)
+{
+	unsigned n = 0;
+
+	if (strcmp(url, "/healthz") == 0)
+		return 0;
+	(void)MHD_get_connection_values(c, MHD_HEADER_KIND, count_host, &n);
+	if (n > 1)
+		return -1;
+	return host_names_match(&cfg->hosts, MHD_lookup_connection_value(
+						     c, MHD_HEADER_KIND,
+						     MHD_HTTP_HEADER_HOST))
+		       ? 0
+		       : 1;
+}
+
 static bool
 has_ctl(const char *s)
 {
@@ -434,6 +478,7 @@ answer(struct MHD_Connection *c, struct listener *l, struct request *rq,
 {
 	const struct config *cfg;
 	enum MHD_Result ret;
+	int host;
 
 	atomic_fetch_add(&l->h->in_flight, 1);
 	rq->start_us = now_us();
@@ -449,6 +494,10 @@ answer(struct MHD_Connection *c, struct listener *l, struct request *rq,
 		metrics_denied(METRICS_DENY_ALLOW_LIST);
 		rq->deny = "not_allowed";
 		ret = queue_error(c, rq, SITE_403);
+	} else if ((host = check_host(c, cfg, url)) != 0) {
+		metrics_denied(METRICS_DENY_HOST);
+		rq->deny = "host";
+		ret = queue_error(c, rq, host == 1 ? SITE_421 : SITE_400);
 	} else if (!get && !head) {
 		ret = queue_error(c, rq, SITE_405);
 	} else if (rq->malformed) {

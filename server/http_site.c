@@ -27,6 +27,10 @@ static const struct {
 	[SITE_405] = {405,
 		      "<!doctype html><title>405 Method Not Allowed</title>"
 		      "<h1>Method Not Allowed</h1>\n"},
+	[SITE_421] = {421,
+		      "<!doctype html><title>421 Misdirected Request</title>"
+		      "<h1>Misdirected Request</h1><p>This server does not "
+		      "answer to that host name.</p>\n"},
 	[SITE_413] = {413, "<!doctype html><title>413 Content Too Large</title>"
 			   "<h1>Content Too Large</h1>\n"},
 };

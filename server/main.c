@@ -226,6 +226,25 @@ ms_since(const struct timespec *t0)
 	       (double)(t1.tv_nsec - t0->tv_nsec) / 1e6;
 }
 
+/* What --check-config calls a warning, in the daemon's log. */
+static void
+log_config_warnings(const struct config *cfg)
+{
+	struct buf b = {0};
+
+	if (config_warnings(cfg, &b) > 0) {
+		const char *p = b.data;
+
+		while (*p != '\0') {
+			size_t n = strcspn(p, "\n");
+
+			log_warnx("%.*s", (int)n, p);
+			p += n + (p[n] == '\n');
+		}
+	}
+	buf_free(&b);
+}
+
 static void
 log_snapshot(const struct catalog *cat)
 {
@@ -266,6 +285,22 @@ check_config(const struct options *o, const struct demo *demo)
 	       " denied clients are %s\n",
 	       cfg->allow.n, cfg->admin.n, cfg->trusted_proxy.n,
 	       cfg->deny == CONFIG_DENY_DROP ? "dropped" : "sent 403");
+	if (cfg->trusted_proxy.n > 0)
+		printf("proxies:      the client address is read from %s "
+		       "only\n",
+		       proxy_header_name(cfg->proxy_header));
+	buf_free(&b);
+	(void)host_names_format(&cfg->hosts, &b);
+	printf("host names:   %s (any other Host gets 421)\n",
+	       b.data ? b.data : "");
+	buf_free(&b);
+	if (config_warnings(cfg, &b) > 0)
+		for (const char *p = b.data; *p != '\0';) {
+			size_t n = strcspn(p, "\n");
+
+			printf("warning: %.*s\n", (int)n, p);
+			p += n + (p[n] == '\n');
+		}
 	for (size_t i = 0; i < cfg->nlisten; i++)
 		printf("listen:       http://%s\n", cfg->listen[i].text);
 	for (size_t i = 0; i < cfg->nhttps_listen; i++)
@@ -333,6 +368,7 @@ reload(const struct options *o, const struct demo *demo, struct http *h)
 		     cfg->log_file) == -1)
 		log_warn("log file %s; access lines still go where they went",
 			 cfg->log_file);
+	log_config_warnings(cfg);
 	if (http_swap(h, cfg, cat, err, sizeof(err)) == -1)
 		goto fail;
 	if (note[0] != '\0')
@@ -389,6 +425,7 @@ start(const struct options *o, const struct demo *demo)
 		fatalx("not starting");
 	}
 	log_snapshot(cat);
+	log_config_warnings(cfg);
 	if (cfg->allow.n == 0)
 		log_warnx("no [access] allow entry: every client will be "
 			  "refused (add allow = 10.0.0.0/8 or similar)");

@@ -26,6 +26,7 @@ enum metrics_deny {
 	METRICS_DENY_ALLOW_LIST, /* not in allow */
 	METRICS_DENY_ADMIN,	 /* admin-only path */
 	METRICS_DENY_PROXY,	 /* bad Forwarded/X-Forwarded-For */
+	METRICS_DENY_HOST,	 /* Host names another server: rebinding */
 	METRICS_DENY_COUNT
 };
 

@@ -450,28 +450,31 @@ pick_client(const struct acl *trusted, const struct hops *hops, const char *hdr,
 	return 0;
 }
 
+const char *
+proxy_header_name(enum proxy_header which)
+{
+	return which == PROXY_FORWARDED ? "Forwarded" : "X-Forwarded-For";
+}
+
 int
 proxy_client(const struct acl *trusted, const struct acl_addr *peer,
-	     const char *forwarded, const char *x_forwarded_for,
+	     enum proxy_header which, const char *value,
 	     struct acl_addr *ret_client, char *err, size_t errlen)
 {
 	struct hops hops;
-	const char *hdr;
+	int r;
 
-	if (trusted == NULL || !acl_match(trusted, peer) ||
-	    (forwarded == NULL && x_forwarded_for == NULL)) {
+	if (trusted == NULL || !acl_match(trusted, peer) || value == NULL) {
 		*ret_client = *peer;
 		return 0;
 	}
 	hops.n = 0;
-	if (forwarded != NULL) {
-		hdr = "Forwarded";
-		if (fwd_parse(forwarded, &hops, err, errlen) == -1)
-			return -1;
-	} else {
-		hdr = "X-Forwarded-For";
-		if (xff_parse(x_forwarded_for, &hops, err, errlen) == -1)
-			return -1;
-	}
-	return pick_client(trusted, &hops, hdr, ret_client, err, errlen);
+	if (which == PROXY_FORWARDED)
+		r = fwd_parse(value, &hops, err, errlen);
+	else
+		r = xff_parse(value, &hops, err, errlen);
+	if (r == -1)
+		return -1;
+	return pick_client(trusted, &hops, proxy_header_name(which), ret_client,
+			   err, errlen);
 }

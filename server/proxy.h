@@ -11,15 +11,20 @@
 /* Most hops we will walk in one header chain; more is an error. */
 #define PROXY_MAX_HOPS 32
 
+/* The one header a trusted proxy's word is taken from ([access]
+ * proxy_header), as nginx's real_ip_header: the other is ignored. */
+enum proxy_header { PROXY_X_FORWARDED_FOR, PROXY_FORWARDED };
+
+/* "X-Forwarded-For" or "Forwarded". */
+const char *proxy_header_name(enum proxy_header which);
+
 /*
  * Decides who the client is. peer is the TCP peer. When peer is not in
- * trusted, the headers are ignored and the client is peer. Otherwise the
- * hops listed in forwarded (RFC 7239; preferred when present) or else
- * x_forwarded_for (either may be NULL; several header lines already joined
- * with ", ") are walked from the right: each hop that is itself in trusted
- * is skipped, and the first one that is not is the client. When every hop
- * is trusted, the leftmost one is the client. When neither header is
- * present, the client is peer.
+ * trusted, or value is NULL (the header is absent), the client is peer.
+ * Otherwise value, the header `which` (several header lines already
+ * joined with ", "), is walked from the right: each hop that is itself in
+ * trusted is skipped, and the first one that is not is the client. When
+ * every hop is trusted, the leftmost one is the client.
  *
  * Forwarded: only the for= parameter is used; values may be quoted, IPv6
  * must be bracketed ("[2001:db8::1]"), an optional :port is ignored;
@@ -28,10 +33,10 @@
  * brackets; a bracketed form with optional port is tolerated).
  *
  * Returns 0 and fills *ret_client, or -1 with a reason in err when the
- * header that must be believed is malformed (the caller answers 400).
+ * believed header is malformed (the caller answers 400).
  */
 int proxy_client(const struct acl *trusted, const struct acl_addr *peer,
-		 const char *forwarded, const char *x_forwarded_for,
+		 enum proxy_header which, const char *value,
 		 struct acl_addr *ret_client, char *err, size_t errlen);
 
 #endif

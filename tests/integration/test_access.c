@@ -213,14 +213,26 @@ test_trusted_proxy(void **state)
 	assert_served(url("127.0.0.1", "/ca.cer"), "127.0.0.1", xff_ok);
 	assert_log_has("10.1.2.3 via 127.0.0.1 GET \"/ca.cer\" 200");
 	assert_status(url("127.0.0.1", "/ca.cer"), "127.0.0.1", xff_out, 403);
-	assert_served(url("127.0.0.1", "/ca.cer"), "127.0.0.1", fwd_ok);
+	/* Only X-Forwarded-For is believed by default: proxies pass a
+	 * client's own Forwarded through untouched. */
+	assert_status(url("127.0.0.1", "/ca.cer"), "127.0.0.1", fwd_ok, 403);
+	assert_status(url("127.0.0.1", "/ca.cer"), "127.0.0.1", badfwd, 403);
 	/* Trusted hops are walked past. */
 	assert_served(url("127.0.0.1", "/ca.cer"), "127.0.0.1", chain);
 	assert_status(url("127.0.0.1", "/ca.cer"), "127.0.0.1", bad, 400);
-	assert_status(url("127.0.0.1", "/ca.cer"), "127.0.0.1", badfwd, 400);
 	assert_log_has("deny=bad_proxy_header");
 	/* Not a proxy, not allowed: dropped however it dresses up. */
 	assert_dropped(url("127.0.0.1", "/ca.cer"), "127.0.0.2");
+	stop();
+
+	/* proxy_header = forwarded: the other way round. */
+	start("127.0.0.1:0", "allow = 10.0.0.0/8\ntrusted_proxy = 127.0.0.1\n"
+			     "proxy_header = Forwarded\n");
+	assert_served(url("127.0.0.1", "/ca.cer"), "127.0.0.1", fwd_ok);
+	assert_log_has("10.9.9.9 via 127.0.0.1 GET \"/ca.cer\" 200");
+	assert_status(url("127.0.0.1", "/ca.cer"), "127.0.0.1", xff_ok, 403);
+	assert_status(url("127.0.0.1", "/ca.cer"), "127.0.0.1", bad, 403);
+	assert_status(url("127.0.0.1", "/ca.cer"), "127.0.0.1", badfwd, 400);
 	stop();
 }
 

@@ -147,6 +147,45 @@ static const struct bad_case cases[] = {
 	{"https without cert",
 	 "[server]\nhttps_listen = 127.0.0.1:0\n" ACCESS GOOD_CA,
 	 {"tls_cert"}},
+	{"public trusted_proxy",
+	 LISTEN ACCESS "trusted_proxy = 0.0.0.0/0\n" GOOD_CA,
+	 {"certpost.conf:5:", "trusted_proxy 0.0.0.0/0",
+	  "may name any client address"}},
+	{"public trusted_proxy, IPv6",
+	 LISTEN ACCESS
+	 "trusted_proxy = 10.0.0.1\ntrusted_proxy = ::/0\n" GOOD_CA,
+	 {"certpost.conf:6:", "trusted_proxy ::/0", "allow_public"}},
+	{"public trusted_proxy, one public host",
+	 LISTEN ACCESS "trusted_proxy = 198.51.100.7\n" GOOD_CA,
+	 {"certpost.conf:5:", "198.51.100.7/32", "publicly routable"}},
+	{"trusted_proxy that is no peer",
+	 LISTEN ACCESS "trusted_proxy = 224.0.0.1\n" GOOD_CA,
+	 {"certpost.conf:5:", "224.0.0.1/32", "can never be"}},
+	{"allow that is no peer",
+	 LISTEN "[access]\nallow = 10.0.0.0/8\nallow = 0.0.0.0\n" GOOD_CA,
+	 {"certpost.conf:5:", "allow 0.0.0.0/32", "can never be"}},
+	{"admin that is no peer",
+	 LISTEN ACCESS "admin = ff02::1\n" GOOD_CA,
+	 {"certpost.conf:5:", "admin ff02::1/128", "can never be"}},
+	{"bad proxy_header",
+	 LISTEN ACCESS "proxy_header = x-real-ip\n" GOOD_CA,
+	 {"certpost.conf:5:", "proxy_header",
+	  "expected x-forwarded-for or forwarded"}},
+	{"bad server_name",
+	 LISTEN "server_name = ca corp\n" ACCESS GOOD_CA,
+	 {"certpost.conf:3:", "server_name", "neither a DNS name"}},
+	{"public_url with a quote",
+	 LISTEN
+	 "public_url = http://x.example/\",\"evil\":\"1\n" ACCESS GOOD_CA,
+	 {"public_url", "may not appear in a URL"}},
+	{"public_url with user information",
+	 LISTEN
+	 "public_url = http://ca.corp.example:8443@evil.example/\n" ACCESS
+		 GOOD_CA,
+	 {"public_url", "'@'"}},
+	{"bad tls_priorities",
+	 LISTEN "tls_priorities = NORMAL;x\n" ACCESS GOOD_CA,
+	 {"certpost.conf:3:", "tls_priorities", "unexpected ';'"}},
 	{"check_url not https",
 	 LISTEN ACCESS GOOD_CA "[trust]\ncheck_url = http://chat.example/\n",
 	 {"certpost.conf:8:", "https://"}},
@@ -215,6 +254,37 @@ test_good_config_check(void **state)
 	buf_free(&out);
 }
 
+/* A trusted proxy inside allow or admin starts, with a warning that
+ * names the line; a proxy outside them gets none. */
+static void
+test_proxy_overlap_warning(void **state)
+{
+	const char *conf = harness_path(&h, "certpost.conf");
+	const char *check[] = {"--check-config", "--config", conf, NULL};
+	struct buf out = {0};
+
+	(void)state;
+	harness_write(&h, "certpost.conf",
+		      LISTEN ACCESS "admin = 127.0.0.9\n"
+				    "trusted_proxy = 127.0.0.0/24\n"
+				    "trusted_proxy = 10.1.0.0/16\n" GOOD_CA);
+	assert_int_equal(harness_run(check, &out), 0);
+	assert_contains(out.data,
+			"certpost.conf:6: [access] trusted_proxy 127.0.0.0/24 "
+			"overlaps allow 127.0.0.0/8",
+			"overlap");
+	assert_contains(out.data,
+			"certpost.conf:6: [access] trusted_proxy 127.0.0.0/24 "
+			"overlaps admin 127.0.0.9/32",
+			"overlap");
+	assert_contains(out.data, "warning: /", "overlap");
+	if (strstr(out.data, "10.1.0.0/16") != NULL)
+		fail_msg("a proxy outside allow/admin was warned about:\n%s",
+			 out.data);
+	assert_contains(out.data, "read from X-Forwarded-For only", "overlap");
+	buf_free(&out);
+}
+
 static void
 test_demo_check(void **state)
 {
@@ -254,6 +324,7 @@ main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_bad_configs),
 		cmocka_unit_test(test_good_config_check),
+		cmocka_unit_test(test_proxy_overlap_warning),
 		cmocka_unit_test(test_demo_check),
 		cmocka_unit_test(test_usage),
 	};

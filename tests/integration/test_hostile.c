@@ -105,39 +105,39 @@ struct raw_case {
 
 static const struct raw_case raw_cases[] = {
 	RAW_FILL("oversized request line", "GET /", 100000,
-		 " HTTP/1.1\r\nHost: x\r\n\r\n"),
+		 " HTTP/1.1\r\nHost: localhost\r\n\r\n"),
 	RAW_FILL("oversized header",
-		 "GET / HTTP/1.1\r\nHost: x\r\nX-Big: ", 100000, "\r\n\r\n"),
-	RAW("bad version 9.9", "GET / HTTP/9.9\r\nHost: x\r\n\r\n"),
-	RAW("bad protocol name", "GET / FOO/1.1\r\nHost: x\r\n\r\n"),
-	RAW("no version", "GET /\r\nHost: x\r\n\r\n"),
-	RAW("absolute-form", "GET http://x/ca.cer HTTP/1.1\r\nHost: x\r\n\r\n"),
-	RAW("asterisk-form", "OPTIONS * HTTP/1.1\r\nHost: x\r\n\r\n"),
-	RAW("CL and TE", "GET /ca.cer HTTP/1.1\r\nHost: x\r\nContent-Length: "
+		 "GET / HTTP/1.1\r\nHost: localhost\r\nX-Big: ", 100000, "\r\n\r\n"),
+	RAW("bad version 9.9", "GET / HTTP/9.9\r\nHost: localhost\r\n\r\n"),
+	RAW("bad protocol name", "GET / FOO/1.1\r\nHost: localhost\r\n\r\n"),
+	RAW("no version", "GET /\r\nHost: localhost\r\n\r\n"),
+	RAW("absolute-form", "GET http://x/ca.cer HTTP/1.1\r\nHost: localhost\r\n\r\n"),
+	RAW("asterisk-form", "OPTIONS * HTTP/1.1\r\nHost: localhost\r\n\r\n"),
+	RAW("CL and TE", "GET /ca.cer HTTP/1.1\r\nHost: localhost\r\nContent-Length: "
 			 "5\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\n"),
 	RAW("POST with CL and TE",
-	    "POST / HTTP/1.1\r\nHost: x\r\nContent-Length: 5\r\n"
+	    "POST / HTTP/1.1\r\nHost: localhost\r\nContent-Length: 5\r\n"
 	    "Transfer-Encoding: chunked\r\n\r\n0\r\n\r\n"),
-	RAW("body on GET", "GET /ca.cer HTTP/1.1\r\nHost: x\r\nContent-Length: "
+	RAW("body on GET", "GET /ca.cer HTTP/1.1\r\nHost: localhost\r\nContent-Length: "
 			   "5\r\n\r\nhello"),
 	RAW("control byte in header",
-	    "GET /ca.cer HTTP/1.1\r\nHost: x\r\nX-A: a\x01b\r\n\r\n"),
-	RAW("DEL in path", "GET /ca\x7f.cer HTTP/1.1\r\nHost: x\r\n\r\n"),
-	RAW("NUL in path", "GET /ca\0.cer HTTP/1.1\r\nHost: x\r\n\r\n"),
+	    "GET /ca.cer HTTP/1.1\r\nHost: localhost\r\nX-A: a\x01b\r\n\r\n"),
+	RAW("DEL in path", "GET /ca\x7f.cer HTTP/1.1\r\nHost: localhost\r\n\r\n"),
+	RAW("NUL in path", "GET /ca\0.cer HTTP/1.1\r\nHost: localhost\r\n\r\n"),
 	/* libmicrohttpd 0.9.75 ends a header value at a NUL before the
 	 * application sees it (its API has no way to tell), so this one may
 	 * be answered normally: the value is simply cut, nothing else. */
 	RAW_MAY_PASS("NUL in header value",
-		     "GET /ca.cer HTTP/1.1\r\nHost: x\r\nX-A: \0\r\n\r\n"),
+		     "GET /ca.cer HTTP/1.1\r\nHost: localhost\r\nX-A: \0\r\n\r\n"),
 	RAW("invalid percent-encoding",
-	    "GET /ca%zz.cer HTTP/1.1\r\nHost: x\r\n\r\n"),
+	    "GET /ca%zz.cer HTTP/1.1\r\nHost: localhost\r\n\r\n"),
 	RAW("percent-encoded traversal",
-	    "GET /%2e%2e/%2e%2e/etc/passwd HTTP/1.1\r\nHost: x\r\n\r\n"),
+	    "GET /%2e%2e/%2e%2e/etc/passwd HTTP/1.1\r\nHost: localhost\r\n\r\n"),
 	RAW("missing Host", "GET /ca.cer HTTP/1.1\r\n\r\n"),
 	RAW("space before colon", "GET /ca.cer HTTP/1.1\r\nHost : x\r\n\r\n"),
 	RAW("TLS handshake on plain port",
 	    "\x16\x03\x01\x02\x00\x01\x00\x01\xfc\x03\x03"),
-	RAW("unknown method", "BREW /ca.cer HTTP/1.1\r\nHost: x\r\n\r\n"),
+	RAW("unknown method", "BREW /ca.cer HTTP/1.1\r\nHost: localhost\r\n\r\n"),
 };
 
 /* Status of the first response line, 0 when there is none. */
@@ -196,7 +196,7 @@ test_many_headers(void **state)
 
 	(void)state;
 	n += (size_t)snprintf(req, sizeof(req),
-			      "GET / HTTP/1.1\r\nHost: x\r\n");
+			      "GET / HTTP/1.1\r\nHost: localhost\r\n");
 	for (i = 0; i < 5000; i++)
 		n += (size_t)snprintf(req + n, sizeof(req) - n, "X-%d: y\r\n",
 				      i);
@@ -210,9 +210,9 @@ test_many_headers(void **state)
 static void
 test_pipelined(void **state)
 {
-	static const char req[] = "GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n"
-				  "HEAD /ca.cer HTTP/1.1\r\nHost: x\r\n\r\n"
-				  "GET /ca.pem HTTP/1.1\r\nHost: x\r\n"
+	static const char req[] = "GET /healthz HTTP/1.1\r\nHost: localhost\r\n\r\n"
+				  "HEAD /ca.cer HTTP/1.1\r\nHost: localhost\r\n\r\n"
+				  "GET /ca.pem HTTP/1.1\r\nHost: localhost\r\n"
 				  "Connection: close\r\n\r\n";
 	static char out[65536];
 	const char *p = out;
@@ -243,7 +243,7 @@ test_disconnect_mid_response(void **state)
 	(void)state;
 	for (i = 0; i < 40; i++)
 		n += (size_t)snprintf(req + n, sizeof(req) - n,
-				      "GET / HTTP/1.1\r\nHost: x\r\n\r\n");
+				      "GET / HTTP/1.1\r\nHost: localhost\r\n\r\n");
 	for (j = 0; j < 20; j++) {
 		char out[16];
 
