@@ -19,7 +19,8 @@ cd "$top"
 build_deps=(meson ninja-build pkg-config gcc python3 openssl
 	libmicrohttpd-dev libssl-dev libmagic-dev libinih-dev libqrencode-dev
 	libcmocka-dev libcurl4-openssl-dev)
-test_deps=(groff man-db scdoc systemd iproute2 slowhttptest valgrind python3-yaml)
+test_deps=(groff man-db scdoc systemd iproute2 slowhttptest valgrind python3-yaml
+	nginx-light haproxy)
 # The browser test's: it reports "skipped" when they cannot be had.
 browser_deps=(chromium libnss3-tools fonts-dejavu-core)
 bench_deps=(wrk nginx-light util-linux procps)

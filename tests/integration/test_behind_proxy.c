@@ -1,0 +1,818 @@
+/* SPDX-License-Identifier: MIT */
+/* certpost behind Debian's real nginx and HAProxy on loopback: the client
+ * address comes from the one header the proxy writes, never from one the
+ * client sent. */
+/* memmem() */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <openssl/crypto.h>
+
+/* clang-format off */
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <setjmp.h>
+#include <cmocka.h>
+/* clang-format on */
+
+#include "harness.h"
+#include "testca.h"
+
+/*
+ * The addresses: the proxy reaches certpost from 127.0.0.1 (proxy_bind,
+ * "source"), the allowed client is 127.0.0.2, the denied one 127.0.0.3.
+ */
+#define PROXY_ADDR "127.0.0.1"
+#define ALLOWED "127.0.0.2"
+#define DENIED "127.0.0.3"
+
+static struct harness h;
+static unsigned char *der;
+static int der_len;
+
+/* The front proxy: nginx or haproxy, a child of this process. */
+static struct {
+	pid_t pid;
+	int port;
+	char name[16];
+} front;
+
+static int
+setup(void **state)
+{
+	(void)state;
+	harness_init(&h);
+	der_len = testca_root_file("Proxy Test Root",
+				   harness_path(&h, "root.pem"), &der);
+	if (der_len == -1)
+		return -1;
+	return 0;
+}
+
+static int
+teardown(void **state)
+{
+	(void)state;
+	OPENSSL_free(der);
+	harness_cleanup(&h);
+	return 0;
+}
+
+static void
+sleep_ms(long ms)
+{
+	struct timespec ts = {ms / 1000, (ms % 1000) * 1000000L};
+
+	nanosleep(&ts, NULL);
+}
+
+/* Full path of an executable found in $PATH or the sbin directories
+ * (where Debian puts nginx and haproxy, often outside a user's PATH),
+ * or NULL. Static buffer. */
+static const char *
+find_bin(const char *name)
+{
+	static char path[PATH_MAX];
+	char dirs[4096];
+	const char *env = getenv("PATH");
+	const char *d, *end;
+
+	snprintf(dirs, sizeof(dirs), "%s:/usr/sbin:/sbin:/usr/local/sbin",
+		 env != NULL ? env : "/usr/bin:/bin");
+	for (d = dirs; *d != '\0'; d = *end == ':' ? end + 1 : end) {
+		end = d + strcspn(d, ":");
+		if (end > d &&
+		    snprintf(path, sizeof(path), "%.*s/%s", (int)(end - d), d,
+			     name) < (int)sizeof(path) &&
+		    access(path, X_OK) == 0)
+			return path;
+	}
+	return NULL;
+}
+
+/* A port nothing listens on now (bound, read back, released), or -1. */
+static int
+free_port(int family)
+{
+	struct sockaddr_storage ss = {0};
+	socklen_t len;
+	int fd, port = -1;
+
+	if ((fd = socket(family, SOCK_STREAM, 0)) == -1)
+		return -1;
+	if (family == AF_INET6) {
+		struct sockaddr_in6 *s6 = (struct sockaddr_in6 *)&ss;
+
+		s6->sin6_family = AF_INET6;
+		s6->sin6_addr = in6addr_loopback;
+		len = sizeof(*s6);
+	} else {
+		struct sockaddr_in *s4 = (struct sockaddr_in *)&ss;
+
+		s4->sin_family = AF_INET;
+		s4->sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+		len = sizeof(*s4);
+	}
+	if (bind(fd, (struct sockaddr *)&ss, len) == 0 &&
+	    getsockname(fd, (struct sockaddr *)&ss, &len) == 0)
+		port = family == AF_INET6
+			       ? ntohs(((struct sockaddr_in6 *)&ss)->sin6_port)
+			       : ntohs(((struct sockaddr_in *)&ss)->sin_port);
+	close(fd);
+	return port;
+}
+
+static bool
+have_ipv6_loopback(void)
+{
+	return free_port(AF_INET6) > 0;
+}
+
+/* Connects to 127.0.0.1:port; true when something accepted. */
+static bool
+port_open(int port)
+{
+	struct sockaddr_in sin = {.sin_family = AF_INET};
+	int fd;
+	bool ok;
+
+	sin.sin_port = htons((uint16_t)port);
+	sin.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	if ((fd = socket(AF_INET, SOCK_STREAM, 0)) == -1)
+		return false;
+	ok = connect(fd, (struct sockaddr *)&sin, sizeof(sin)) == 0;
+	close(fd);
+	return ok;
+}
+
+static void
+print_file(const char *path)
+{
+	struct buf b = {0};
+	char chunk[4096];
+	size_t n;
+	FILE *f = fopen(path, "r");
+
+	if (f == NULL)
+		return;
+	while ((n = fread(chunk, 1, sizeof(chunk), f)) > 0)
+		(void)buf_append(&b, chunk, n);
+	fclose(f);
+	fprintf(stderr, "--- %s\n%s\n", path, b.data != NULL ? b.data : "");
+	buf_free(&b);
+}
+
+/*
+ * Starts argv (the proxy, in the foreground) with its output in
+ * dir/<name>.out and waits up to 10 s for it to accept on 127.0.0.1:port.
+ * Fails the test when it exits or never listens.
+ */
+static void
+front_start(const char *name, const char *const *argv, int port)
+{
+	const char *out = harness_path(&h, name);
+	char outpath[PATH_MAX];
+	int status, i;
+	pid_t pid;
+
+	snprintf(outpath, sizeof(outpath), "%s.out", out);
+	if ((pid = fork()) == -1)
+		fail_msg("fork: %s", strerror(errno));
+	if (pid == 0) {
+		FILE *f = freopen(outpath, "w", stdout);
+
+		if (f == NULL || dup2(fileno(f), 2) == -1)
+			_exit(99);
+		execv(argv[0], (char *const *)(uintptr_t)argv);
+		_exit(99);
+	}
+	front.pid = pid;
+	front.port = port;
+	snprintf(front.name, sizeof(front.name), "%s", name);
+	for (i = 0; i < 1000; i++) {
+		if (port_open(port))
+			return;
+		if (waitpid(pid, &status, WNOHANG) == pid) {
+			front.pid = 0;
+			print_file(outpath);
+			print_file(harness_path(&h, "proxy-error.log"));
+			fail_msg("%s exited before listening", name);
+		}
+		sleep_ms(10);
+	}
+	print_file(outpath);
+	fail_msg("%s did not listen on port %d", name, port);
+}
+
+/* Stops the proxy (SIGTERM is a fast shutdown for both). */
+static void
+front_stop(void)
+{
+	int status, i;
+
+	if (front.pid == 0)
+		return;
+	kill(front.pid, SIGTERM);
+	for (i = 0; i < 500; i++) {
+		if (waitpid(front.pid, &status, WNOHANG) == front.pid)
+			break;
+		sleep_ms(10);
+	}
+	if (i == 500) {
+		kill(front.pid, SIGKILL);
+		waitpid(front.pid, &status, 0);
+	}
+	front.pid = 0;
+}
+
+/* After each test, passed or not: no proxy or daemon is left running. */
+static int
+stop_all(void **state)
+{
+	(void)state;
+	front_stop();
+	if (h.pid != 0)
+		(void)harness_stop(&h);
+	return 0;
+}
+
+/*
+ * Starts certpost with one plain listener, the proxy trusted, only the
+ * allowed client allowed, and the users' URL being the proxy's. extra is
+ * appended to [access]; log to [log].
+ */
+static void
+start_certpost(int front_port, const char *extra, const char *log)
+{
+	char conf[2048];
+
+	snprintf(conf, sizeof(conf),
+		 "[server]\nlisten = 127.0.0.1:0\n"
+		 "public_url = http://127.0.0.1:%d/\n"
+		 "[log]\n%s"
+		 "[ca \"root\"]\nfile = root.pem\n"
+		 "[access]\nallow = " ALLOWED "/32\n"
+		 "trusted_proxy = " PROXY_ADDR "/32\ndeny = 403\n%s",
+		 front_port, log, extra);
+	assert_int_equal(harness_start_conf(&h, conf), 0);
+}
+
+/* The nginx a how-to sets up: X-Forwarded-For with the peer appended. */
+static const char nginx_xff[] = "\t\t\tproxy_set_header X-Forwarded-For "
+				"$proxy_add_x_forwarded_for;\n";
+
+/*
+ * RFC 7239 wants an IPv6 node in brackets and, with its ':'s, quoted;
+ * nginx's $remote_addr has no brackets. The client's own Forwarded is
+ * replaced, not passed on.
+ */
+static const char nginx_forwarded_map[] =
+	"\tmap $remote_addr $forwarded_node {\n"
+	"\t\t~: \"[$remote_addr]\";\n"
+	"\t\tdefault $remote_addr;\n"
+	"\t}\n";
+static const char nginx_forwarded[] =
+	"\t\t\tproxy_set_header Forwarded \"for=\\\"$forwarded_node\\\"\";\n";
+
+/* Writes dir/nginx.conf and starts nginx in front of certpost. */
+static void
+start_nginx(int port, bool ipv6, const char *http_extra,
+	    const char *location_extra)
+{
+	char conf[4096], tmp[PATH_MAX], listen6[64] = "";
+	const char *bin = find_bin("nginx");
+	const char *dir = h.dir;
+
+	assert_non_null(bin);
+	snprintf(tmp, sizeof(tmp), "%s/nginx-tmp", dir);
+	if (mkdir(tmp, 0700) == -1 && errno != EEXIST)
+		fail_msg("mkdir %s: %s", tmp, strerror(errno));
+	if (ipv6)
+		snprintf(listen6, sizeof(listen6), "\t\tlisten [::1]:%d;\n",
+			 port);
+	/* As root the workers would become nobody, who cannot enter the
+	 * 0700 temp dir. */
+	snprintf(conf, sizeof(conf),
+		 "%s"
+		 "daemon off;\n"
+		 "worker_processes 1;\n"
+		 "pid %s/nginx.pid;\n"
+		 "error_log %s/proxy-error.log info;\n"
+		 "events {\n\tworker_connections 64;\n}\n"
+		 "http {\n"
+		 "\taccess_log %s/nginx-access.log;\n"
+		 "\tclient_body_temp_path %s/body;\n"
+		 "\tproxy_temp_path %s/proxy;\n"
+		 "\tfastcgi_temp_path %s/fastcgi;\n"
+		 "\tuwsgi_temp_path %s/uwsgi;\n"
+		 "\tscgi_temp_path %s/scgi;\n"
+		 "%s"
+		 "\tserver {\n"
+		 "\t\tlisten 127.0.0.1:%d;\n"
+		 "%s"
+		 "\t\tlocation / {\n"
+		 "\t\t\tproxy_pass http://127.0.0.1:%d;\n"
+		 "\t\t\tproxy_bind " PROXY_ADDR ";\n"
+		 "\t\t\tproxy_set_header Host $host;\n"
+		 "%s"
+		 "\t\t}\n"
+		 "\t}\n"
+		 "}\n",
+		 geteuid() == 0 ? "user root;\n" : "", dir, dir, dir, tmp, tmp,
+		 tmp, tmp, tmp, http_extra, port, listen6, h.port,
+		 location_extra);
+	harness_write(&h, "nginx.conf", conf);
+	{
+		char cpath[PATH_MAX], prefix[PATH_MAX], elog[PATH_MAX];
+		const char *argv[] = {bin,    "-c", cpath, "-p",
+				      prefix, "-e", elog,  NULL};
+
+		snprintf(cpath, sizeof(cpath), "%s/nginx.conf", dir);
+		snprintf(prefix, sizeof(prefix), "%s/", dir);
+		snprintf(elog, sizeof(elog), "%s/proxy-error.log", dir);
+		front_start("nginx", argv, port);
+	}
+}
+
+/* Writes dir/haproxy.cfg and starts HAProxy (foreground, -db). */
+static void
+start_haproxy(int port, const char *frontend_extra)
+{
+	char conf[2048], cpath[PATH_MAX];
+	const char *bin = find_bin("haproxy");
+	const char *argv[] = {bin, "-f", cpath, "-db", NULL};
+
+	assert_non_null(bin);
+	snprintf(conf, sizeof(conf),
+		 "global\n"
+		 "\tmaxconn 64\n"
+		 "defaults\n"
+		 "\tmode http\n"
+		 "\ttimeout connect 5s\n"
+		 "\ttimeout client 10s\n"
+		 "\ttimeout server 10s\n"
+		 "frontend fe\n"
+		 "\tbind 127.0.0.1:%d\n"
+		 "%s"
+		 "\tdefault_backend be\n"
+		 "backend be\n"
+		 "\tserver certpost 127.0.0.1:%d source " PROXY_ADDR "\n",
+		 port, frontend_extra, h.port);
+	harness_write(&h, "haproxy.cfg", conf);
+	snprintf(cpath, sizeof(cpath), "%s/haproxy.cfg", h.dir);
+	front_start("haproxy", argv, port);
+}
+
+/* One request through the front proxy and what certpost must answer. */
+struct pcase {
+	const char *what;
+	const char *from;	/* client source address */
+	const char *headers[4]; /* sent by the client */
+	long want;		/* status */
+	bool not_200;		/* want is ignored: anything but 200 */
+	const char *host;	/* URL host, NULL = 127.0.0.1 */
+};
+
+static bool
+has_cert(const struct hres *r)
+{
+	return r->body.len >= (size_t)der_len &&
+	       memmem(r->body.data, r->body.len, der, (size_t)der_len) != NULL;
+}
+
+/*
+ * Runs every case and reports each one that fails (a TAP comment), then
+ * fails the test if any did, so one run names every broken case.
+ */
+static void
+run_cases(const struct pcase *cases, size_t n)
+{
+	size_t i, failed = 0;
+
+	for (i = 0; i < n; i++) {
+		const struct pcase *c = &cases[i];
+		char u[128];
+		struct hreq opt = {
+			.url = u, .interface = c->from, .headers = c->headers};
+		struct hres r;
+		bool ok;
+
+		snprintf(u, sizeof(u), "http://%s:%d/ca.cer",
+			 c->host != NULL ? c->host : "127.0.0.1", front.port);
+		harness_request(&h, NULL, &opt, &r);
+		if (c->not_200)
+			ok = r.status != 200 && r.status != 0 && !has_cert(&r);
+		else if (c->want == 200)
+			ok = r.status == 200 && has_cert(&r) &&
+			     r.body.len == (size_t)der_len;
+		else
+			ok = r.status == c->want && !has_cert(&r);
+		if (!ok) {
+			failed++;
+			printf("# FAILED via %s: %s (from %s): status %ld, "
+			       "want %s%ld%s\n",
+			       front.name, c->what, c->from, r.status,
+			       c->not_200 ? "not " : "",
+			       c->not_200 ? 200L : c->want,
+			       has_cert(&r) ? ", and the CA was sent" : "");
+		} else {
+			printf("# ok via %s: %s: %ld\n", front.name, c->what,
+			       r.status);
+		}
+		fflush(stdout);
+		hres_free(&r);
+	}
+	if (failed > 0)
+		fail_msg("%zu of %zu cases through %s failed (listed above)",
+			 failed, n, front.name);
+}
+
+static void
+assert_log_has(const char *needle)
+{
+	if (!harness_wait_log(&h, needle, 3000))
+		fail_msg("log lacks '%s' (see %s)", needle, h.log_path);
+}
+
+static void
+finish(void)
+{
+	front_stop();
+	assert_int_equal(harness_stop(&h), 0);
+}
+
+static bool
+skip_without(const char *bin)
+{
+	if (find_bin(bin) != NULL)
+		return false;
+	printf("# %s is not installed (apt-get install %s)\n", bin,
+	       strcmp(bin, "nginx") == 0 ? "nginx-light" : bin);
+	return true;
+}
+
+/* nginx with $proxy_add_x_forwarded_for, certpost with the default
+ * proxy_header (x-forwarded-for). */
+static void
+start_nginx_xff(void)
+{
+	int port = free_port(AF_INET);
+
+	assert_true(port > 0);
+	start_certpost(port, "", "");
+	start_nginx(port, false, "", nginx_xff);
+}
+
+static void
+test_nginx_clients(void **state)
+{
+	static const struct pcase cases[] = {
+		{"allowed client", ALLOWED, {NULL}, 200, false, NULL},
+		{"denied client", DENIED, {NULL}, 403, false, NULL},
+	};
+
+	(void)state;
+	if (skip_without("nginx")) {
+		skip();
+		return;
+	}
+	start_nginx_xff();
+	run_cases(cases, sizeof(cases) / sizeof(cases[0]));
+	/* The log names both: the client, and the proxy it came through. */
+	assert_log_has(ALLOWED " via " PROXY_ADDR " GET \"/ca.cer\" 200");
+	assert_log_has(DENIED " via " PROXY_ADDR " GET \"/ca.cer\" 403");
+	assert_log_has("deny=not_allowed");
+	finish();
+}
+
+/*
+ * nginx passes the client's own Forwarded header on untouched: believing
+ * it would let anyone in. With proxy_header = x-forwarded-for it must not
+ * count, either way.
+ */
+static void
+test_nginx_forged_forwarded(void **state)
+{
+	static const struct pcase cases[] = {
+		{"forged Forwarded",
+		 DENIED,
+		 {"Forwarded: for=127.0.0.2"},
+		 403,
+		 false,
+		 NULL},
+		{"forged lowercase forwarded",
+		 DENIED,
+		 {"forwarded: for=127.0.0.2"},
+		 403,
+		 false,
+		 NULL},
+		{"two forged Forwarded lines",
+		 DENIED,
+		 {"Forwarded: for=127.0.0.3", "Forwarded: for=127.0.0.2"},
+		 403,
+		 false,
+		 NULL},
+		{"forged quoted Forwarded with the proxy as the last hop",
+		 DENIED,
+		 {"Forwarded: for=\"127.0.0.2\", for=127.0.0.1"},
+		 403,
+		 false,
+		 NULL},
+		/* Nor does it lock out an allowed client, nor is a malformed
+		 * one a 400: it is not read at all. */
+		{"allowed client sending Forwarded for a denied address",
+		 ALLOWED,
+		 {"Forwarded: for=127.0.0.3"},
+		 200,
+		 false,
+		 NULL},
+		{"allowed client sending a malformed Forwarded",
+		 ALLOWED,
+		 {"Forwarded: for=[::1"},
+		 200,
+		 false,
+		 NULL},
+	};
+
+	(void)state;
+	if (skip_without("nginx")) {
+		skip();
+		return;
+	}
+	start_nginx_xff();
+	run_cases(cases, sizeof(cases) / sizeof(cases[0]));
+	finish();
+}
+
+/* nginx appends the real peer to whatever X-Forwarded-For the client
+ * sent (all its lines, joined): the rightmost untrusted hop is the real
+ * client. */
+static void
+test_nginx_forged_xff(void **state)
+{
+	static const struct pcase cases[] = {
+		{"forged X-Forwarded-For",
+		 DENIED,
+		 {"X-Forwarded-For: 127.0.0.2"},
+		 403,
+		 false,
+		 NULL},
+		{"two forged X-Forwarded-For lines",
+		 DENIED,
+		 {"X-Forwarded-For: 127.0.0.2", "X-Forwarded-For: 127.0.0.2"},
+		 403,
+		 false,
+		 NULL},
+		{"forged x-FORWARDED-for",
+		 DENIED,
+		 {"x-FORWARDED-for: 127.0.0.2"},
+		 403,
+		 false,
+		 NULL},
+		{"forged chain ending in the trusted proxy",
+		 DENIED,
+		 {"X-Forwarded-For: 127.0.0.2, 127.0.0.1"},
+		 403,
+		 false,
+		 NULL},
+		{"garbage X-Forwarded-For",
+		 DENIED,
+		 {"X-Forwarded-For: ]]"},
+		 400,
+		 false,
+		 NULL},
+		{"garbage X-Forwarded-For (anything but 200)",
+		 DENIED,
+		 {"X-Forwarded-For: ]]"},
+		 0,
+		 true,
+		 NULL},
+		{"allowed client with a forged denied address",
+		 ALLOWED,
+		 {"X-Forwarded-For: 127.0.0.3"},
+		 200,
+		 false,
+		 NULL},
+	};
+
+	(void)state;
+	if (skip_without("nginx")) {
+		skip();
+		return;
+	}
+	start_nginx_xff();
+	run_cases(cases, sizeof(cases) / sizeof(cases[0]));
+	assert_log_has("deny=bad_proxy_header");
+	finish();
+}
+
+/* A Host that does not name the server is DNS rebinding, proxy or not:
+ * nginx passes the client's Host on ($host). */
+static void
+test_nginx_host(void **state)
+{
+	static const struct pcase cases[] = {
+		{"Host naming the server", ALLOWED, {NULL}, 200, false, NULL},
+		{"Host of another name",
+		 ALLOWED,
+		 {"Host: rebind.example"},
+		 421,
+		 false,
+		 NULL},
+	};
+
+	(void)state;
+	if (skip_without("nginx")) {
+		skip();
+		return;
+	}
+	start_nginx_xff();
+	run_cases(cases, sizeof(cases) / sizeof(cases[0]));
+	finish();
+}
+
+/*
+ * proxy_header = forwarded, nginx overwriting Forwarded with the peer:
+ * X-Forwarded-For (passed on untouched, as the client wrote it) is
+ * ignored. Also over IPv6, to check the quoted, bracketed node.
+ */
+static void
+test_nginx_forwarded(void **state)
+{
+	static const struct pcase cases[] = {
+		{"allowed client", ALLOWED, {NULL}, 200, false, NULL},
+		{"denied client", DENIED, {NULL}, 403, false, NULL},
+		{"forged X-Forwarded-For",
+		 DENIED,
+		 {"X-Forwarded-For: 127.0.0.2"},
+		 403,
+		 false,
+		 NULL},
+		{"allowed client with a forged denied X-Forwarded-For",
+		 ALLOWED,
+		 {"X-Forwarded-For: 127.0.0.3"},
+		 200,
+		 false,
+		 NULL},
+		{"allowed client with garbage X-Forwarded-For",
+		 ALLOWED,
+		 {"X-Forwarded-For: ]]"},
+		 200,
+		 false,
+		 NULL},
+		{"forged Forwarded (nginx replaces it)",
+		 DENIED,
+		 {"Forwarded: for=127.0.0.2"},
+		 403,
+		 false,
+		 NULL},
+	};
+	static const struct pcase v6[] = {
+		{"IPv6 client, Forwarded: for=\"[::1]\"",
+		 "::1",
+		 {"Host: 127.0.0.1"},
+		 200,
+		 false,
+		 "[::1]"},
+	};
+	int port = free_port(AF_INET);
+	bool ipv6 = have_ipv6_loopback();
+
+	(void)state;
+	if (skip_without("nginx")) {
+		skip();
+		return;
+	}
+	assert_true(port > 0);
+	start_certpost(port,
+		       ipv6 ? "proxy_header = forwarded\nallow = ::1/128\n"
+			    : "proxy_header = forwarded\n",
+		       "format = json\n");
+	start_nginx(port, ipv6, nginx_forwarded_map, nginx_forwarded);
+	run_cases(cases, sizeof(cases) / sizeof(cases[0]));
+	assert_log_has("\"client\":\"" ALLOWED "\",\"peer\":\"" PROXY_ADDR
+		       "\"");
+	if (ipv6) {
+		run_cases(v6, 1);
+		assert_log_has("\"client\":\"::1\",\"peer\":\"" PROXY_ADDR
+			       "\"");
+	} else {
+		printf("# no IPv6 loopback: the IPv6 case is left out\n");
+	}
+	finish();
+}
+
+/*
+ * HAProxy's "option forwardfor" adds its own X-Forwarded-For line after
+ * the client's: the lines are joined in order, so the real peer is still
+ * the rightmost hop. The client's Forwarded is passed on untouched.
+ */
+static void
+test_haproxy_xff(void **state)
+{
+	static const struct pcase cases[] = {
+		{"allowed client", ALLOWED, {NULL}, 200, false, NULL},
+		{"denied client", DENIED, {NULL}, 403, false, NULL},
+		{"forged Forwarded",
+		 DENIED,
+		 {"Forwarded: for=127.0.0.2"},
+		 403,
+		 false,
+		 NULL},
+		{"forged lowercase forwarded",
+		 DENIED,
+		 {"forwarded: for=127.0.0.2"},
+		 403,
+		 false,
+		 NULL},
+		{"forged X-Forwarded-For",
+		 DENIED,
+		 {"X-Forwarded-For: 127.0.0.2"},
+		 403,
+		 false,
+		 NULL},
+		{"forged chain ending in the trusted proxy",
+		 DENIED,
+		 {"X-Forwarded-For: 127.0.0.2, 127.0.0.1"},
+		 403,
+		 false,
+		 NULL},
+	};
+	int port = free_port(AF_INET);
+
+	(void)state;
+	if (skip_without("haproxy")) {
+		skip();
+		return;
+	}
+	assert_true(port > 0);
+	start_certpost(port, "", "");
+	start_haproxy(port, "\toption forwardfor\n");
+	run_cases(cases, sizeof(cases) / sizeof(cases[0]));
+	assert_log_has(ALLOWED " via " PROXY_ADDR " GET \"/ca.cer\" 200");
+	finish();
+}
+
+/* HAProxy before 2.8 has no "option forwarded": set-header replaces the
+ * client's Forwarded with the peer (IPv4 here, so no quoting needed). */
+static void
+test_haproxy_forwarded(void **state)
+{
+	static const struct pcase cases[] = {
+		{"allowed client", ALLOWED, {NULL}, 200, false, NULL},
+		{"denied client", DENIED, {NULL}, 403, false, NULL},
+		{"forged Forwarded (HAProxy replaces it)",
+		 DENIED,
+		 {"Forwarded: for=127.0.0.2"},
+		 403,
+		 false,
+		 NULL},
+		{"forged X-Forwarded-For",
+		 DENIED,
+		 {"X-Forwarded-For: 127.0.0.2"},
+		 403,
+		 false,
+		 NULL},
+	};
+	int port = free_port(AF_INET);
+
+	(void)state;
+	if (skip_without("haproxy")) {
+		skip();
+		return;
+	}
+	assert_true(port > 0);
+	start_certpost(port, "proxy_header = forwarded\n", "");
+	start_haproxy(port, "\thttp-request set-header Forwarded "
+			    "for=%[src]\n");
+	run_cases(cases, sizeof(cases) / sizeof(cases[0]));
+	finish();
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test_teardown(test_nginx_clients, stop_all),
+		cmocka_unit_test_teardown(test_nginx_forged_forwarded,
+					  stop_all),
+		cmocka_unit_test_teardown(test_nginx_forged_xff, stop_all),
+		cmocka_unit_test_teardown(test_nginx_host, stop_all),
+		cmocka_unit_test_teardown(test_nginx_forwarded, stop_all),
+		cmocka_unit_test_teardown(test_haproxy_xff, stop_all),
+		cmocka_unit_test_teardown(test_haproxy_forwarded, stop_all),
+	};
+
+	return cmocka_run_group_tests(tests, setup, teardown);
+}
