@@ -295,7 +295,7 @@ start_nginx(int port, bool ipv6, const char *http_extra,
 	const char *dir = h.dir;
 
 	assert_non_null(bin);
-	snprintf(tmp, sizeof(tmp), "%s/nginx-tmp", dir);
+	assert_int_equal(str_printf(tmp, sizeof(tmp), "%s/nginx-tmp", dir), 0);
 	if (mkdir(tmp, 0700) == -1 && errno != EEXIST)
 		fail_msg("mkdir %s: %s", tmp, strerror(errno));
 	if (ipv6)
@@ -303,44 +303,49 @@ start_nginx(int port, bool ipv6, const char *http_extra,
 			 port);
 	/* As root the workers would become nobody, who cannot enter the
 	 * 0700 temp dir. */
-	snprintf(conf, sizeof(conf),
-		 "%s"
-		 "daemon off;\n"
-		 "worker_processes 1;\n"
-		 "pid %s/nginx.pid;\n"
-		 "error_log %s/proxy-error.log info;\n"
-		 "events {\n\tworker_connections 64;\n}\n"
-		 "http {\n"
-		 "\taccess_log %s/nginx-access.log;\n"
-		 "\tclient_body_temp_path %s/body;\n"
-		 "\tproxy_temp_path %s/proxy;\n"
-		 "\tfastcgi_temp_path %s/fastcgi;\n"
-		 "\tuwsgi_temp_path %s/uwsgi;\n"
-		 "\tscgi_temp_path %s/scgi;\n"
-		 "%s"
-		 "\tserver {\n"
-		 "\t\tlisten 127.0.0.1:%d;\n"
-		 "%s"
-		 "\t\tlocation / {\n"
-		 "\t\t\tproxy_pass http://127.0.0.1:%d;\n"
-		 "\t\t\tproxy_bind " PROXY_ADDR ";\n"
-		 "\t\t\tproxy_set_header Host $host;\n"
-		 "%s"
-		 "\t\t}\n"
-		 "\t}\n"
-		 "}\n",
-		 geteuid() == 0 ? "user root;\n" : "", dir, dir, dir, tmp, tmp,
-		 tmp, tmp, tmp, http_extra, port, listen6, h.port,
-		 location_extra);
+	(void)str_printf(conf, sizeof(conf),
+			 "%s"
+			 "daemon off;\n"
+			 "worker_processes 1;\n"
+			 "pid %s/nginx.pid;\n"
+			 "error_log %s/proxy-error.log info;\n"
+			 "events {\n\tworker_connections 64;\n}\n"
+			 "http {\n"
+			 "\taccess_log %s/nginx-access.log;\n"
+			 "\tclient_body_temp_path %s/body;\n"
+			 "\tproxy_temp_path %s/proxy;\n"
+			 "\tfastcgi_temp_path %s/fastcgi;\n"
+			 "\tuwsgi_temp_path %s/uwsgi;\n"
+			 "\tscgi_temp_path %s/scgi;\n"
+			 "%s"
+			 "\tserver {\n"
+			 "\t\tlisten 127.0.0.1:%d;\n"
+			 "%s"
+			 "\t\tlocation / {\n"
+			 "\t\t\tproxy_pass http://127.0.0.1:%d;\n"
+			 "\t\t\tproxy_bind " PROXY_ADDR ";\n"
+			 "\t\t\tproxy_set_header Host $host;\n"
+			 "%s"
+			 "\t\t}\n"
+			 "\t}\n"
+			 "}\n",
+			 geteuid() == 0 ? "user root;\n" : "", dir, dir, dir,
+			 tmp, tmp, tmp, tmp, tmp, http_extra, port, listen6,
+			 h.port, location_extra);
 	harness_write(&h, "nginx.conf", conf);
 	{
 		char cpath[PATH_MAX], prefix[PATH_MAX], elog[PATH_MAX];
 		const char *argv[] = {bin,    "-c", cpath, "-p",
 				      prefix, "-e", elog,  NULL};
 
-		snprintf(cpath, sizeof(cpath), "%s/nginx.conf", dir);
-		snprintf(prefix, sizeof(prefix), "%s/", dir);
-		snprintf(elog, sizeof(elog), "%s/proxy-error.log", dir);
+		assert_int_equal(
+			str_printf(cpath, sizeof(cpath), "%s/nginx.conf", dir),
+			0);
+		assert_int_equal(str_printf(prefix, sizeof(prefix), "%s/", dir),
+				 0);
+		assert_int_equal(str_printf(elog, sizeof(elog),
+					    "%s/proxy-error.log", dir),
+				 0);
 		front_start("nginx", argv, port);
 	}
 }
@@ -370,7 +375,8 @@ start_haproxy(int port, const char *frontend_extra)
 		 "\tserver certpost 127.0.0.1:%d source " PROXY_ADDR "\n",
 		 port, frontend_extra, h.port);
 	harness_write(&h, "haproxy.cfg", conf);
-	snprintf(cpath, sizeof(cpath), "%s/haproxy.cfg", h.dir);
+	assert_int_equal(
+		str_printf(cpath, sizeof(cpath), "%s/haproxy.cfg", h.dir), 0);
 	front_start("haproxy", argv, port);
 }
 
