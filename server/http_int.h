@@ -10,6 +10,7 @@
 
 #include "catalog.h"
 #include "config.h"
+#include "connlimit.h"
 
 #define MAX_DAEMONS (2 * CONFIG_MAX_LISTEN)
 
@@ -68,6 +69,12 @@ struct http {
 	 * waits for zero before dropping the old site (see site_acquire). */
 	atomic_uint acquiring;
 	atomic_uint in_flight;
+	/* max_connections_per_ip, counted by certpost (trusted proxies are
+	 * exempt), and the connections of peers that are only there to be
+	 * told 403: at most denied_max of them, each with a short timeout. */
+	struct connlimit *per_ip;
+	atomic_uint denied_conns;
+	unsigned denied_max;
 	char *tls_cert;
 	char *tls_key;
 };
@@ -85,6 +92,9 @@ void http_completed(void *cls, struct MHD_Connection *c, void **req_cls,
 void http_notify_connection(void *cls, struct MHD_Connection *c,
 			    void **socket_ctx,
 			    enum MHD_ConnectionNotificationCode toe);
+
+/* http_conn.c: a counted reference to the live site (site_unref() it). */
+struct site *site_acquire(struct http *h);
 
 /* Takes ownership of cfg and cat (freed on failure too). refs = 1. */
 struct site *site_new(struct config *cfg, struct catalog *cat, char *err,
