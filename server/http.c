@@ -144,9 +144,10 @@ start_daemon(struct http *h, struct listener *l, const struct config *cfg,
 		flags, 0, http_accept_policy, l, http_handle, l,
 		/* First, so every later message goes through it too. */
 		MHD_OPTION_EXTERNAL_LOGGER, mhd_logger, l,
+		/* No MHD_OPTION_PER_IP_CONNECTION_LIMIT: it would count a
+		 * trusted proxy's connections too (http_conn.c counts). */
 		MHD_OPTION_LISTEN_SOCKET, fd, MHD_OPTION_CONNECTION_LIMIT,
-		cfg->max_connections, MHD_OPTION_PER_IP_CONNECTION_LIMIT,
-		cfg->max_connections_per_ip, MHD_OPTION_CONNECTION_TIMEOUT,
+		cfg->max_connections, MHD_OPTION_CONNECTION_TIMEOUT,
 		cfg->timeout_s, MHD_OPTION_CONNECTION_MEMORY_LIMIT,
 		(size_t)cfg->connection_memory, MHD_OPTION_NOTIFY_COMPLETED,
 		http_completed, l, MHD_OPTION_NOTIFY_CONNECTION,
@@ -283,6 +284,19 @@ http_bind(struct config *cfg, char *err, size_t errlen)
 	h->max_per_ip = cfg->max_connections_per_ip;
 	h->timeout_s = cfg->timeout_s;
 	h->memory = cfg->connection_memory;
+	/* Denied peers (deny = 403) may hold a quarter of the slots: when
+	 * libmicrohttpd is at its limit it stops accepting altogether. */
+	h->denied_max =
+		cfg->max_connections / 4 > 0 ? cfg->max_connections / 4 : 1;
+	h->per_ip = connlimit_new(
+		cfg->max_connections *
+			(unsigned)(cfg->nlisten + cfg->nhttps_listen),
+		cfg->max_connections_per_ip);
+	if (h->per_ip == NULL) {
+		err_set(err, errlen, "out of memory");
+		http_stop(h);
+		return NULL;
+	}
 	if (load_tls(h, cfg, err, errlen) == -1 ||
 	    bind_all(h, cfg, err, errlen) == -1) {
 		http_stop(h);
@@ -431,6 +445,7 @@ http_stop(struct http *h)
 		if (h->fds[i] != -1)
 			close(h->fds[i]);
 	site_unref(atomic_load(&h->live));
+	connlimit_free(h->per_ip);
 	free_secret(h->tls_key);
 	free(h->tls_cert);
 	free(h);

@@ -1,6 +1,9 @@
 /* SPDX-License-Identifier: MIT */
 /* Connection admission: the accept policy, per-address limits, and the
  * share of slots denied peers may hold. */
+#include <stdint.h>
+#include <sys/socket.h>
+
 #include "http_int.h"
 #include "log.h"
 #include "metrics.h"
@@ -38,40 +41,143 @@ log_denied_peer(const struct acl_addr *a, const char *reason)
 	log_access(&la);
 }
 
+/* A peer that is only there to be told 403 gets this long to say what it
+ * wants: enough for any client on a LAN, too short to hold a slot. */
+#define DENIED_TIMEOUT_S 1
+
+/* What a connection was counted as, kept in its socket context. */
+enum {
+	CONN_PER_IP = 1,  /* in h->per_ip */
+	CONN_DENIED = 2,  /* in h->denied_conns */
+	CONN_REFUSED = 4, /* shut down at start */
+};
+
 /*
  * Runs before libmicrohttpd reads a byte: a peer that is neither allowed
- * nor a trusted proxy is closed right here when deny = drop.
+ * nor a trusted proxy is closed right here when deny = drop, and so is a
+ * peer already at max_connections_per_ip or, with deny = 403, a denied
+ * peer when denied peers hold their share of the slots. (These last two
+ * are a first look; http_notify_connection() counts for real.)
  */
 enum MHD_Result
 http_accept_policy(void *cls, const struct sockaddr *sa, socklen_t len)
 {
 	struct listener *l = cls;
+	struct http *h = l->h;
 	struct acl_addr a;
 	struct site *s;
-	enum MHD_Result r = MHD_YES;
+	const char *deny = NULL;
+	bool allowed, proxy;
 
 	(void)len;
 	if (acl_addr_from_sockaddr(sa, &a) == -1)
 		return MHD_NO;
-	s = site_acquire(l->h);
-	if (s->cfg->deny == CONFIG_DENY_DROP &&
-	    !acl_match(&s->cfg->allow, &a) &&
-	    !acl_match(&s->cfg->trusted_proxy, &a)) {
+	s = site_acquire(h);
+	allowed = acl_match(&s->cfg->allow, &a);
+	proxy = acl_match(&s->cfg->trusted_proxy, &a);
+	if (!allowed && !proxy && s->cfg->deny == CONFIG_DENY_DROP) {
 		metrics_denied(METRICS_DENY_ALLOW_LIST);
-		if (s->cfg->access_log)
-			log_denied_peer(&a, "not_allowed");
-		r = MHD_NO;
+		deny = "not_allowed";
+	} else if (!proxy && !connlimit_room(h->per_ip, &a)) {
+		metrics_denied(METRICS_DENY_PER_IP);
+		deny = "per_ip_limit";
+	} else if (!allowed && !proxy &&
+		   atomic_load(&h->denied_conns) >= h->denied_max) {
+		metrics_denied(METRICS_DENY_DENIED_SHARE);
+		deny = "denied_share";
 	}
+	if (deny != NULL && s->cfg->access_log)
+		log_denied_peer(&a, deny);
 	site_unref(s);
-	return r;
+	return deny == NULL ? MHD_YES : MHD_NO;
+}
+
+/* Closes a connection libmicrohttpd has just set up: it reads end of
+ * file and tears the connection down, having read and sent nothing. */
+static void
+refuse(struct MHD_Connection *c)
+{
+	const union MHD_ConnectionInfo *ci =
+		MHD_get_connection_info(c, MHD_CONNECTION_INFO_CONNECTION_FD);
+
+	if (ci != NULL)
+		(void)shutdown(ci->connect_fd, SHUT_RDWR);
+}
+
+/*
+ * Counts a new connection against the per-address limit (trusted proxies
+ * are exempt: every user behind one shares its address) and, for a peer
+ * that is neither allowed nor a proxy, against the denied peers' share,
+ * with a short idle timeout. libmicrohttpd calls STARTED and CLOSED in
+ * pairs, but may drop a connection between the accept policy and
+ * STARTED, so counting happens here, not there. The timeout may be set
+ * now: the connection is already on the daemon's timeout list.
+ */
+static uintptr_t
+conn_started(struct http *h, struct MHD_Connection *c)
+{
+	const union MHD_ConnectionInfo *ci =
+		MHD_get_connection_info(c, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
+	uintptr_t flags = 0;
+	struct acl_addr a;
+	struct site *s;
+	bool allowed, proxy;
+
+	if (ci == NULL || acl_addr_from_sockaddr(ci->client_addr, &a) == -1)
+		return 0;
+	s = site_acquire(h);
+	allowed = acl_match(&s->cfg->allow, &a);
+	proxy = acl_match(&s->cfg->trusted_proxy, &a);
+	if (!proxy) {
+		if (!connlimit_acquire(h->per_ip, &a)) {
+			metrics_denied(METRICS_DENY_PER_IP);
+			flags = CONN_REFUSED;
+			goto out;
+		}
+		flags |= CONN_PER_IP;
+	}
+	if (!allowed && !proxy) {
+		flags |= CONN_DENIED;
+		if (atomic_fetch_add(&h->denied_conns, 1) >= h->denied_max) {
+			metrics_denied(METRICS_DENY_DENIED_SHARE);
+			flags |= CONN_REFUSED;
+			goto out;
+		}
+		(void)MHD_set_connection_option(
+			c, MHD_CONNECTION_OPTION_TIMEOUT, DENIED_TIMEOUT_S);
+	}
+out:
+	if (flags & CONN_REFUSED)
+		refuse(c);
+	site_unref(s);
+	return flags;
+}
+
+static void
+conn_closed(struct http *h, struct MHD_Connection *c, uintptr_t flags)
+{
+	const union MHD_ConnectionInfo *ci =
+		MHD_get_connection_info(c, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
+	struct acl_addr a;
+
+	if ((flags & CONN_PER_IP) && ci != NULL &&
+	    acl_addr_from_sockaddr(ci->client_addr, &a) == 0)
+		connlimit_release(h->per_ip, &a);
+	if (flags & CONN_DENIED)
+		atomic_fetch_sub(&h->denied_conns, 1);
 }
 
 void
 http_notify_connection(void *cls, struct MHD_Connection *c, void **socket_ctx,
 		       enum MHD_ConnectionNotificationCode toe)
 {
-	(void)cls;
-	(void)c;
-	(void)socket_ctx;
-	metrics_connection(toe == MHD_CONNECTION_NOTIFY_STARTED ? 1 : -1);
+	struct listener *l = cls;
+
+	if (toe == MHD_CONNECTION_NOTIFY_STARTED) {
+		metrics_connection(1);
+		*socket_ctx = (void *)conn_started(l->h, c);
+	} else {
+		metrics_connection(-1);
+		conn_closed(l->h, c, (uintptr_t)*socket_ctx);
+	}
 }

@@ -18,10 +18,8 @@ static const unsigned status_codes[] = {200, 301, 304, 400, 403, 404,
 					405, 413, 421, 500, 503};
 #define NSTATUS (ARRAY_LEN(status_codes) + 1) /* last: any other */
 static const char *const deny_names[METRICS_DENY_COUNT] = {
-	"not_allowed",
-	"not_admin",
-	"bad_proxy_header",
-	"host",
+	"not_allowed", "not_admin",    "bad_proxy_header",
+	"host",	       "per_ip_limit", "denied_share",
 };
 static const char *const formats[] = {"cer", "crt",	     "pem",
 				      "p7b", "mobileconfig", "other"};

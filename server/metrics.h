@@ -23,10 +23,12 @@ enum metrics_class {
 };
 
 enum metrics_deny {
-	METRICS_DENY_ALLOW_LIST, /* not in allow */
-	METRICS_DENY_ADMIN,	 /* admin-only path */
-	METRICS_DENY_PROXY,	 /* bad Forwarded/X-Forwarded-For */
-	METRICS_DENY_HOST,	 /* Host names another server: rebinding */
+	METRICS_DENY_ALLOW_LIST,   /* not in allow */
+	METRICS_DENY_ADMIN,	   /* admin-only path */
+	METRICS_DENY_PROXY,	   /* bad Forwarded/X-Forwarded-For */
+	METRICS_DENY_HOST,	   /* Host names another server: rebinding */
+	METRICS_DENY_PER_IP,	   /* max_connections_per_ip reached */
+	METRICS_DENY_DENIED_SHARE, /* denied peers hold their share already */
 	METRICS_DENY_COUNT
 };
 

@@ -1,0 +1,240 @@
+/* SPDX-License-Identifier: MIT */
+/* Connection slots: denied peers cannot starve allowed ones, and the
+ * per-address limit counts clients, not the proxy in front of them. */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <netinet/in.h>
+#include <poll.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <openssl/evp.h>
+
+/* clang-format off */
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <setjmp.h>
+#include <cmocka.h>
+/* clang-format on */
+
+#include "harness.h"
+#include "testca.h"
+
+#define MAX_CONN 64
+#define FLOOD_PEERS 19
+#define FLOOD_PER_PEER 4
+
+static struct harness h;
+static unsigned char *der;
+static int der_len;
+
+static int
+setup(void **state)
+{
+	(void)state;
+	harness_init(&h);
+	der_len = testca_root_file("Limits Test Root",
+				   harness_path(&h, "root.pem"), &der);
+	return der_len == -1 ? -1 : 0;
+}
+
+static int
+teardown(void **state)
+{
+	(void)state;
+	OPENSSL_free(der);
+	harness_cleanup(&h);
+	return 0;
+}
+
+/* A TCP connection to the daemon from source address src; -1 on error. */
+static int
+connect_from(const char *src)
+{
+	struct sockaddr_in from = {.sin_family = AF_INET};
+	struct sockaddr_in to = {.sin_family = AF_INET};
+	int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+
+	inet_pton(AF_INET, src, &from.sin_addr);
+	inet_pton(AF_INET, "127.0.0.1", &to.sin_addr);
+	to.sin_port = htons((uint16_t)h.port);
+	if (fd == -1 ||
+	    bind(fd, (struct sockaddr *)&from, sizeof(from)) == -1 ||
+	    connect(fd, (struct sockaddr *)&to, sizeof(to)) == -1) {
+		if (fd != -1)
+			close(fd);
+		return -1;
+	}
+	return fd;
+}
+
+/* True when the peer closed fd within ms (read returned 0 or an error). */
+static bool
+closed_within(int fd, int ms)
+{
+	struct pollfd p = {.fd = fd, .events = POLLIN};
+	char b[256];
+
+	if (poll(&p, 1, ms) <= 0)
+		return false;
+	return read(fd, b, sizeof(b)) <= 0;
+}
+
+static bool
+served_from(const char *src, long timeout_ms)
+{
+	struct hreq opt = {.interface = src, .timeout_ms = timeout_ms};
+	struct hres r;
+	bool ok;
+
+	harness_request(&h, "/ca.cer", &opt, &r);
+	ok = r.status == 200 && r.body.len == (size_t)der_len &&
+	     memcmp(r.body.data, der, (size_t)der_len) == 0;
+	hres_free(&r);
+	return ok;
+}
+
+/*
+ * deny = 403 answers denied peers, so they get past accept. 19 of them
+ * each holding 4 half-sent requests used to fill a 64-slot server for the
+ * whole idle timeout. Now they hold at most a quarter of the slots, for a
+ * second each, and an allowed client is served while they keep trying.
+ */
+static void
+test_denied_flood(void **state)
+{
+	char conf[512], src[32];
+	int fds[FLOOD_PEERS * FLOOD_PER_PEER];
+	size_t n = 0, open_after = 0;
+	struct hres r;
+
+	(void)state;
+	snprintf(conf, sizeof(conf),
+		 "[server]\nlisten = 127.0.0.1:0\nmax_connections = %d\n"
+		 "timeout = 10\n[ca \"root\"]\nfile = root.pem\n"
+		 "[access]\nallow = 127.0.0.2\nadmin = 127.0.0.2\n"
+		 "deny = 403\n[log]\naccess_log = no\n",
+		 MAX_CONN);
+	assert_int_equal(harness_start_conf(&h, conf), 0);
+	for (int p = 0; p < FLOOD_PEERS; p++) {
+		snprintf(src, sizeof(src), "127.0.0.%d", 10 + p);
+		for (int k = 0; k < FLOOD_PER_PEER; k++) {
+			int fd = connect_from(src);
+
+			if (fd == -1)
+				continue;
+			/* Half a request, never finished. */
+			(void)write(fd, "GET /ca.cer HTTP/1.1\r\nHost: lo", 30);
+			fds[n++] = fd;
+		}
+	}
+	/* Well inside the 10 s idle timeout the flood would have held. */
+	assert_true(served_from("127.0.0.2", 3000));
+	/* The flood's connections are gone within about a second: past
+	 * their share at once, the rest after the short timeout. */
+	for (size_t i = 0; i < n; i++) {
+		if (!closed_within(fds[i], 4000))
+			open_after++;
+		close(fds[i]);
+	}
+	assert_int_equal(open_after, 0);
+	/* A denied peer that does ask in time still gets its 403. */
+	{
+		struct hreq opt = {.interface = "127.0.0.40"};
+
+		harness_request(&h, "/ca.cer", &opt, &r);
+		assert_int_equal(r.status, 403);
+		hres_free(&r);
+	}
+	{
+		struct hreq opt = {.interface = "127.0.0.2"};
+
+		harness_request(&h, "/metrics", &opt, &r);
+		assert_int_equal(r.status, 200);
+		assert_non_null(strstr(r.body.data,
+				       "certpost_denied_total{reason="
+				       "\"denied_share\"}"));
+		hres_free(&r);
+	}
+	assert_int_equal(harness_stop(&h), 0);
+}
+
+/*
+ * Behind one proxy every user shares its address: trusted proxies are
+ * exempt from max_connections_per_ip, other peers are held to it.
+ */
+static void
+test_per_ip_and_proxies(void **state)
+{
+	enum { PER_IP = 4, USERS = 40 };
+	int fds[USERS];
+	char conf[512], req[256], out[4096];
+	int n = 0, ok = 0;
+
+	(void)state;
+	snprintf(conf, sizeof(conf),
+		 "[server]\nlisten = 127.0.0.1:0\nmax_connections_per_ip = "
+		 "%d\n[ca \"root\"]\nfile = root.pem\n"
+		 "[access]\nallow = 127.0.0.2\nallow = 10.0.0.0/8\n"
+		 "trusted_proxy = 127.0.0.1\n[log]\naccess_log = no\n",
+		 PER_IP);
+	assert_int_equal(harness_start_conf(&h, conf), 0);
+	/* 40 users through the proxy, each on its own open connection. */
+	for (int i = 0; i < USERS; i++) {
+		assert_true((fds[i] = connect_from("127.0.0.1")) != -1);
+		n++;
+	}
+	for (int i = 0; i < n; i++) {
+		snprintf(req, sizeof(req),
+			 "GET /ca.cer HTTP/1.1\r\nHost: localhost\r\n"
+			 "X-Forwarded-For: 10.0.0.%d\r\n\r\n",
+			 i + 1);
+		(void)write(fds[i], req, strlen(req));
+	}
+	for (int i = 0; i < n; i++) {
+		struct pollfd p = {.fd = fds[i], .events = POLLIN};
+		ssize_t got = 0;
+
+		if (poll(&p, 1, 3000) == 1)
+			got = read(fds[i], out, sizeof(out) - 1);
+		if (got > 12 && memcmp(out, "HTTP/1.1 200", 12) == 0)
+			ok++;
+	}
+	for (int i = 0; i < n; i++)
+		close(fds[i]);
+	assert_int_equal(ok, USERS);
+
+	/* An ordinary client: PER_IP connections, and the next is closed. */
+	for (int i = 0; i < PER_IP; i++)
+		assert_true((fds[i] = connect_from("127.0.0.2")) != -1);
+	{
+		int extra = connect_from("127.0.0.2");
+
+		assert_true(extra != -1);
+		assert_true(closed_within(extra, 3000));
+		close(extra);
+	}
+	for (int i = 0; i < PER_IP; i++)
+		close(fds[i]);
+	/* Once they are closed, the client is served again. */
+	for (int tries = 0; tries < 50 && !served_from("127.0.0.2", 2000);
+	     tries++)
+		usleep(20000);
+	assert_true(served_from("127.0.0.2", 2000));
+	assert_int_equal(harness_stop(&h), 0);
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_denied_flood),
+		cmocka_unit_test(test_per_ip_and_proxies),
+	};
+
+	return cmocka_run_group_tests(tests, setup, teardown);
+}
