@@ -349,44 +349,15 @@ out:
 static int
 read_file(const char *path, struct buf *b, char *err, size_t errlen)
 {
-	FILE *f;
-	struct stat st;
-	char chunk[16384];
-	size_t n;
-	int ret = -1;
-
-	if ((f = fopen(path, "rb")) == NULL) {
-		err_set(err, errlen, "%s: %s", path, strerror(errno));
+	if (file_read(path, CERT_MAX_FILE, b, err, errlen) == -1) {
+		if (strstr(err, "larger than") != NULL)
+			err_set(err, errlen,
+				"%s: larger than %d bytes, too big for a "
+				"certificate file",
+				path, CERT_MAX_FILE);
 		return -1;
 	}
-	/* A FIFO or a device would block or never end. */
-	if (fstat(fileno(f), &st) == -1 || !S_ISREG(st.st_mode)) {
-		err_set(err, errlen, "%s: not a regular file", path);
-		goto out;
-	}
-	errno = 0;
-	while ((n = fread(chunk, 1, sizeof(chunk), f)) > 0) {
-		if (b->len + n > CERT_MAX_FILE) {
-			err_set(err, errlen,
-				"%s: larger than %d bytes, too big "
-				"for a certificate file",
-				path, CERT_MAX_FILE);
-			goto out;
-		}
-		if (buf_append(b, chunk, n) == -1) {
-			err_set(err, errlen, "%s: out of memory", path);
-			goto out;
-		}
-	}
-	if (ferror(f)) {
-		err_set(err, errlen, "%s: %s", path,
-			errno != 0 ? strerror(errno) : "read error");
-		goto out;
-	}
-	ret = 0;
-out:
-	fclose(f);
-	return ret;
+	return 0;
 }
 
 int

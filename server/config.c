@@ -12,6 +12,7 @@
 
 #include <ini.h>
 
+#include "tls.h"
 #include "util.h"
 
 /* Parser state: libinih calls our reader per line, so we know the line. */
@@ -259,6 +260,7 @@ static void
 set_tls_priorities(struct parse *p, const char *section, const char *key,
 		   const char *value)
 {
+	char err[200];
 	const char *q;
 
 	for (q = value; *q != '\0'; q++) {
@@ -271,6 +273,10 @@ set_tls_priorities(struct parse *p, const char *section, const char *key,
 			     ch >= 0x20 && ch < 0x7f ? ch : '?');
 			return;
 		}
+	}
+	if (tls_priorities_check(value, err, sizeof(err)) == -1) {
+		perr(p, section, key, "%s", err);
+		return;
 	}
 	set_str(p, section, key, p->cfg->tls_priorities,
 		sizeof(p->cfg->tls_priorities), value);
@@ -577,6 +583,7 @@ config_defaults(struct config *cfg)
 int
 config_load(struct config *cfg, const char *path, char *err, size_t errlen)
 {
+	struct buf text = {0};
 	struct parse p;
 	const char *slash;
 	int r, ret = -1;
@@ -594,8 +601,18 @@ config_load(struct config *cfg, const char *path, char *err, size_t errlen)
 		if (p.dir[0] == '\0')
 			(void)str_copy(p.dir, sizeof(p.dir), "/");
 	}
-	if ((p.fp = fopen(path, "r")) == NULL) {
-		err_set(err, errlen, "%s: %s", path, strerror(errno));
+	/* Read whole, non-blocking, then parsed from memory: a FIFO or
+	 * device named as the configuration cannot hang a reload. */
+	if (file_read(path, CONFIG_FILE_MAX, &text, err, errlen) == -1)
+		return -1;
+	if (text.len == 0 ||
+	    (p.fp = fmemopen(text.data, text.len, "r")) == NULL) {
+		if (text.len == 0)
+			err_set(err, errlen, "%s: empty (no [server], no [ca])",
+				path);
+		else
+			err_set(err, errlen, "%s: %s", path, strerror(errno));
+		buf_free(&text);
 		return -1;
 	}
 	r = ini_parse_stream(read_line, &p, handler, &p);
@@ -618,5 +635,6 @@ config_load(struct config *cfg, const char *path, char *err, size_t errlen)
 out:
 	buf_free(&p.errors);
 	fclose(p.fp);
+	buf_free(&text);
 	return ret;
 }

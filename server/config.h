@@ -22,6 +22,8 @@
 #define CONFIG_STR_MAX 512
 /* inih reads at most 200 bytes per line; we refuse longer lines outright. */
 #define CONFIG_LINE_MAX 199
+/* A configuration file larger than this is refused. */
+#define CONFIG_FILE_MAX (1024 * 1024)
 
 struct config_listen {
 	struct sockaddr_storage addr;

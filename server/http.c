@@ -10,12 +10,16 @@
 #include <sched.h>
 #include <stdlib.h>
 #include <string.h>
+#include <stdint.h>
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
+#include <openssl/evp.h>
+
 #include "http_int.h"
 #include "log.h"
+#include "tls.h"
 
 #define TLS_MAX_FILE (256 * 1024)
 #define STOP_GRACE_MS 5000
@@ -126,9 +130,15 @@ start_daemon(struct http *h, struct listener *l, const struct config *cfg,
 	unsigned flags =
 		MHD_USE_POLL_INTERNAL_THREAD | MHD_USE_ERROR_LOG | MHD_USE_ITC;
 	unsigned threads = default_threads(cfg);
+	/* libmicrohttpd takes option pointers as void *; it only reads
+	 * the priority string, within MHD_start_daemon(). */
 	struct MHD_OptionItem tls[] = {
 		{MHD_OPTION_HTTPS_MEM_CERT, 0, h->tls_cert},
 		{MHD_OPTION_HTTPS_MEM_KEY, 0, h->tls_key},
+		/* libmicrohttpd's default is GnuTLS "NORMAL": TLS 1.0 and
+		 * CBC suites included. */
+		{MHD_OPTION_HTTPS_PRIORITIES, 0,
+		 (void *)(uintptr_t)tls_priorities(cfg->tls_priorities)},
 		{MHD_OPTION_END, 0, NULL},
 	};
 	/* Only with more than one thread: a pool of 1 is logged as ignored. */
@@ -153,7 +163,7 @@ start_daemon(struct http *h, struct listener *l, const struct config *cfg,
 		http_completed, l, MHD_OPTION_NOTIFY_CONNECTION,
 		http_notify_connection, l, MHD_OPTION_UNESCAPE_CALLBACK,
 		no_unescape, l, MHD_OPTION_STRICT_FOR_CLIENT, 1,
-		MHD_OPTION_ARRAY, l->tls ? tls : tls + 2, MHD_OPTION_ARRAY,
+		MHD_OPTION_ARRAY, l->tls ? tls : tls + 3, MHD_OPTION_ARRAY,
 		threads > 1 ? pool : pool + 1, MHD_OPTION_END);
 	if (l->d == NULL) {
 		err_set(err, errlen, "cannot start libmicrohttpd on %s%s",
@@ -173,37 +183,18 @@ start_daemon(struct http *h, struct listener *l, const struct config *cfg,
 static char *
 read_tls_file(const char *path, bool key, char *err, size_t errlen)
 {
+	struct buf b = {0};
 	struct stat st;
-	char *data = NULL;
-	int fd;
 
-	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) == -1 ||
-	    fstat(fd, &st) == -1) {
-		err_set(err, errlen, "%s: %s", path, strerror(errno));
-		goto out;
-	}
-	if (!S_ISREG(st.st_mode) || st.st_size > TLS_MAX_FILE) {
-		err_set(err, errlen,
-			"%s: not a regular file of at most %d "
-			"bytes",
-			path, TLS_MAX_FILE);
-		goto out;
-	}
-	if (key && ((st.st_mode & 007) != 0 ||
-		    ((st.st_mode & 070) != 0 && st.st_gid != getegid())))
+	if (file_read(path, TLS_MAX_FILE, &b, err, errlen) == -1)
+		return NULL;
+	if (key && stat(path, &st) == 0 &&
+	    ((st.st_mode & 007) != 0 ||
+	     ((st.st_mode & 070) != 0 && st.st_gid != getegid())))
 		log_warnx("%s: the TLS key is readable by other users (mode "
 			  "%03o); chmod 600 it, or 640 with the daemon's group",
 			  path, (unsigned)(st.st_mode & 0777));
-	if ((data = calloc(1, (size_t)st.st_size + 1)) == NULL ||
-	    read(fd, data, (size_t)st.st_size) != st.st_size) {
-		err_set(err, errlen, "%s: short read", path);
-		free(data);
-		data = NULL;
-	}
-out:
-	if (fd != -1)
-		close(fd);
-	return data;
+	return b.data != NULL ? b.data : calloc(1, 1);
 }
 
 static void
@@ -212,6 +203,12 @@ free_secret(char *p)
 	if (p != NULL)
 		explicit_bzero(p, strlen(p));
 	free(p);
+}
+
+static void
+sha256(const char *s, unsigned char out[32])
+{
+	(void)EVP_Digest(s, strlen(s), out, NULL, EVP_sha256(), NULL);
 }
 
 static int
@@ -233,6 +230,8 @@ load_tls(struct http *h, const struct config *cfg, char *err, size_t errlen)
 			err_set(err, errlen, "out of memory");
 		return -1;
 	}
+	sha256(h->tls_cert, h->tls_cert_sha256);
+	sha256(h->tls_key, h->tls_key_sha256);
 	return 0;
 }
 
@@ -331,6 +330,11 @@ http_serve(struct http *h, struct config *cfg, struct catalog *cat, char *err,
 		h->n = i + 1;
 		log_info("listening on %s", l->url);
 	}
+	/* libmicrohttpd handed both to GnuTLS inside MHD_start_daemon()
+	 * and never reads them again. */
+	free_secret(h->tls_key);
+	free(h->tls_cert);
+	h->tls_key = h->tls_cert = NULL;
 	return 0;
 }
 
@@ -350,12 +354,17 @@ listen_equal(const struct config_listen *a, size_t na,
 
 /* True when the file at path no longer holds the bytes we serve with. */
 static bool
-tls_file_changed(const char *path, const char *loaded, bool key)
+tls_file_changed(const char *path, const unsigned char loaded[32], bool key)
 {
 	char err[256];
 	char *now = read_tls_file(path, key, err, sizeof(err));
-	bool changed =
-		now == NULL || loaded == NULL || strcmp(now, loaded) != 0;
+	unsigned char d[32];
+	bool changed = true;
+
+	if (now != NULL) {
+		sha256(now, d);
+		changed = memcmp(d, loaded, sizeof(d)) != 0;
+	}
 
 	if (key)
 		free_secret(now);
@@ -378,8 +387,8 @@ http_adopt(const struct http *h, struct config *cfg, char *note, size_t notelen)
 	if (strcmp(h->tls_cert_path, cfg->tls_cert) != 0 ||
 	    strcmp(h->tls_key_path, cfg->tls_key) != 0 ||
 	    (cfg->nhttps_listen > 0 && cfg->tls_cert_pem == NULL &&
-	     (tls_file_changed(cfg->tls_cert, h->tls_cert, false) ||
-	      tls_file_changed(cfg->tls_key, h->tls_key, true))))
+	     (tls_file_changed(cfg->tls_cert, h->tls_cert_sha256, false) ||
+	      tls_file_changed(cfg->tls_key, h->tls_key_sha256, true))))
 		(void)buf_puts(&b, " tls_cert/tls_key (or their contents)");
 	if (h->threads != cfg->threads ||
 	    h->max_connections != cfg->max_connections ||

@@ -75,8 +75,13 @@ struct http {
 	struct connlimit *per_ip;
 	atomic_uint denied_conns;
 	unsigned denied_max;
+	/* The TLS files as read, until every daemon has started: GnuTLS
+	 * keeps its own parsed copy, so the key's text is wiped then. */
 	char *tls_cert;
 	char *tls_key;
+	/* SHA-256 of both files, to tell a reload whether they changed. */
+	unsigned char tls_cert_sha256[32];
+	unsigned char tls_key_sha256[32];
 };
 
 /* Per-request state, from the first callback to the completion one. */

@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <sys/time.h>
 #include <time.h>
 #include <unistd.h>
@@ -25,10 +26,27 @@ static atomic_int log_fmt = LOG_TEXT;
 static atomic_bool log_dbg = false;
 static atomic_ullong log_failures;
 
+/* Non-blocking, so a FIFO where the log was cannot hang the daemon (no
+ * reader: ENXIO); anything but a regular file or a character device
+ * (/dev/null) is refused (EINVAL): a pipe's reader could stall writes. */
 static int
 open_file(const char *path)
 {
-	return open(path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0640);
+	struct stat st;
+	int fd = open(path,
+		      O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC | O_NONBLOCK |
+			      O_NOCTTY,
+		      0640);
+
+	if (fd == -1)
+		return -1;
+	if (fstat(fd, &st) == -1 ||
+	    !(S_ISREG(st.st_mode) || S_ISCHR(st.st_mode))) {
+		close(fd);
+		errno = EINVAL;
+		return -1;
+	}
+	return fd;
 }
 
 /* Moves fd over access_fd (closing fd). */

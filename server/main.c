@@ -415,7 +415,9 @@ start(const struct options *o, const struct demo *demo)
 	}
 	if (log_open(cfg->log_format == CONFIG_LOG_JSON ? LOG_JSON : LOG_TEXT,
 		     cfg->log_file) == -1)
-		fatal("log file %s", cfg->log_file);
+		fatal("log file %s (must be a regular file or device certpost "
+		      "can create or append to)",
+		      cfg->log_file);
 	raise_fd_limit(cfg);
 	/* Bind first: with port 0 the catalog then names the real port. */
 	if ((h = http_bind(cfg, err, sizeof(err))) == NULL)

@@ -11,6 +11,9 @@
 #include <string.h>
 #include <strings.h>
 #include <time.h>
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 int
 str_copy(char *dst, size_t dstlen, const char *src)
@@ -323,4 +326,59 @@ time_rfc3339(char *dst, size_t dstlen, long long t)
 	if (strftime(dst, dstlen, "%Y-%m-%dT%H:%M:%SZ", &tm) == 0)
 		return -1;
 	return 0;
+}
+
+int
+file_read(const char *path, size_t max, struct buf *out, char *err,
+	  size_t errlen)
+{
+	struct stat st;
+	size_t size, got = 0;
+	char extra;
+	ssize_t n;
+	int fd;
+
+	if ((fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK | O_NOCTTY)) ==
+	    -1) {
+		err_set(err, errlen, "%s: %s", path, strerror(errno));
+		return -1;
+	}
+	if (fstat(fd, &st) == -1 || !S_ISREG(st.st_mode)) {
+		err_set(err, errlen, "%s: not a regular file", path);
+		goto fail;
+	}
+	if ((unsigned long long)st.st_size > max) {
+		err_set(err, errlen, "%s: larger than %zu bytes", path, max);
+		goto fail;
+	}
+	size = (size_t)st.st_size;
+	if ((out->data = malloc(size + 1)) == NULL) {
+		err_set(err, errlen, "%s: out of memory", path);
+		goto fail;
+	}
+	out->cap = size + 1;
+	while (got < size) {
+		if ((n = read(fd, out->data + got, size - got)) <= 0) {
+			err_set(err, errlen, "%s: %s", path,
+				n == 0 ? "shorter than it was a moment ago"
+				       : strerror(errno));
+			goto fail;
+		}
+		got += (size_t)n;
+	}
+	/* A file still growing is being written: better the next reload. */
+	if (read(fd, &extra, 1) != 0) {
+		err_set(err, errlen, "%s: changed while it was read", path);
+		goto fail;
+	}
+	out->data[got] = '\0';
+	out->len = got;
+	close(fd);
+	return 0;
+fail:
+	if (out->data != NULL)
+		explicit_bzero(out->data, got);
+	buf_free(out);
+	close(fd);
+	return -1;
 }

@@ -70,6 +70,18 @@ char *buf_steal(struct buf *b, size_t *ret_len);
 /* Frees the bytes; accepts a zeroed or already-freed buffer. */
 void buf_free(struct buf *b);
 
+/*
+ * Reads the whole regular file at path into out, which must be empty.
+ * Opened non-blocking, so a FIFO or device put where a file was never
+ * hangs the caller; anything but a regular file of at most max bytes is
+ * refused. The bytes go straight from read(2) into out's one allocation
+ * (no stdio buffer, no regrowth), so a caller holding a secret can wipe
+ * every copy. Returns 0, or -1 with a reason naming path (out then
+ * empty and wiped).
+ */
+int file_read(const char *path, size_t max, struct buf *out, char *err,
+	      size_t errlen);
+
 /* Formats t (UTC) as RFC 3339, e.g. 2026-11-26T12:00:00Z. */
 int time_rfc3339(char *dst, size_t dstlen, long long t);
 

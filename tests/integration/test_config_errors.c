@@ -2,6 +2,7 @@
 /* Bad configurations and files: the daemon refuses to start and names the file
  * and line. */
 #include <stdio.h>
+#include <sys/stat.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -48,6 +49,10 @@ setup(void **state)
 		fclose(f);
 	}
 	harness_write(&h, "garbage.txt", "this is not a certificate\n");
+	/* Where a file should be: a FIFO nobody writes (opening it blocking
+	 * would hang the daemon and --check-config). */
+	if (mkfifo(harness_path(&h, "fifo"), 0600) == -1)
+		return -1;
 	harness_write(&h, "empty.pem", "");
 	X509_free(x);
 	EVP_PKEY_free(k);
@@ -186,6 +191,17 @@ static const struct bad_case cases[] = {
 	{"bad tls_priorities",
 	 LISTEN "tls_priorities = NORMAL;x\n" ACCESS GOOD_CA,
 	 {"certpost.conf:3:", "tls_priorities", "unexpected ';'"}},
+	{"CA file is a FIFO",
+	 LISTEN ACCESS "[ca \"root\"]\nfile = fifo\n",
+	 {"fifo", "not a regular file"}},
+	{"TLS key is a FIFO",
+	 LISTEN "https_listen = 127.0.0.1:0\ntls_cert = good.pem\n"
+		"tls_key = fifo\n" ACCESS GOOD_CA,
+	 {"fifo", "not a regular file"}},
+	{"signing key is a FIFO",
+	 LISTEN ACCESS GOOD_CA "[profile]\nsign_cert = good.pem\n"
+			       "sign_key = fifo\n",
+	 {"fifo", "not a regular file"}},
 	{"check_url not https",
 	 LISTEN ACCESS GOOD_CA "[trust]\ncheck_url = http://chat.example/\n",
 	 {"certpost.conf:8:", "https://"}},
@@ -285,6 +301,20 @@ test_proxy_overlap_warning(void **state)
 	buf_free(&out);
 }
 
+/* The configuration itself replaced by a FIFO: refused at once. */
+static void
+test_config_fifo(void **state)
+{
+	const char *fifo = harness_path(&h, "fifo");
+	const char *check[] = {"--check-config", "--config", fifo, NULL};
+	struct buf out = {0};
+
+	(void)state;
+	assert_int_equal(harness_run(check, &out), 1);
+	assert_contains(out.data, "not a regular file", "config fifo");
+	buf_free(&out);
+}
+
 static void
 test_demo_check(void **state)
 {
@@ -325,6 +355,7 @@ main(void)
 		cmocka_unit_test(test_bad_configs),
 		cmocka_unit_test(test_good_config_check),
 		cmocka_unit_test(test_proxy_overlap_warning),
+		cmocka_unit_test(test_config_fifo),
 		cmocka_unit_test(test_demo_check),
 		cmocka_unit_test(test_usage),
 	};

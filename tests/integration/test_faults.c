@@ -153,6 +153,42 @@ test_static_dir_gone(void **state)
 	assert_int_equal(harness_stop(&h), 0);
 }
 
+/*
+ * The CA file, then the configuration itself, replaced by a FIFO nobody
+ * writes: each reload fails at once and says why, the old snapshot keeps
+ * serving, and the daemon still answers SIGTERM.
+ */
+static void
+test_fifo_for_a_file(void **state)
+{
+	const char *paths[] = {"root.pem", "certpost.conf"};
+	long off = 0;
+
+	(void)state;
+	assert_int_equal(harness_start_config(&h), 0);
+	count_new("\n", &off);
+	for (size_t k = 0; k < ARRAY_LEN(paths); k++) {
+		const char *p = harness_path(&h, paths[k]);
+		char saved[PATH_MAX];
+		int i, seen = 0;
+
+		snprintf(saved, sizeof(saved), "%s.saved", p);
+		assert_int_equal(rename(p, saved), 0);
+		assert_int_equal(mkfifo(p, 0600), 0);
+		kill(h.pid, SIGHUP);
+		for (i = 0; i < 300 && seen == 0; i++) {
+			usleep(10 * 1000);
+			seen = count_new("not a regular file", &off);
+		}
+		if (seen != 1)
+			fail_msg("%s as a FIFO: no reload error", paths[k]);
+		assert_serving();
+		unlink(p);
+		assert_int_equal(rename(saved, p), 0);
+	}
+	assert_int_equal(harness_stop(&h), 0);
+}
+
 static int
 connect_local(int port)
 {
@@ -262,6 +298,7 @@ main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_static_dir_gone),
+		cmocka_unit_test(test_fifo_for_a_file),
 		cmocka_unit_test(test_fd_exhaustion),
 		cmocka_unit_test(test_many_reloads),
 	};

@@ -1,0 +1,29 @@
+/* SPDX-License-Identifier: MIT */
+/* The TLS policy of the HTTPS listener (libmicrohttpd's TLS is GnuTLS). */
+#ifndef CERTPOST_TLS_H
+#define CERTPOST_TLS_H
+
+#include <stddef.h>
+
+/*
+ * Mozilla's "intermediate" configuration in GnuTLS terms: TLS 1.3 and
+ * 1.2 only, AEAD ciphers only (ChaCha20-Poly1305, AES-GCM), ECDHE key
+ * exchange with X25519 first. Every browser and phone of the last decade
+ * speaks it; what it leaves out (TLS 1.0/1.1, CBC, RSA key transport)
+ * is what downgrade and padding-oracle attacks need.
+ */
+#define TLS_PRIORITIES_DEFAULT                                                 \
+	"SECURE128:-VERS-ALL:+VERS-TLS1.3:+VERS-TLS1.2:"                       \
+	"-CIPHER-ALL:+CHACHA20-POLY1305:+AES-128-GCM:+AES-256-GCM:"            \
+	"-MAC-ALL:+AEAD:-KX-ALL:+ECDHE-ECDSA:+ECDHE-RSA:"                      \
+	"-GROUP-ALL:+GROUP-X25519:+GROUP-SECP256R1:+GROUP-SECP384R1:"          \
+	"%SERVER_PRECEDENCE"
+
+/* The string to hand libmicrohttpd: configured, or the default. */
+const char *tls_priorities(const char *configured);
+
+/* Checks a GnuTLS priority string as GnuTLS will read it. Returns 0, or
+ * -1 with a reason naming where it stopped. */
+int tls_priorities_check(const char *prio, char *err, size_t errlen);
+
+#endif

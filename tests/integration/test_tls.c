@@ -1,0 +1,324 @@
+/* SPDX-License-Identifier: MIT */
+/* The HTTPS listener's floor (Mozilla "intermediate"), checked with
+ * openssl s_client, and which secrets stay in the daemon's memory. */
+/* memmem() */
+#define _GNU_SOURCE
+#include <fcntl.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <openssl/evp.h>
+#include <openssl/pem.h>
+#include <openssl/x509.h>
+
+/* clang-format off */
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <setjmp.h>
+#include <cmocka.h>
+/* clang-format on */
+
+#include "harness.h"
+#include "testca.h"
+
+static struct harness h;
+/* What must not stay in the daemon's memory: the keys' DER (PKCS#8) and
+ * a line from the middle of each PEM file. */
+static unsigned char *tls_key_der, *sign_key_der;
+static int tls_key_der_len, sign_key_der_len;
+static char sign_key_line[65];
+
+static int
+key_der(EVP_PKEY *k, unsigned char **ret)
+{
+	*ret = NULL;
+	return i2d_PrivateKey(k, ret);
+}
+
+/* The second base64 line of a PEM key file. */
+static int
+key_line(const char *path, char *out, size_t outlen)
+{
+	char line[128];
+	FILE *f = fopen(path, "r");
+	int n = 0;
+
+	if (f == NULL)
+		return -1;
+	while (fgets(line, sizeof(line), f) != NULL)
+		if (++n == 3)
+			break;
+	fclose(f);
+	line[strcspn(line, "\n")] = '\0';
+	return n == 3 && strlen(line) == 64 &&
+			       snprintf(out, outlen, "%s", line) == 64
+		       ? 0
+		       : -1;
+}
+
+static int
+setup(void **state)
+{
+	struct testca_opts ro = {.cn = "TLS Test Root", .ca = true};
+	struct testca_opts lo = {.cn = "localhost",
+				 .dns_san = "localhost",
+				 .ip_san = "127.0.0.1",
+				 .server_auth = true};
+	struct testca_opts so = {.cn = "Profile Signer", .rsa_bits = 2048};
+	X509 *root, *leaf, *signer;
+	EVP_PKEY *rk, *lk, *sk;
+
+	(void)state;
+	harness_init(&h);
+	if (testca_make(&ro, &root, &rk) == -1)
+		return -1;
+	lo.issuer = so.issuer = root;
+	lo.issuer_key = so.issuer_key = rk;
+	if (testca_make(&lo, &leaf, &lk) == -1 ||
+	    testca_make(&so, &signer, &sk) == -1)
+		return -1;
+	testca_write_pem(harness_path(&h, "root.pem"), root);
+	testca_write_pem(harness_path(&h, "tls.pem"), leaf);
+	testca_write_key(harness_path(&h, "tls.key"), lk);
+	testca_write_pem(harness_path(&h, "sign.pem"), signer);
+	testca_write_key(harness_path(&h, "sign.key"), sk);
+	chmod(harness_path(&h, "tls.key"), 0600);
+	chmod(harness_path(&h, "sign.key"), 0600);
+	tls_key_der_len = key_der(lk, &tls_key_der);
+	sign_key_der_len = key_der(sk, &sign_key_der);
+	if (tls_key_der_len <= 0 || sign_key_der_len <= 0 ||
+	    key_line(harness_path(&h, "sign.key"), sign_key_line,
+		     sizeof(sign_key_line)) == -1)
+		return -1;
+	X509_free(root);
+	X509_free(leaf);
+	X509_free(signer);
+	EVP_PKEY_free(rk);
+	EVP_PKEY_free(lk);
+	EVP_PKEY_free(sk);
+	return 0;
+}
+
+static int
+teardown(void **state)
+{
+	(void)state;
+	OPENSSL_free(tls_key_der);
+	OPENSSL_free(sign_key_der);
+	harness_cleanup(&h);
+	return 0;
+}
+
+static void
+start(const char *extra)
+{
+	char conf[1024];
+
+	snprintf(conf, sizeof(conf),
+		 "[server]\nlisten = 127.0.0.1:0\nhttps_listen = 127.0.0.1:0\n"
+		 "tls_cert = tls.pem\ntls_key = tls.key\n%s"
+		 "[ca \"root\"]\nfile = root.pem\n"
+		 "[profile]\nsign_cert = sign.pem\nsign_key = sign.key\n"
+		 "[access]\nallow = 127.0.0.0/8\n",
+		 extra);
+	assert_int_equal(harness_start_conf(&h, conf), 0);
+	assert_true(h.https_port > 0);
+}
+
+/*
+ * One handshake with openssl s_client and these options; true when it
+ * completed with a cipher (and, when want is given, its output holds
+ * want). SECLEVEL=0 lets the client offer what old clients offer, so a
+ * refusal is the server's.
+ */
+static bool
+handshake(const char *opts, const char *want)
+{
+	const char *out = harness_path(&h, "s_client.out");
+	char cmd[512];
+	struct buf b = {0};
+	bool ok;
+	int fd;
+
+	snprintf(cmd, sizeof(cmd),
+		 "openssl s_client -connect 127.0.0.1:%d -servername "
+		 "localhost %s </dev/null >%s 2>&1",
+		 h.https_port, opts, out);
+	ok = harness_sh("%s", cmd) == 0;
+	if ((fd = open(out, O_RDONLY)) != -1) {
+		char chunk[4096];
+		ssize_t n;
+
+		while ((n = read(fd, chunk, sizeof(chunk))) > 0)
+			(void)buf_append(&b, chunk, (size_t)n);
+		close(fd);
+	}
+	if (b.data == NULL || strstr(b.data, "Cipher is (NONE)") != NULL ||
+	    strstr(b.data, ", Cipher is ") == NULL)
+		ok = false;
+	if (ok && want != NULL && strstr(b.data, want) == NULL)
+		ok = false;
+	buf_free(&b);
+	return ok;
+}
+
+#define OLD_CLIENT "-cipher 'ALL:@SECLEVEL=0'"
+
+static void
+test_floor(void **state)
+{
+	(void)state;
+	if (harness_sh("command -v openssl >/dev/null") != 0) {
+		skip();
+		return;
+	}
+	start("");
+	assert_true(handshake("-tls1_3", "New, TLSv1.3, Cipher is TLS_"));
+	assert_true(handshake("-tls1_2 -cipher ECDHE-ECDSA-AES128-GCM-SHA256",
+			      "Cipher is ECDHE-ECDSA-AES128-GCM-SHA256"));
+	assert_true(handshake("-tls1_2 -cipher ECDHE-ECDSA-AES256-GCM-SHA384",
+			      NULL));
+	assert_true(handshake("-tls1_2 -cipher ECDHE-ECDSA-CHACHA20-POLY1305",
+			      NULL));
+	/* Old versions, CBC and SHA-1 MACs: refused. */
+	assert_false(handshake("-tls1 " OLD_CLIENT, NULL));
+	assert_false(handshake("-tls1_1 " OLD_CLIENT, NULL));
+	assert_false(handshake("-tls1_2 -cipher "
+			       "'ECDHE-ECDSA-AES128-SHA:@SECLEVEL=0'",
+			       NULL));
+	assert_false(
+		handshake("-tls1_2 -cipher ECDHE-ECDSA-AES128-SHA256", NULL));
+	assert_false(handshake("-tls1_2 -cipher "
+			       "'ECDHE-ECDSA-AES256-SHA384:@SECLEVEL=0'",
+			       NULL));
+	/* X25519 is offered first and chosen when the client offers it. */
+	assert_true(handshake("-tls1_3 -groups X25519:P-256",
+			      "Server Temp Key: X25519"));
+	assert_int_equal(harness_stop(&h), 0);
+}
+
+/* tls_priorities replaces the floor for sites that must; the same old
+ * client then gets through (so the refusals above are the floor's). */
+static void
+test_override(void **state)
+{
+	(void)state;
+	if (harness_sh("command -v openssl >/dev/null") != 0) {
+		skip();
+		return;
+	}
+	start("tls_priorities = NORMAL:+VERS-TLS1.0:+VERS-TLS1.1\n");
+	assert_true(handshake("-tls1_2 -cipher "
+			      "'ECDHE-ECDSA-AES128-SHA:@SECLEVEL=0'",
+			      NULL));
+	assert_true(handshake("-tls1 " OLD_CLIENT, NULL));
+	assert_int_equal(harness_stop(&h), 0);
+}
+
+/* Searches every readable mapping of pid for needle. -1: unreadable. */
+static int
+memory_has(pid_t pid, const void *needle, size_t len)
+{
+	char path[64], line[512];
+	FILE *maps;
+	int mem, found = 0;
+
+	snprintf(path, sizeof(path), "/proc/%d/maps", (int)pid);
+	if ((maps = fopen(path, "r")) == NULL)
+		return -1;
+	snprintf(path, sizeof(path), "/proc/%d/mem", (int)pid);
+	if ((mem = open(path, O_RDONLY)) == -1) {
+		fclose(maps);
+		return -1;
+	}
+	while (!found && fgets(line, sizeof(line), maps) != NULL) {
+		unsigned long lo, hi;
+		char perms[8];
+		unsigned char *buf;
+		ssize_t n;
+
+		if (sscanf(line, "%lx-%lx %7s", &lo, &hi, perms) != 3 ||
+		    perms[0] != 'r' || strstr(line, "[vvar]") != NULL ||
+		    strstr(line, "[vsyscall]") != NULL || hi - lo > (1ul << 30))
+			continue;
+		if ((buf = malloc(hi - lo)) == NULL)
+			continue;
+		n = pread(mem, buf, hi - lo, (off_t)lo);
+		if (n > 0 && memmem(buf, (size_t)n, needle, len) != NULL)
+			found = 1;
+		free(buf);
+	}
+	close(mem);
+	fclose(maps);
+	return found;
+}
+
+static void
+assert_keys_gone(const char *when)
+{
+	static const char *const names[] = {"TLS key DER", "signing key DER",
+					    "signing key PEM"};
+	const void *needles[] = {tls_key_der, sign_key_der, sign_key_line};
+	size_t lens[] = {(size_t)tls_key_der_len, (size_t)sign_key_der_len, 64};
+
+	for (size_t i = 0; i < ARRAY_LEN(names); i++) {
+		int r = memory_has(h.pid, needles[i], lens[i]);
+
+		if (r == -1) {
+			skip();
+			return;
+		}
+		if (r == 1)
+			fail_msg("%s: the %s is still in the daemon's memory",
+				 when, names[i]);
+	}
+}
+
+/*
+ * The signing key is read, used and wiped while a snapshot is built.
+ * certpost's copy of the TLS key is wiped once libmicrohttpd has handed
+ * it to GnuTLS; GnuTLS itself keeps the key's PEM text (and its parsed
+ * form) in its credentials for every handshake, so only the DER form is
+ * asserted absent for that key.
+ */
+static void
+test_keys_not_resident(void **state)
+{
+	struct hreq opt = {.https = true,
+			   .cainfo = harness_path(&h, "root.pem")};
+	struct hres r;
+
+	(void)state;
+	if (geteuid() != 0) {
+		skip(); /* reading another process's memory needs root */
+		return;
+	}
+	start("");
+	harness_request(&h, "/ca.mobileconfig", &opt, &r);
+	assert_int_equal(r.status, 200);
+	hres_free(&r);
+	assert_keys_gone("after start");
+	kill(h.pid, SIGHUP);
+	assert_true(harness_wait_log(&h, "reloaded in", 5000));
+	assert_keys_gone("after a reload");
+	/* The search itself finds what is there. */
+	assert_int_equal(memory_has(h.pid, "Profile Signer", 14), 1);
+	assert_int_equal(harness_stop(&h), 0);
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_floor),
+		cmocka_unit_test(test_override),
+		cmocka_unit_test(test_keys_not_resident),
+	};
+
+	return cmocka_run_group_tests(tests, setup, teardown);
+}
