@@ -3,12 +3,14 @@
  * warnings, PKCS#7. */
 #include "cert.h"
 
+#include <malloc.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include <openssl/bio.h>
+#include <openssl/crypto.h>
 #include <openssl/err.h>
 #include <openssl/pem.h>
 #include <openssl/pkcs7.h>
@@ -401,4 +403,54 @@ out:
 	EVP_PKEY_free(key);
 	cert_list_free(certs, n);
 	return ret;
+}
+
+/* OpenSSL's allocator hooks: every free and every move wipes the old
+ * block first. Only snapshot builds use OpenSSL (never the request path),
+ * so the cost is a memset per block there. */
+static void *
+wipe_malloc(size_t n, const char *file, int line)
+{
+	(void)file;
+	(void)line;
+	return malloc(n);
+}
+
+static void
+wipe_free(void *p, const char *file, int line)
+{
+	(void)file;
+	(void)line;
+	if (p != NULL)
+		explicit_bzero(p, malloc_usable_size(p));
+	free(p);
+}
+
+static void *
+wipe_realloc(void *p, size_t n, const char *file, int line)
+{
+	size_t old;
+	void *q;
+
+	if (p == NULL)
+		return wipe_malloc(n, file, line);
+	if (n == 0) {
+		wipe_free(p, file, line);
+		return NULL;
+	}
+	old = malloc_usable_size(p);
+	if ((q = malloc(n)) == NULL)
+		return NULL;
+	memcpy(q, p, old < n ? old : n);
+	wipe_free(p, file, line);
+	return q;
+}
+
+int
+cert_wipe_freed_memory(void)
+{
+	return CRYPTO_set_mem_functions(wipe_malloc, wipe_realloc, wipe_free) ==
+			       1
+		       ? 0
+		       : -1;
 }

@@ -96,4 +96,13 @@ int cert_check_pair(const char *cert_path, const char *key_path, char *err,
  * file name). */
 void cert_ssl_error(char *err, size_t errlen, const char *what);
 
+/*
+ * Makes OpenSSL wipe every block it frees. A private key passes through
+ * its decoders as PEM text and DER in buffers OpenSSL frees without
+ * cleansing; with this, no copy of a key outlives its use. Call before
+ * anything else touches OpenSSL (it cannot be changed afterwards).
+ * Returns 0, or -1 when OpenSSL had already allocated.
+ */
+int cert_wipe_freed_memory(void);
+
 #endif

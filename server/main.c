@@ -16,6 +16,7 @@
 
 #include "build_config.h"
 #include "catalog.h"
+#include "cert.h"
 #include "config.h"
 #include "demo.h"
 #include "http.h"
@@ -452,6 +453,8 @@ main(int argc, char **argv)
 	int sig = 0;
 
 	clock_gettime(CLOCK_MONOTONIC, &t0);
+	if (cert_wipe_freed_memory() == -1)
+		fatalx("cannot make OpenSSL wipe freed memory");
 	parse_args(argc, argv, &o);
 	log_set_debug(o.debug);
 	if (o.demo && demo_generate(&demo, err, sizeof(err)) == -1)
