@@ -92,7 +92,7 @@ bool
 http_target_whole(const char *raw, size_t rawlen, const char *url,
 		  const char *version)
 {
-	return raw == url && version == raw + rawlen + 1;
+	return raw != NULL && raw == url && version == raw + rawlen + 1;
 }
 
 static bool
@@ -112,9 +112,9 @@ parse_length(const char *s, unsigned long long *ret)
 	unsigned long long v = 0;
 	size_t n = 0;
 
-	for (; s[n] >= '0' && s[n] <= '9'; n++)
+	for (; n < 19 && s[n] >= '0' && s[n] <= '9'; n++)
 		v = v * 10 + (unsigned)(s[n] - '0');
-	if (n == 0 || n > 19 || s[n] != '\0')
+	if (n == 0 || s[n] != '\0')
 		return false;
 	*ret = v;
 	return true;
