@@ -162,8 +162,9 @@ start_daemon(struct http *h, struct listener *l, const struct config *cfg,
 		(size_t)cfg->connection_memory, MHD_OPTION_NOTIFY_COMPLETED,
 		http_completed, l, MHD_OPTION_NOTIFY_CONNECTION,
 		http_notify_connection, l, MHD_OPTION_UNESCAPE_CALLBACK,
-		no_unescape, l, MHD_OPTION_STRICT_FOR_CLIENT, 1,
-		MHD_OPTION_ARRAY, l->tls ? tls : tls + 3, MHD_OPTION_ARRAY,
+		no_unescape, l, MHD_OPTION_URI_LOG_CALLBACK, http_request_start,
+		l, MHD_OPTION_STRICT_FOR_CLIENT, 1, MHD_OPTION_ARRAY,
+		l->tls ? tls : tls + 3, MHD_OPTION_ARRAY,
 		threads > 1 ? pool : pool + 1, MHD_OPTION_END);
 	if (l->d == NULL) {
 		err_set(err, errlen, "cannot start libmicrohttpd on %s%s",

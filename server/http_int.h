@@ -92,6 +92,7 @@ enum MHD_Result http_handle(void *cls, struct MHD_Connection *c,
 			    const char *url, const char *method,
 			    const char *version, const char *upload_data,
 			    size_t *upload_size, void **req_cls);
+void *http_request_start(void *cls, const char *uri, struct MHD_Connection *c);
 void http_completed(void *cls, struct MHD_Connection *c, void **req_cls,
 		    enum MHD_RequestTerminationCode toe);
 void http_notify_connection(void *cls, struct MHD_Connection *c,
@@ -100,6 +101,33 @@ void http_notify_connection(void *cls, struct MHD_Connection *c,
 
 /* http_conn.c: a counted reference to the live site (site_unref() it). */
 struct site *site_acquire(struct http *h);
+
+/* http_check.c: what a request must look like before it is routed. */
+enum http_framing {
+	HTTP_FRAMING_NONE, /* no body: no Content-Length, or 0 */
+	HTTP_FRAMING_BODY, /* one well-formed Content-Length above 0 */
+	HTTP_FRAMING_BAD,  /* anything else: 400 and close */
+};
+/* The method is a token, whole (no NUL hidden behind strlen()), and
+ * followed by exactly one space; url and method as the handler gets them. */
+bool http_method_ok(const char *method, const char *url);
+/* The method for a log line: the raw bytes up to the target (NULs
+ * included) with every non-token byte as '?'. */
+void http_method_for_log(char *dst, size_t dstlen, const char *method,
+			 const char *url);
+/* The raw target (from MHD_OPTION_URI_LOG_CALLBACK) is origin-form and
+ * holds no control byte, space or DEL. NULL is not. */
+bool http_target_ok(const char *raw);
+/* The target the handler got is the whole raw target: raw and rawlen as
+ * the URI log callback saw them. */
+bool http_target_whole(const char *raw, size_t rawlen, const char *url,
+		       const char *version);
+/* The header section is exactly what libmicrohttpd parsed (no NUL, bare
+ * LF, obs-fold or dropped line), field names are tokens, values hold no
+ * control byte, and the body is framed by at most one Content-Length and
+ * no Transfer-Encoding. method and version as the handler gets them. */
+enum http_framing http_check_headers(struct MHD_Connection *c,
+				     const char *method, const char *version);
 
 /* Takes ownership of cfg and cat (freed on failure too). refs = 1. */
 struct site *site_new(struct config *cfg, struct catalog *cat, char *err,

@@ -23,7 +23,14 @@ struct request {
 	const char *deny;
 	struct acl_addr client;
 	bool via_proxy;
-	bool malformed; /* a GET/HEAD body, control bytes */
+	bool started;	/* the handler has seen the headers */
+	bool malformed; /* see http_check.c: 400 whatever the method */
+	bool body;	/* one Content-Length above 0: 400 on GET/HEAD */
+	/* The target as the URI log callback saw it; only its address and
+	 * length are used later (the bytes are rewritten in place). */
+	const char *raw_target;
+	size_t raw_target_len;
+	bool target_ok;
 	/* Copies for the log line: the request's own strings are not
 	 * promised to outlive the handler. Long paths are cut. */
 	char method[16];
@@ -304,55 +311,25 @@ check_host(struct MHD_Connection *c, const struct config *cfg, const char *url)
 		       : 1;
 }
 
-static bool
-has_ctl(const char *s)
+/*
+ * MHD_OPTION_URI_LOG_CALLBACK: runs once the request line is in, before
+ * libmicrohttpd cuts the query off and before any header is read; the
+ * only place the target is seen whole. The request's state starts here
+ * (the return value is the handler's *req_cls; NULL on no memory).
+ */
+void *
+http_request_start(void *cls, const char *uri, struct MHD_Connection *c)
 {
-	for (; *s != '\0'; s++)
-		if (((unsigned char)*s < 0x20 && *s != '\t') || *s == 0x7f)
-			return true;
-	return false;
-}
+	struct request *rq = calloc(1, sizeof(*rq));
 
-static enum MHD_Result
-header_ctl(void *cls, enum MHD_ValueKind kind, const char *key, size_t key_size,
-	   const char *value, size_t value_size)
-{
-	bool *bad = cls;
-
-	(void)kind;
-	/* A NUL inside shows as a string shorter than its size. */
-	if (has_ctl(key) || strlen(key) != key_size ||
-	    (value != NULL &&
-	     (has_ctl(value) || strlen(value) != value_size))) {
-		*bad = true;
-		return MHD_NO;
-	}
-	return MHD_YES;
-}
-
-/* Control bytes have no business in a request line or header; they are
- * how log lines and downstream parsers get confused. */
-static bool
-has_control_bytes(struct MHD_Connection *c, const char *url)
-{
-	bool bad = has_ctl(url);
-
-	if (!bad)
-		(void)MHD_get_connection_values_n(c, MHD_HEADER_KIND,
-						  header_ctl, &bad);
-	return bad;
-}
-
-static bool
-has_body(struct MHD_Connection *c)
-{
-	const char *cl = MHD_lookup_connection_value(
-		c, MHD_HEADER_KIND, MHD_HTTP_HEADER_CONTENT_LENGTH);
-
-	return MHD_lookup_connection_value(c, MHD_HEADER_KIND,
-					   MHD_HTTP_HEADER_TRANSFER_ENCODING) !=
-		       NULL ||
-	       (cl != NULL && strcmp(cl, "0") != 0);
+	(void)cls;
+	(void)c;
+	if (rq == NULL)
+		return NULL;
+	rq->raw_target = uri;
+	rq->raw_target_len = uri != NULL ? strlen(uri) : 0;
+	rq->target_ok = http_target_ok(uri);
+	return rq;
 }
 
 static enum MHD_Result answer(struct MHD_Connection *c, struct listener *l,
@@ -369,12 +346,18 @@ http_handle(void *cls, struct MHD_Connection *c, const char *url,
 	bool head = strcmp(method, MHD_HTTP_METHOD_HEAD) == 0;
 	bool get = strcmp(method, MHD_HTTP_METHOD_GET) == 0;
 
-	(void)version;
 	(void)upload_data;
 	if (rq == NULL) {
+		/* http_request_start() ran out of memory: the target is
+		 * unchecked, so the request is refused below. */
 		if ((rq = calloc(1, sizeof(*rq))) == NULL)
 			return MHD_NO;
 		*req_cls = rq;
+	}
+	if (!rq->started) {
+		enum http_framing f = http_check_headers(c, method, version);
+
+		rq->started = true;
 		/*
 		 * Only the headers are in. libmicrohttpd keeps a connection
 		 * alive only when the response is queued after the whole
@@ -383,10 +366,16 @@ http_handle(void *cls, struct MHD_Connection *c, const char *url,
 		 * closed, without reading a body. A GET or HEAD that comes
 		 * with a body is refused too: nothing here reads one, and a
 		 * body a proxy and we might frame differently is how requests
-		 * get smuggled. So is a request with control bytes.
+		 * get smuggled. So is a request whose line or headers another
+		 * parser could read differently (http_check.c).
 		 */
-		rq->malformed = has_body(c) || has_control_bytes(c, url);
-		if ((get || head) && !rq->malformed)
+		rq->malformed =
+			f == HTTP_FRAMING_BAD || !rq->target_ok ||
+			!http_method_ok(method, url) ||
+			!http_target_whole(rq->raw_target, rq->raw_target_len,
+					   url, version);
+		rq->body = f == HTTP_FRAMING_BODY;
+		if ((get || head) && !rq->malformed && !rq->body)
 			return MHD_YES;
 	} else if (*upload_size != 0) {
 		/* A body nobody asked for (GET with a body): drop it. */
@@ -395,7 +384,7 @@ http_handle(void *cls, struct MHD_Connection *c, const char *url,
 	} else if (rq->site != NULL) {
 		return MHD_NO; /* answered already */
 	}
-	(void)str_copy(rq->method, sizeof(rq->method), method);
+	http_method_for_log(rq->method, sizeof(rq->method), method, url);
 	return answer(c, l, rq, url, get, head);
 }
 
@@ -423,13 +412,15 @@ answer(struct MHD_Connection *c, struct listener *l, struct request *rq,
 		metrics_denied(METRICS_DENY_ALLOW_LIST);
 		rq->deny = "not_allowed";
 		ret = queue_error(c, rq, SITE_403);
+	} else if (rq->malformed) {
+		ret = queue_error(c, rq, SITE_400);
 	} else if ((host = check_host(c, cfg, url)) != 0) {
 		metrics_denied(METRICS_DENY_HOST);
 		rq->deny = "host";
 		ret = queue_error(c, rq, host == 1 ? SITE_421 : SITE_400);
 	} else if (!get && !head) {
 		ret = queue_error(c, rq, SITE_405);
-	} else if (rq->malformed) {
+	} else if (rq->body) {
 		ret = queue_error(c, rq, SITE_400);
 	} else {
 		ret = route(c, rq, url, head, l->tls);

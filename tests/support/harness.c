@@ -517,9 +517,17 @@ long
 harness_raw(int port, const void *req, size_t len, char *out, size_t outlen,
 	    long timeout_ms)
 {
+	return harness_raw_eof(port, req, len, out, outlen, timeout_ms, NULL);
+}
+
+long
+harness_raw_eof(int port, const void *req, size_t len, char *out, size_t outlen,
+		long timeout_ms, bool *ret_closed)
+{
 	struct sockaddr_in sin = {.sin_family = AF_INET};
 	size_t got = 0, sent = 0;
 	struct pollfd pfd;
+	bool closed = false;
 	int fd;
 
 	sin.sin_port = htons((uint16_t)port);
@@ -543,11 +551,16 @@ harness_raw(int port, const void *req, size_t len, char *out, size_t outlen,
 	while (got + 1 < outlen && poll(&pfd, 1, (int)timeout_ms) == 1) {
 		ssize_t n = recv(fd, out + got, outlen - 1 - got, 0);
 
-		if (n <= 0)
+		if (n <= 0) {
+			/* EOF, or a reset: either way the peer closed. */
+			closed = true;
 			break;
+		}
 		got += (size_t)n;
 	}
 	out[got] = '\0';
 	close(fd);
+	if (ret_closed != NULL)
+		*ret_closed = closed;
 	return (long)got;
 }

@@ -82,6 +82,10 @@ long harness_rss_kib(const struct harness *h);
  * truncated to outlen), or -1 when it could not connect. */
 long harness_raw(int port, const void *req, size_t len, char *out,
 		 size_t outlen, long timeout_ms);
+/* The same; *ret_closed (when not NULL) says whether the peer closed the
+ * connection (EOF or reset) rather than the timeout passing. */
+long harness_raw_eof(int port, const void *req, size_t len, char *out,
+		     size_t outlen, long timeout_ms, bool *ret_closed);
 /* Removes the temp dir. */
 void harness_cleanup(struct harness *h);
 
