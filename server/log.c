@@ -183,8 +183,11 @@ vlog(const char *level, int errnum, const char *fmt, va_list ap)
 		(void)buf_json_string(&line, msg.data ? msg.data : "");
 		(void)buf_puts(&line, "}\n");
 	} else {
-		(void)buf_printf(&line, "certpost: %s: %s\n", level,
-				 msg.data ? msg.data : "");
+		/* Messages may quote what a peer sent (libmicrohttpd's
+		 * do): escaped as in JSON, so no byte can forge a line. */
+		(void)buf_printf(&line, "certpost: %s: ", level);
+		(void)buf_text_escape(&line, msg.data ? msg.data : "");
+		(void)buf_puts(&line, "\n");
 	}
 	emit(STDERR_FILENO, &line);
 	buf_free(&msg);

@@ -239,21 +239,43 @@ utf8_decode(const unsigned char *s, uint32_t *ret_cp)
 	return n;
 }
 
+/*
+ * Code points that change how a line reads without being seen: C1
+ * controls, bidirectional overrides and isolates (U+202E makes a
+ * terminal show "gpj.exe" as "exe.jpg"), zero-width characters, line and
+ * paragraph separators, the byte order mark.
+ */
+static bool
+invisible(uint32_t cp)
+{
+	return (cp >= 0x80 && cp <= 0x9f) || cp == 0x061c || cp == 0x180e ||
+	       (cp >= 0x200b && cp <= 0x200f) ||
+	       (cp >= 0x2028 && cp <= 0x202e) ||
+	       (cp >= 0x2060 && cp <= 0x2069) || cp == 0xfeff;
+}
+
 int
 buf_json_string(struct buf *b, const char *s)
+{
+	if (buf_puts(b, "\"") == -1 || buf_json_escape(b, s) == -1)
+		return -1;
+	return buf_puts(b, "\"");
+}
+
+static int
+escape(struct buf *b, const char *s, bool json)
 {
 	const unsigned char *p = (const unsigned char *)s;
 	uint32_t cp;
 	size_t n;
 
-	if (buf_puts(b, "\"") == -1)
-		return -1;
 	while (*p != '\0') {
 		int r;
 		const unsigned char *q = p;
 
 		/* Printable ASCII needs no escaping: copy the run at once. */
-		while (*q >= 0x20 && *q < 0x7f && *q != '"' && *q != '\\')
+		while (*q >= 0x20 && *q < 0x7f &&
+		       (!json || (*q != '"' && *q != '\\')))
 			q++;
 		if (q != p) {
 			if (buf_append(b, p, (size_t)(q - p)) == -1)
@@ -261,19 +283,33 @@ buf_json_string(struct buf *b, const char *s)
 			p = q;
 			continue;
 		}
-		if (*p == '"' || *p == '\\')
+		if (json && (*p == '"' || *p == '\\'))
 			r = buf_printf(b, "\\%c", *p), n = 1;
 		else if (*p < 0x20 || *p == 0x7f)
 			r = buf_printf(b, "\\u%04x", *p), n = 1;
 		else if ((n = utf8_decode(p, &cp)) == 0)
 			r = buf_printf(b, "\\u%04x", *p), n = 1;
+		else if (invisible(cp))
+			r = buf_printf(b, "\\u%04x", (unsigned)cp);
 		else
 			r = buf_append(b, p, n);
 		if (r == -1)
 			return -1;
 		p += n;
 	}
-	return buf_puts(b, "\"");
+	return 0;
+}
+
+int
+buf_json_escape(struct buf *b, const char *s)
+{
+	return escape(b, s, true);
+}
+
+int
+buf_text_escape(struct buf *b, const char *s)
+{
+	return escape(b, s, false);
 }
 
 bool

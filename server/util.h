@@ -58,8 +58,16 @@ int buf_vprintf(struct buf *b, const char *fmt, va_list ap) PRINTF_LIKE(2, 0);
 /* Appends s with & < > " ' escaped for HTML/XML text and attributes. */
 int buf_html_escape(struct buf *b, const char *s);
 /* Appends s as a JSON string with the quotes; control bytes and invalid
- * UTF-8 bytes are escaped as \u00XX so the output is always valid JSON. */
+ * UTF-8 bytes are escaped as \u00XX so the output is always valid JSON,
+ * and so are code points that change how text reads without showing (C1
+ * controls, bidi overrides and isolates, zero-width characters, U+2028,
+ * U+2029, BOM), so a log line shows what was sent. */
 int buf_json_string(struct buf *b, const char *s);
+/* The same escaping without the quotes. */
+int buf_json_escape(struct buf *b, const char *s);
+/* The same, but '"' and '\\' kept as they are: for the text log's
+ * messages, readable, and no byte can forge a line or hide text. */
+int buf_text_escape(struct buf *b, const char *s);
 /* True when s is UTF-8 that XML 1.0 can carry: no overlong forms,
  * surrogates, code points past U+10FFFF, U+FFFE/U+FFFF, and no control
  * characters but tab, LF and CR. */

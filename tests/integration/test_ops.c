@@ -208,6 +208,57 @@ test_json_log(void **state)
 	stop();
 }
 
+/*
+ * The text log shows what a client sent without letting it act on the
+ * terminal: escape sequences, a right-to-left override (U+202E), C1
+ * controls and zero-width characters come out as \uXXXX, in the path,
+ * the User-Agent and a bad method alike.
+ */
+static void
+test_text_log_escapes(void **state)
+{
+	static const char req[] = "GET /x\xe2\x80\xae"
+				  "gpj.exe HTTP/1.1\r\nHost: localhost\r\n"
+				  "User-Agent: "
+				  "a\xe2\x80\xae\xe2\x81\xa6"
+				  "b\xc2\x9b\xe2\x80\x8b"
+				  "c\r\n"
+				  "Connection: close\r\n\r\n";
+	static const char bad_method[] =
+		"G\x1b[2JT /ca.cer HTTP/1.1\r\nHost: localhost\r\n\r\n";
+	const char *log = harness_path(&h, "text.log");
+	struct buf b = {0};
+	char out[4096], chunk[4096];
+	FILE *f;
+	size_t n;
+
+	(void)state;
+	start("[log]\nfile = text.log\n");
+	assert_true(harness_raw(h.port, req, sizeof(req) - 1, out, sizeof(out),
+				3000) > 0);
+	assert_true(harness_raw(h.port, bad_method, sizeof(bad_method) - 1, out,
+				sizeof(out), 3000) > 0);
+	assert_memory_equal(out, "HTTP/1.1 400 ", 13);
+	wait_lines(log, 2);
+	assert_non_null(f = fopen(log, "r"));
+	while ((n = fread(chunk, 1, sizeof(chunk), f)) > 0)
+		buf_append(&b, chunk, n);
+	fclose(f);
+	buf_append(&b, "", 0);
+	assert_non_null(strstr(b.data, "\"/x\\u202egpj.exe\" 404"));
+	assert_non_null(
+		strstr(b.data, "ua=\"a\\u202e\\u2066b\\u009b\\u200bc\""));
+	if (strstr(b.data, " G??2JT \"") == NULL)
+		fail_msg("the bad method is not logged escaped:\n%s", b.data);
+	for (size_t i = 0; i < b.len; i++)
+		if ((unsigned char)b.data[i] < 0x20 && b.data[i] != '\n')
+			fail_msg("control byte 0x%02x in the text log",
+				 (unsigned char)b.data[i]);
+	assert_null(strstr(b.data, "\xe2\x80\xae"));
+	buf_free(&b);
+	stop();
+}
+
 static void
 test_log_failures_counted(void **state)
 {
@@ -507,6 +558,7 @@ main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_json_log),
+		cmocka_unit_test(test_text_log_escapes),
 		cmocka_unit_test(test_log_failures_counted),
 		cmocka_unit_test(test_metrics),
 		cmocka_unit_test(test_tls),

@@ -85,6 +85,12 @@ test_escape(void **state)
 		/* Invalid UTF-8 never reaches a JSON consumer raw. */
 		{"bad\xff\xc3", "bad\xff\xc3", "\"bad\\u00ff\\u00c3\""},
 		{"\xed\xa0\x80", "\xed\xa0\x80", "\"\\u00ed\\u00a0\\u0080\""},
+		/* Bidi override, isolate, zero width, line separator, C1. */
+		{"a\xe2\x80\xaegpj.exe", "a\xe2\x80\xaegpj.exe",
+		 "\"a\\u202egpj.exe\""},
+		{"\xe2\x81\xa6x\xe2\x80\x8b\xe2\x80\xa8\xc2\x9b\xef\xbb\xbf",
+		 "\xe2\x81\xa6x\xe2\x80\x8b\xe2\x80\xa8\xc2\x9b\xef\xbb\xbf",
+		 "\"\\u2066x\\u200b\\u2028\\u009b\\ufeff\""},
 		{"", "", "\"\""},
 	};
 	size_t i;
@@ -132,14 +138,18 @@ test_xml_text(void **state)
 		const char *in;
 		bool ok;
 	} cases[] = {
-		{"plain", true},	   {"tab\tand\nlines\r", true},
-		{"caf\xc3\xa9", true},   {"\xf0\x9f\x94\x92", true},
-		{"bell\x07", false},	   {"\xff", false},
-		{"\xc0\xaf", false},	   /* overlong '/' */
-		{"\xed\xa0\x80", false}, /* surrogate */
-		{"\xef\xbf\xbe", false}, /* U+FFFE */
+		{"plain", true},
+		{"tab\tand\nlines\r", true},
+		{"caf\xc3\xa9", true},
+		{"\xf0\x9f\x94\x92", true},
+		{"bell\x07", false},
+		{"\xff", false},
+		{"\xc0\xaf", false},	     /* overlong '/' */
+		{"\xed\xa0\x80", false},     /* surrogate */
+		{"\xef\xbf\xbe", false},     /* U+FFFE */
 		{"\xf4\x90\x80\x80", false}, /* past U+10FFFF */
-		{"cut\xe2\x82", false},  {"", true},
+		{"cut\xe2\x82", false},
+		{"", true},
 	};
 	size_t i;
 
@@ -165,10 +175,9 @@ int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_str),    cmocka_unit_test(test_parse),
-		cmocka_unit_test(test_escape), cmocka_unit_test(test_buf),
-		cmocka_unit_test(test_xml_text),
-		cmocka_unit_test(test_time),
+		cmocka_unit_test(test_str),	 cmocka_unit_test(test_parse),
+		cmocka_unit_test(test_escape),	 cmocka_unit_test(test_buf),
+		cmocka_unit_test(test_xml_text), cmocka_unit_test(test_time),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
