@@ -339,6 +339,17 @@ http_serve(struct http *h, struct config *cfg, struct catalog *cat, char *err,
 	return 0;
 }
 
+int
+http_check(struct config *cfg, struct catalog *cat, char *err, size_t errlen)
+{
+	struct site *s = site_new(cfg, cat, err, errlen);
+
+	if (s == NULL)
+		return -1;
+	site_unref(s);
+	return 0;
+}
+
 static bool
 listen_equal(const struct config_listen *a, size_t na,
 	     const struct config_listen *b, size_t nb)

@@ -41,6 +41,14 @@ void http_adopt(const struct http *h, struct config *cfg, char *note,
 int http_swap(struct http *h, struct config *cfg, struct catalog *cat,
 	      char *err, size_t errlen);
 
+/*
+ * For --check-config: prepares every response of cfg+cat as a start
+ * would (ownership taken, even on failure) and frees them. Returns 0, or
+ * -1 with the reason a start would fail with.
+ */
+int http_check(struct config *cfg, struct catalog *cat, char *err,
+	       size_t errlen);
+
 /* Stops accepting, lets requests in flight finish (bounded), frees all.
  * Accepts NULL and a server that was bound but never served. */
 void http_stop(struct http *h);

@@ -159,9 +159,19 @@ site_new(struct config *cfg, struct catalog *cat, char *err, size_t errlen)
 	s->notmod = calloc(s->n, sizeof(*s->notmod));
 	if (s->full == NULL || s->notmod == NULL)
 		goto fail;
-	for (i = 0; i < s->n; i++)
-		if (prepare_entry(s, i) == -1)
-			goto fail;
+	for (i = 0; i < s->n; i++) {
+		if (prepare_entry(s, i) == -1) {
+			/* libmicrohttpd refuses a header value holding a line
+			 * break; configuration checks should have caught it. */
+			err_set(err, errlen,
+				"cannot prepare the response for %s (out of "
+				"memory, or a header value libmicrohttpd "
+				"refuses)",
+				catalog_entry_at(cat, i)->path);
+			site_unref(s);
+			return NULL;
+		}
+	}
 	if (prepare_errors(s) == -1)
 		goto fail;
 	return s;

@@ -89,6 +89,17 @@ log_open(enum log_format fmt, const char *path)
 }
 
 int
+log_check(const char *path)
+{
+	int fd = open_file(path);
+
+	if (fd == -1)
+		return -1;
+	close(fd);
+	return 0;
+}
+
+int
 log_reopen(void)
 {
 	int fd;

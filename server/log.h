@@ -17,6 +17,9 @@ enum log_format { LOG_TEXT, LOG_JSON };
 int log_open(enum log_format fmt, const char *path);
 /* Reopens the access log file (SIGUSR1, after logrotate moved it). */
 int log_reopen(void);
+/* Opens path for appending as log_open() would, and closes it again: for
+ * --check-config. Returns 0, or -1 with errno set. */
+int log_check(const char *path);
 void log_set_debug(bool on);
 enum log_format log_get_format(void);
 

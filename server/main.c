@@ -264,6 +264,49 @@ log_snapshot(const struct catalog *cat)
 	metrics_snapshot((long long)time(NULL));
 }
 
+/* What --check-config prints about a configuration that loaded. */
+static void
+summarize(const struct config *cfg, const struct catalog *cat, struct buf *out)
+{
+	struct buf b = {0};
+
+	(void)catalog_summary(cat, out);
+	(void)buf_printf(out,
+			 "access:       %zu allow, %zu admin, %zu trusted "
+			 "proxy entries; denied clients are %s\n",
+			 cfg->allow.n, cfg->admin.n, cfg->trusted_proxy.n,
+			 cfg->deny == CONFIG_DENY_DROP ? "dropped"
+						       : "sent 403");
+	if (cfg->trusted_proxy.n > 0)
+		(void)buf_printf(out,
+				 "proxies:      the client address is read "
+				 "from %s only\n",
+				 proxy_header_name(cfg->proxy_header));
+	(void)host_names_format(&cfg->hosts, &b);
+	(void)buf_printf(out, "host names:   %s (any other Host gets 421)\n",
+			 b.data ? b.data : "");
+	buf_free(&b);
+	if (config_warnings(cfg, &b) > 0)
+		for (const char *p = b.data; *p != '\0';) {
+			size_t n = strcspn(p, "\n");
+
+			(void)buf_printf(out, "warning: %.*s\n", (int)n, p);
+			p += n + (p[n] == '\n');
+		}
+	buf_free(&b);
+	for (size_t i = 0; i < cfg->nlisten; i++)
+		(void)buf_printf(out, "listen:       http://%s\n",
+				 cfg->listen[i].text);
+	for (size_t i = 0; i < cfg->nhttps_listen; i++)
+		(void)buf_printf(out, "listen:       https://%s\n",
+				 cfg->https_listen[i].text);
+}
+
+/*
+ * The same gate as a start, short of binding the listeners (a running
+ * daemon holds them): the configuration, every file, the snapshot, the
+ * log file and every prepared response.
+ */
 static int
 check_config(const struct options *o, const struct demo *demo)
 {
@@ -272,45 +315,35 @@ check_config(const struct options *o, const struct demo *demo)
 	struct catalog *cat = NULL;
 	struct buf b = {0};
 	const char *name = o->demo ? "(demo)" : o->config;
+	int rc = 1;
 
 	if (cfg == NULL ||
 	    (cat = catalog_build(cfg, err, sizeof(err))) == NULL) {
+		free(cfg);
+		goto out;
+	}
+	summarize(cfg, cat, &b);
+	if (cfg->log_file[0] != '\0' && log_check(cfg->log_file) == -1) {
+		err_set(err, sizeof(err),
+			"%s: [log] file %s: %s (must be a regular file or "
+			"device certpost can create or append to)",
+			cfg->path, cfg->log_file, strerror(errno));
+		catalog_free(cat);
+		free(cfg);
+		goto out;
+	}
+	/* Takes cfg and cat. */
+	if (http_check(cfg, cat, err, sizeof(err)) == -1)
+		goto out;
+	printf("%s", b.data ? b.data : "");
+	printf("certpost: configuration %s test is successful\n", name);
+	rc = 0;
+out:
+	if (rc != 0)
 		fprintf(stderr, "%s\ncertpost: configuration %s test failed\n",
 			err, name);
-		free(cfg);
-		return 1;
-	}
-	(void)catalog_summary(cat, &b);
-	printf("%s", b.data ? b.data : "");
-	printf("access:       %zu allow, %zu admin, %zu trusted proxy entries;"
-	       " denied clients are %s\n",
-	       cfg->allow.n, cfg->admin.n, cfg->trusted_proxy.n,
-	       cfg->deny == CONFIG_DENY_DROP ? "dropped" : "sent 403");
-	if (cfg->trusted_proxy.n > 0)
-		printf("proxies:      the client address is read from %s "
-		       "only\n",
-		       proxy_header_name(cfg->proxy_header));
 	buf_free(&b);
-	(void)host_names_format(&cfg->hosts, &b);
-	printf("host names:   %s (any other Host gets 421)\n",
-	       b.data ? b.data : "");
-	buf_free(&b);
-	if (config_warnings(cfg, &b) > 0)
-		for (const char *p = b.data; *p != '\0';) {
-			size_t n = strcspn(p, "\n");
-
-			printf("warning: %.*s\n", (int)n, p);
-			p += n + (p[n] == '\n');
-		}
-	for (size_t i = 0; i < cfg->nlisten; i++)
-		printf("listen:       http://%s\n", cfg->listen[i].text);
-	for (size_t i = 0; i < cfg->nhttps_listen; i++)
-		printf("listen:       https://%s\n", cfg->https_listen[i].text);
-	printf("certpost: configuration %s test is successful\n", name);
-	buf_free(&b);
-	catalog_free(cat);
-	free(cfg);
-	return 0;
+	return rc;
 }
 
 /*

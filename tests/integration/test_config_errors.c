@@ -202,6 +202,12 @@ static const struct bad_case cases[] = {
 	 LISTEN ACCESS GOOD_CA "[profile]\nsign_cert = good.pem\n"
 			       "sign_key = fifo\n",
 	 {"fifo", "not a regular file"}},
+	{"log file is a FIFO",
+	 LISTEN ACCESS GOOD_CA "[log]\nfile = fifo\n",
+	 {"fifo", "regular file or device"}},
+	{"log file in a missing directory",
+	 LISTEN ACCESS GOOD_CA "[log]\nfile = no-such-dir/access.log\n",
+	 {"no-such-dir/access.log", "regular file or device"}},
 	{"check_url not https",
 	 LISTEN ACCESS GOOD_CA "[trust]\ncheck_url = http://chat.example/\n",
 	 {"certpost.conf:8:", "https://"}},
