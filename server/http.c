@@ -163,7 +163,10 @@ start_daemon(struct http *h, struct listener *l, const struct config *cfg,
 		http_completed, l, MHD_OPTION_NOTIFY_CONNECTION,
 		http_notify_connection, l, MHD_OPTION_UNESCAPE_CALLBACK,
 		no_unescape, l, MHD_OPTION_URI_LOG_CALLBACK, http_request_start,
-		l, MHD_OPTION_STRICT_FOR_CLIENT, 1, MHD_OPTION_ARRAY,
+		/* Not strict: its two checks (Host on HTTP/1.1, no space in
+		 * the target) are certpost's own, answered with our headers
+		 * instead of a library page sent twice. */
+		l, MHD_OPTION_STRICT_FOR_CLIENT, 0, MHD_OPTION_ARRAY,
 		l->tls ? tls : tls + 3, MHD_OPTION_ARRAY,
 		threads > 1 ? pool : pool + 1, MHD_OPTION_END);
 	if (l->d == NULL) {

@@ -373,7 +373,13 @@ http_handle(void *cls, struct MHD_Connection *c, const char *url,
 			f == HTTP_FRAMING_BAD || !rq->target_ok ||
 			!http_method_ok(method, url) ||
 			!http_target_whole(rq->raw_target, rq->raw_target_len,
-					   url, version);
+					   url, version) ||
+			/* RFC 9112 3.2; libmicrohttpd's strict mode would
+			 * answer this itself, without our headers. */
+			(strcmp(version, MHD_HTTP_VERSION_1_0) != 0 &&
+			 MHD_lookup_connection_value(c, MHD_HEADER_KIND,
+						     MHD_HTTP_HEADER_HOST) ==
+				 NULL);
 		rq->body = f == HTTP_FRAMING_BODY;
 		if ((get || head) && !rq->malformed && !rq->body)
 			return MHD_YES;

@@ -211,6 +211,49 @@ test_raw_hosts(void **state)
 	assert_int_equal(harness_stop(&h), 0);
 }
 
+static size_t
+occurrences(const char *hay, const char *needle)
+{
+	size_t n = 0;
+
+	for (const char *p = hay; (p = strstr(p, needle)) != NULL; p++)
+		n++;
+	return n;
+}
+
+/*
+ * What libmicrohttpd's strict mode answered itself (HTTP/1.1 without
+ * Host; a space inside the target) is certpost's own 400 now: one status
+ * line, the security headers, and a close.
+ */
+static void
+test_own_400s(void **state)
+{
+	static const char *const reqs[] = {
+		"GET /ca.cer HTTP/1.1\r\n\r\n",
+		"GET /ca.cer HTTP/1.1\r\nHost : localhost\r\n\r\n",
+		"GET /ca cer HTTP/1.1\r\nHost: localhost\r\n\r\n",
+		"GET / ca.cer HTTP/1.1\r\nHost: localhost\r\n\r\n",
+	};
+	char out[4096];
+
+	(void)state;
+	start("127.0.0.1:0");
+	for (size_t i = 0; i < ARRAY_LEN(reqs); i++) {
+		long n = harness_raw(h.port, reqs[i], strlen(reqs[i]), out,
+				     sizeof(out), 3000);
+
+		if (n <= 0 || strncmp(out, "HTTP/1.1 400 ", 13) != 0 ||
+		    occurrences(out, "HTTP/1.1 ") != 1 ||
+		    strstr(out, "X-Content-Type-Options: nosniff") == NULL ||
+		    strstr(out, "Content-Security-Policy: default-src "
+				"'none'") == NULL ||
+		    strstr(out, "Connection: close") == NULL)
+			fail_msg("request %zu: got\n%s", i, out);
+	}
+	assert_int_equal(harness_stop(&h), 0);
+}
+
 /* A wildcard listener is reached by every address of the machine. */
 static void
 test_wildcard_listen(void **state)
@@ -254,6 +297,7 @@ main(void)
 		cmocka_unit_test(test_names_accepted),
 		cmocka_unit_test(test_rebinding_refused),
 		cmocka_unit_test(test_raw_hosts),
+		cmocka_unit_test(test_own_400s),
 		cmocka_unit_test(test_wildcard_listen),
 		cmocka_unit_test(test_check_config_names),
 	};
