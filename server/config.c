@@ -311,6 +311,11 @@ server_key(struct parse *p, const char *s, const char *k, const char *v)
 		set_uint(p, s, k, &c->timeout_s, v, 1, 3600);
 	else if (strcmp(k, "connection_memory") == 0)
 		set_uint(p, s, k, &c->connection_memory, v, 4096, 1048576);
+	else if (strcmp(k, "tls_session_tickets") == 0)
+		set_bool(p, s, k, &c->tls_session_tickets, v);
+	else if (strcmp(k, "tls_session_lifetime") == 0)
+		/* RFC 8446 4.6.1: a ticket lives at most 7 days. */
+		set_uint(p, s, k, &c->tls_session_lifetime, v, 1, 604800);
 	else if (strcmp(k, "server_name") == 0)
 		add_server_name(p, s, k, v);
 	else if (strcmp(k, "tls_priorities") == 0)
@@ -572,6 +577,8 @@ config_defaults(struct config *cfg)
 	 * 16 KiB holds a browser's headers with large domain-wide cookies
 	 * and costs half the clearing of 32 KiB. */
 	cfg->connection_memory = 16384;
+	cfg->tls_session_tickets = true;
+	cfg->tls_session_lifetime = 3600;
 	cfg->access_log = true;
 	cfg->log_healthz = true;
 	cfg->deny = CONFIG_DENY_DROP;

@@ -69,6 +69,8 @@ struct config {
 	char server_name[CONFIG_MAX_SERVER_NAME][HOST_NAME_LEN];
 	size_t nserver_name;
 	char tls_priorities[CONFIG_STR_MAX]; /* "" = the built-in floor */
+	bool tls_session_tickets;	     /* TLS resumption by tickets */
+	unsigned tls_session_lifetime;	     /* seconds a ticket is good for */
 	/* Every name a Host header may give: public_url's host, listen
 	 * addresses, localhost, server_name. Filled by config_validate(). */
 	struct host_names hosts;

@@ -15,6 +15,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include <gnutls/gnutls.h>
 #include <openssl/evp.h>
 
 #include "http_int.h"
@@ -239,6 +240,32 @@ load_tls(struct http *h, const struct config *cfg, char *err, size_t errlen)
 	return 0;
 }
 
+/* The session-ticket master key, made whenever there is an HTTPS listener
+ * (tls_session_tickets may be turned on by a reload). */
+static int
+ticket_master(struct http *h, const struct config *cfg, char *err,
+	      size_t errlen)
+{
+	gnutls_datum_t k = {NULL, 0};
+
+	if (cfg->nhttps_listen == 0)
+		return 0;
+	if (gnutls_session_ticket_key_generate(&k) != GNUTLS_E_SUCCESS ||
+	    k.size != sizeof(h->ticket_master)) {
+		err_set(err, errlen, "cannot make a session ticket key");
+		if (k.data != NULL) {
+			gnutls_memset(k.data, 0, k.size);
+			gnutls_free(k.data);
+		}
+		return -1;
+	}
+	memcpy(h->ticket_master, k.data, k.size);
+	gnutls_memset(k.data, 0, k.size);
+	gnutls_free(k.data);
+	h->have_ticket_master = true;
+	return 0;
+}
+
 /* Remembers what was configured, binds, and rewrites cfg to the bound
  * addresses. */
 static int
@@ -301,6 +328,7 @@ http_bind(struct config *cfg, char *err, size_t errlen)
 		return NULL;
 	}
 	if (load_tls(h, cfg, err, errlen) == -1 ||
+	    ticket_master(h, cfg, err, errlen) == -1 ||
 	    bind_all(h, cfg, err, errlen) == -1) {
 		http_stop(h);
 		return NULL;
@@ -470,6 +498,7 @@ http_stop(struct http *h)
 			close(h->fds[i]);
 	site_unref(atomic_load(&h->live));
 	connlimit_free(h->per_ip);
+	explicit_bzero(h->ticket_master, sizeof(h->ticket_master));
 	free_secret(h->tls_key);
 	free(h->tls_cert);
 	free(h);

@@ -4,6 +4,8 @@
 #include <stdint.h>
 #include <sys/socket.h>
 
+#include <gnutls/gnutls.h>
+
 #include "http_int.h"
 #include "log.h"
 #include "metrics.h"
@@ -113,8 +115,36 @@ refuse(struct MHD_Connection *c)
  * STARTED, so counting happens here, not there. The timeout may be set
  * now: the connection is already on the daemon's timeout list.
  */
+/*
+ * TLS resumption by session tickets, enabled on the connection's GnuTLS
+ * session before its handshake (libmicrohttpd creates the session before
+ * it reports the connection). Without it every returning phone pays a
+ * full handshake.
+ */
+static void
+enable_tickets(const struct http *h, const struct config *cfg,
+	       struct MHD_Connection *c)
+{
+	const union MHD_ConnectionInfo *ci;
+	gnutls_datum_t key = {(unsigned char *)(uintptr_t)h->ticket_master,
+			      sizeof(h->ticket_master)};
+	gnutls_session_t session;
+
+	if (!cfg->tls_session_tickets || !h->have_ticket_master ||
+	    (ci = MHD_get_connection_info(
+		     c, MHD_CONNECTION_INFO_GNUTLS_SESSION)) == NULL ||
+	    (session = ci->tls_session) == NULL)
+		return;
+	/* GnuTLS copies the key; the datum's const is dropped for its
+	 * API only. The lifetime is also the key-rotation period. */
+	if (gnutls_session_ticket_enable_server(session, &key) ==
+	    GNUTLS_E_SUCCESS)
+		gnutls_db_set_cache_expiration(session,
+					       (int)cfg->tls_session_lifetime);
+}
+
 static uintptr_t
-conn_started(struct http *h, struct MHD_Connection *c)
+conn_started(struct http *h, const struct listener *l, struct MHD_Connection *c)
 {
 	const union MHD_ConnectionInfo *ci =
 		MHD_get_connection_info(c, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
@@ -146,6 +176,8 @@ conn_started(struct http *h, struct MHD_Connection *c)
 		(void)MHD_set_connection_option(
 			c, MHD_CONNECTION_OPTION_TIMEOUT, DENIED_TIMEOUT_S);
 	}
+	if (l->tls)
+		enable_tickets(h, s->cfg, c);
 out:
 	if (flags & CONN_REFUSED)
 		refuse(c);
@@ -175,7 +207,7 @@ http_notify_connection(void *cls, struct MHD_Connection *c, void **socket_ctx,
 
 	if (toe == MHD_CONNECTION_NOTIFY_STARTED) {
 		metrics_connection(1);
-		*socket_ctx = (void *)conn_started(l->h, c);
+		*socket_ctx = (void *)conn_started(l->h, l, c);
 	} else {
 		metrics_connection(-1);
 		conn_closed(l->h, c, (uintptr_t)*socket_ctx);

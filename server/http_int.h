@@ -79,6 +79,12 @@ struct http {
 	 * keeps its own parsed copy, so the key's text is wiped then. */
 	char *tls_cert;
 	char *tls_key;
+	/* The session-ticket master key: random, in memory only, for the
+	 * daemon's life. GnuTLS derives the key that encrypts tickets from
+	 * it and the time, a new one every tls_session_lifetime, and still
+	 * accepts the previous one. */
+	unsigned char ticket_master[64];
+	bool have_ticket_master;
 	/* SHA-256 of both files, to tell a reload whether they changed. */
 	unsigned char tls_cert_sha256[32];
 	unsigned char tls_key_sha256[32];

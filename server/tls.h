@@ -7,14 +7,14 @@
 
 /*
  * Mozilla's "intermediate" configuration in GnuTLS terms: TLS 1.3 and
- * 1.2 only, AEAD ciphers only (ChaCha20-Poly1305, AES-GCM), ECDHE key
+ * 1.2 only, AEAD ciphers only (AES-GCM, ChaCha20-Poly1305), ECDHE key
  * exchange with X25519 first. Every browser and phone of the last decade
  * speaks it; what it leaves out (TLS 1.0/1.1, CBC, RSA key transport)
  * is what downgrade and padding-oracle attacks need.
  */
 #define TLS_PRIORITIES_DEFAULT                                                 \
 	"SECURE128:-VERS-ALL:+VERS-TLS1.3:+VERS-TLS1.2:"                       \
-	"-CIPHER-ALL:+CHACHA20-POLY1305:+AES-128-GCM:+AES-256-GCM:"            \
+	"-CIPHER-ALL:+AES-128-GCM:+AES-256-GCM:+CHACHA20-POLY1305:"            \
 	"-MAC-ALL:+AEAD:-KX-ALL:+ECDHE-ECDSA:+ECDHE-RSA:"                      \
 	"-GROUP-ALL:+GROUP-X25519:+GROUP-SECP256R1:+GROUP-SECP384R1:"          \
 	"%SERVER_PRECEDENCE"

@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <openssl/evp.h>
@@ -220,6 +221,104 @@ test_override(void **state)
 	assert_int_equal(harness_stop(&h), 0);
 }
 
+/*
+ * Two connections with openssl s_client, the second offering the first's
+ * session (its ticket); true when the second was resumed. delay_ms
+ * passes between them. The request makes s_client wait for the reply, so
+ * it has read the TLS 1.3 ticket that follows the handshake.
+ */
+static bool
+resumed(const char *version, long delay_ms)
+{
+	const char *sess = harness_path(&h, "session.pem");
+	const char *out = harness_path(&h, "resume.out");
+	char cmd[1024];
+	struct buf b = {0};
+	bool first_new, reused;
+	FILE *f;
+	char chunk[4096];
+	size_t n;
+
+	unlink(sess);
+	snprintf(cmd, sizeof(cmd),
+		 "printf 'GET /healthz HTTP/1.0\\r\\n\\r\\n' | openssl "
+		 "s_client -connect 127.0.0.1:%d %s -ign_eof -sess_out %s "
+		 ">%s 2>&1",
+		 h.https_port, version, sess, out);
+	assert_int_equal(harness_sh("%s", cmd), 0);
+	usleep((useconds_t)delay_ms * 1000);
+	snprintf(cmd, sizeof(cmd),
+		 "printf 'GET /healthz HTTP/1.0\\r\\n\\r\\n' | openssl "
+		 "s_client -connect 127.0.0.1:%d %s -ign_eof -sess_in %s "
+		 ">>%s 2>&1",
+		 h.https_port, version, sess, out);
+	/* Without a ticket there may be no session file to offer. */
+	(void)harness_sh("%s", cmd);
+	assert_non_null(f = fopen(out, "r"));
+	while ((n = fread(chunk, 1, sizeof(chunk), f)) > 0)
+		buf_append(&b, chunk, n);
+	fclose(f);
+	buf_append(&b, "", 0);
+	first_new = strstr(b.data, "\nNew, TLSv1.") != NULL;
+	reused = strstr(b.data, "\nReused, TLSv1.") != NULL;
+	buf_free(&b);
+	assert_true(first_new);
+	return reused;
+}
+
+/* Session tickets: on by default for TLS 1.3 and 1.2, off on request. */
+static void
+test_resumption(void **state)
+{
+	(void)state;
+	if (harness_sh("command -v openssl >/dev/null") != 0) {
+		skip();
+		return;
+	}
+	start("");
+	assert_true(resumed("-tls1_3", 0));
+	assert_true(resumed("-tls1_2", 0));
+	assert_int_equal(harness_stop(&h), 0);
+	start("tls_session_tickets = no\n");
+	assert_false(resumed("-tls1_3", 0));
+	assert_false(resumed("-tls1_2", 0));
+	assert_int_equal(harness_stop(&h), 0);
+}
+
+/*
+ * The key that encrypts tickets changes every tls_session_lifetime (a
+ * time-based key derived from the in-memory master key), and the
+ * previous one is still accepted: a ticket issued just before a change
+ * resumes just after it, and no ticket outlives its lifetime.
+ */
+static void
+test_ticket_rotation(void **state)
+{
+	enum { LIFETIME = 4 };
+	struct timespec now;
+	long to_boundary_ms;
+
+	(void)state;
+	if (harness_sh("command -v openssl >/dev/null") != 0) {
+		skip();
+		return;
+	}
+	start("tls_session_lifetime = 4\n");
+	/* Issue the ticket about 1.2 s before a period ends (periods are
+	 * whole multiples of the lifetime since the epoch), resume 1.5 s
+	 * later, in the next period, under the previous key. */
+	clock_gettime(CLOCK_REALTIME, &now);
+	to_boundary_ms = (LIFETIME - now.tv_sec % LIFETIME) * 1000 -
+			 now.tv_nsec / 1000000;
+	if (to_boundary_ms < 1200)
+		to_boundary_ms += LIFETIME * 1000;
+	usleep((useconds_t)(to_boundary_ms - 1200) * 1000);
+	assert_true(resumed("-tls1_3", 1500));
+	/* Past its lifetime (two periods on), no ticket resumes. */
+	assert_false(resumed("-tls1_3", 2 * LIFETIME * 1000 + 500));
+	assert_int_equal(harness_stop(&h), 0);
+}
+
 /* Searches every readable mapping of pid for needle. -1: unreadable. */
 static int
 memory_has(pid_t pid, const void *needle, size_t len)
@@ -317,6 +416,8 @@ main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_floor),
 		cmocka_unit_test(test_override),
+		cmocka_unit_test(test_resumption),
+		cmocka_unit_test(test_ticket_rotation),
 		cmocka_unit_test(test_keys_not_resident),
 	};
 
