@@ -7,6 +7,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <netinet/in.h>
+#include <netinet/tcp.h>
 #include <sched.h>
 #include <stdlib.h>
 #include <string.h>
@@ -63,7 +64,7 @@ bind_listener(const struct config_listen *cl, struct config_listen *bound,
 {
 	struct acl_addr a;
 	char text[ACL_ADDR_STRLEN];
-	int fd, one = 1;
+	int fd, one = 1, defer = 1;
 	int family = cl->addr.ss_family;
 	unsigned port;
 
@@ -82,6 +83,15 @@ bind_listener(const struct config_listen *cl, struct config_listen *bound,
 			       sizeof(v6only)) == -1)
 			goto fail;
 	}
+	/*
+	 * As nginx's "listen ... deferred": the kernel hands a connection
+	 * over only once its first bytes have arrived, so the accept is
+	 * followed by a read that does not wait, and a peer that connects
+	 * and says nothing never takes one of libmicrohttpd's slots. Best
+	 * effort: only an optimisation.
+	 */
+	(void)setsockopt(fd, IPPROTO_TCP, TCP_DEFER_ACCEPT, &defer,
+			 sizeof(defer));
 	if (bind(fd, (const struct sockaddr *)&cl->addr, cl->addrlen) == -1 ||
 	    listen(fd, 511) == -1 ||
 	    getsockname(fd, (struct sockaddr *)&bound->addr, &bound->addrlen) ==

@@ -216,8 +216,11 @@ test_fd_exhaustion(void **state)
 	h.nofile = 64;
 	assert_int_equal(harness_start_config(&h), 0);
 	h.nofile = 0;
+	/* Each sends a first byte: the listener defers accept until one
+	 * arrives, and these must be accepted to take descriptors. */
 	for (i = 0; i < 150; i++)
-		fds[i] = connect_local(h.port);
+		if ((fds[i] = connect_local(h.port)) != -1)
+			(void)write(fds[i], "G", 1);
 	usleep(300 * 1000);
 	/* Out of descriptors: a new client is refused or times out, but the
 	 * daemon neither dies nor spins forever. */

@@ -209,12 +209,17 @@ test_per_ip_and_proxies(void **state)
 	assert_int_equal(ok, USERS);
 
 	/* An ordinary client: PER_IP connections, and the next is closed. */
-	for (int i = 0; i < PER_IP; i++)
+	for (int i = 0; i < PER_IP; i++) {
 		assert_true((fds[i] = connect_from("127.0.0.2")) != -1);
+		(void)write(fds[i], "GET", 3);
+	}
+	usleep(200 * 1000); /* accepted and counted */
 	{
 		int extra = connect_from("127.0.0.2");
 
 		assert_true(extra != -1);
+		/* The listener defers accept until a peer sends something. */
+		(void)write(extra, "GET", 3);
 		assert_true(closed_within(extra, 3000));
 		close(extra);
 	}
@@ -229,12 +234,46 @@ test_per_ip_and_proxies(void **state)
 	assert_int_equal(harness_stop(&h), 0);
 }
 
+/*
+ * The listener defers accept until a peer's first bytes arrive (as
+ * nginx's "deferred"): peers that connect and say nothing take none of
+ * libmicrohttpd's slots, so a client that does ask is served even when
+ * they outnumber max_connections.
+ */
+static void
+test_silent_peers(void **state)
+{
+	enum { SILENT = 40 };
+	int fds[SILENT];
+	char conf[512];
+
+	(void)state;
+	snprintf(conf, sizeof(conf),
+		 "[server]\nlisten = 127.0.0.1:0\nmax_connections = 8\n"
+		 "timeout = 10\n[ca \"root\"]\nfile = root.pem\n"
+		 "[access]\nallow = 127.0.0.0/8\n[log]\naccess_log = no\n");
+	assert_int_equal(harness_start_conf(&h, conf), 0);
+	for (int i = 0; i < SILENT; i++) {
+		char src[32];
+
+		snprintf(src, sizeof(src), "127.0.0.%d", 50 + i);
+		assert_true((fds[i] = connect_from(src)) != -1);
+	}
+	usleep(200 * 1000);
+	/* Well inside the 10 s they could otherwise hold their slots. */
+	assert_true(served_from("127.0.0.2", 3000));
+	for (int i = 0; i < SILENT; i++)
+		close(fds[i]);
+	assert_int_equal(harness_stop(&h), 0);
+}
+
 int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_denied_flood),
 		cmocka_unit_test(test_per_ip_and_proxies),
+		cmocka_unit_test(test_silent_peers),
 	};
 
 	return cmocka_run_group_tests(tests, setup, teardown);
