@@ -52,6 +52,27 @@ config_perr_section(struct config_parse *p, const char *fmt, ...)
 }
 
 /*
+ * libinih keeps at most 49 bytes of a section name (its MAX_SECTION) and
+ * cuts a longer one silently, which would make two long [ca "slug"]
+ * headers one section. So the name is kept here, whole, and inih is handed
+ * a stand-in header; the handler reads the name from p->section. As in
+ * inih, what follows the first ']' is ignored; without one, inih reports
+ * the syntax error.
+ */
+static void
+take_section(struct config_parse *p, char *str, size_t size)
+{
+	const char *end = strchr(str, ']');
+	size_t n = end == NULL ? 0 : (size_t)(end - str) - 1;
+
+	if (end == NULL || n >= sizeof(p->section))
+		return;
+	memcpy(p->section, str + 1, n);
+	p->section[n] = '\0';
+	(void)str_copy(str, size, "[-]");
+}
+
+/*
  * inih's line reader. Leading blanks are dropped so that an indented line
  * is never taken as a continuation of the previous value (inih's multi-line
  * values surprise people who indent their files). Lines longer than inih's
@@ -92,14 +113,18 @@ read_line(char *str, int num, void *stream)
 			config_perr(p, NULL, NULL, "NUL byte in the line");
 		/* Hand inih a comment so it does not parse the fragment. */
 		(void)str_copy(str, (size_t)num, ";");
+	} else if (str[0] == '[') {
+		take_section(p, str, (size_t)num);
 	}
 	return str;
 }
 
 static int
-handler(void *user, const char *section, const char *key, const char *value)
+handler(void *user, const char *inih_section, const char *key,
+	const char *value)
 {
 	struct config_parse *p = user;
+	const char *section = p->section; /* whole, see take_section() */
 	/* A new header, even one repeating the last name, opens a section. */
 	bool new_section = p->section_line != p->seen_section_line;
 
@@ -108,6 +133,7 @@ handler(void *user, const char *section, const char *key, const char *value)
 		config_perr(p, section, key, "empty value");
 	else
 		config_key(p, section, key, value, new_section);
+	(void)inih_section;
 	/* We report everything ourselves; never let inih stop. */
 	return 1;
 }
@@ -184,6 +210,11 @@ config_load(struct config *cfg, const char *path, char *err, size_t errlen)
 	}
 	ret = config_validate(cfg, err, errlen);
 out:
+	for (size_t i = 0; i < p.nseen; i++) {
+		free(p.seen[i].section);
+		free(p.seen[i].key);
+	}
+	free(p.seen);
 	buf_free(&p.errors);
 	fclose(p.fp);
 	buf_free(&text);

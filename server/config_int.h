@@ -17,17 +17,21 @@ struct config_parse {
 	const char *file; /* as given, for messages */
 	char dir[PATH_MAX];
 	unsigned line;
-	unsigned section_line;	    /* of the last [section] header */
-	unsigned seen_section_line; /* section_line at the last key */
+	unsigned section_line;		   /* of the last [section] header */
+	char section[CONFIG_LINE_MAX + 1]; /* its name, whole */
+	unsigned seen_section_line;	   /* section_line at the last key */
 	struct buf errors;
 	unsigned nerrors;
 	int cur_ca; /* index into cfg->ca of the open [ca] section */
-	/* First line of each single-valued key, to reject repeats. */
+	/* First line of each single-valued key, to reject repeats: the
+	 * whole section name and key, so two sections differing only late
+	 * in their names (long slugs) are two scopes. */
 	struct seen {
-		char key[48];
+		char *section;
+		char *key;
 		unsigned line;
-	} seen[160];
-	size_t nseen;
+	} * seen;
+	size_t nseen, seen_cap;
 };
 
 /* Records one problem at the current line as "FILE:LINE: [section] key:

@@ -2,6 +2,7 @@
 /* The keys of each configuration section: what each accepts, checked as
  * the line is read. */
 #include <ctype.h>
+#include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 
@@ -22,24 +23,39 @@ set_path(struct config_parse *p, char *dst, const char *value)
 static bool
 once(struct config_parse *p, const char *section, const char *key)
 {
-	char scoped[48];
+	struct seen *s;
 	size_t i;
 
-	if (str_printf(scoped, sizeof(scoped), "%.20s/%.24s", section, key))
-		return true;
 	for (i = 0; i < p->nseen; i++) {
-		if (strcmp(p->seen[i].key, scoped) == 0) {
+		if (strcmp(p->seen[i].section, section) == 0 &&
+		    strcmp(p->seen[i].key, key) == 0) {
 			config_perr(p, section, key,
 				    "given twice (first on line %u)",
 				    p->seen[i].line);
 			return false;
 		}
 	}
-	if (p->nseen < ARRAY_LEN(p->seen)) {
-		(void)str_copy(p->seen[p->nseen].key, sizeof(p->seen[0].key),
-			       scoped);
-		p->seen[p->nseen++].line = p->line;
+	if (p->nseen == p->seen_cap) {
+		size_t cap = p->seen_cap ? 2 * p->seen_cap : 64;
+
+		if ((s = realloc(p->seen, cap * sizeof(*s))) == NULL) {
+			config_perr(p, section, key, "out of memory");
+			return false;
+		}
+		p->seen = s;
+		p->seen_cap = cap;
 	}
+	s = &p->seen[p->nseen];
+	s->section = strdup(section);
+	s->key = strdup(key);
+	s->line = p->line;
+	if (s->section == NULL || s->key == NULL) {
+		free(s->section);
+		free(s->key);
+		config_perr(p, section, key, "out of memory");
+		return false;
+	}
+	p->nseen++;
 	return true;
 }
 

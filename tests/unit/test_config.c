@@ -202,6 +202,61 @@ test_line_edges(void **state)
 	free(cfg);
 }
 
+/* Slugs may be 63 characters: sections differing only in their last one
+ * are two scopes, so each may set its keys once (the duplicate check used
+ * to compare the first 20 characters of the section name). */
+#define SLUG62 "corporate-root-0123456789-0123456789-0123456789-0123456789-abc"
+
+static void
+test_long_slugs(void **state)
+{
+	struct config *cfg = malloc(sizeof(*cfg));
+	char err[2048];
+
+	(void)state;
+	assert_int_equal(strlen(SLUG62 "x"), CONFIG_SLUG_MAX - 1);
+	assert_int_equal(
+		load(BASE
+		     "[ca \"corporate-root-2025\"]\nname = A\nfile = a.pem\n"
+		     "[ca \"corporate-root-2026\"]\nname = B\nfile = b.pem\n"
+		     "[ca \"" SLUG62 "x\"]\nname = C\nfile = c.pem\n"
+		     "primary = no\n"
+		     "[ca \"" SLUG62 "y\"]\nname = D\nfile = d.pem\n"
+		     "primary = no\n",
+		     cfg, err, sizeof(err)),
+		0);
+	assert_int_equal(cfg->nca, 5);
+	assert_string_equal(cfg->ca[1].slug, "corporate-root-2025");
+	assert_string_equal(cfg->ca[2].slug, "corporate-root-2026");
+	assert_string_equal(cfg->ca[2].name, "B");
+	assert_string_equal(cfg->ca[3].slug, SLUG62 "x");
+	assert_string_equal(cfg->ca[4].slug, SLUG62 "y");
+	assert_string_equal(cfg->ca[4].name, "D");
+
+	/* Twice in one section is still refused, at the second line. */
+	assert_int_equal(load(BASE "[ca \"" SLUG62 "x\"]\nname = C\n"
+				   "file = c.pem\nname = again\n",
+			      cfg, err, sizeof(err)),
+			 -1);
+	assert_non_null(strstr(err,
+			       "c.conf:10: [ca \"" SLUG62
+			       "x\"] name: given twice (first on line 8)"));
+	/* The same section opened again is the same scope. */
+	assert_int_equal(load(BASE "[server]\ntimeout = 5\n[log]\nformat = "
+				   "json\n[server]\ntimeout = 6\n",
+			      cfg, err, sizeof(err)),
+			 -1);
+	assert_non_null(strstr(err, "c.conf:12: [server] timeout: given twice "
+				    "(first on line 8)"));
+	/* A 64-character slug is refused, not cut. */
+	assert_int_equal(load(BASE "[ca \"" SLUG62 "xy\"]\nfile = c.pem\n", cfg,
+			      err, sizeof(err)),
+			 -1);
+	assert_non_null(strstr(err, "c.conf:7: "));
+	assert_non_null(strstr(err, "slug too long"));
+	free(cfg);
+}
+
 static void
 test_public_guard(void **state)
 {
@@ -299,6 +354,7 @@ main(void)
 		cmocka_unit_test(test_bad),
 		cmocka_unit_test(test_many_errors_reported),
 		cmocka_unit_test(test_line_edges),
+		cmocka_unit_test(test_long_slugs),
 		cmocka_unit_test(test_public_guard),
 		cmocka_unit_test(test_listen_parse),
 		cmocka_unit_test(test_demo),
