@@ -67,9 +67,39 @@ take_section(struct config_parse *p, char *str, size_t size)
 
 	if (end == NULL || n >= sizeof(p->section))
 		return;
+	p->bad_section = false;
 	memcpy(p->section, str + 1, n);
 	p->section[n] = '\0';
 	(void)str_copy(str, size, "[-]");
+}
+
+/*
+ * Every value reaches some output: a header, JSON, HTML, the profile's
+ * XML, the log. Bytes that no output carries as they are, or that make a
+ * line read differently from its bytes, are refused here for the whole
+ * line, before any message could echo them; each key adds its own rules.
+ * A CR ending the line (a file saved with CRLF) is dropped. Comment lines
+ * are never echoed and are not checked.
+ */
+static void
+check_text(struct config_parse *p, char *str, size_t skip, size_t size)
+{
+	size_t n = strlen(str), off;
+	const char *why;
+
+	if (n > 0 && str[n - 1] == '\r')
+		str[--n] = '\0';
+	if ((why = text_unsafe(str, &off)) != NULL) {
+		config_perr(p, NULL, NULL,
+			    "byte 0x%02x at column %zu is %s (a line is UTF-8 "
+			    "text without control characters)",
+			    (unsigned char)str[off], skip + off + 1, why);
+		p->bad_section |= str[0] == '[';
+		(void)str_copy(str, size, ";");
+		return;
+	}
+	if (str[0] == '[')
+		take_section(p, str, size);
 }
 
 /*
@@ -111,10 +141,11 @@ read_line(char *str, int num, void *stream)
 				    CONFIG_LINE_MAX);
 		else
 			config_perr(p, NULL, NULL, "NUL byte in the line");
+		p->bad_section |= str[0] == '[';
 		/* Hand inih a comment so it does not parse the fragment. */
 		(void)str_copy(str, (size_t)num, ";");
-	} else if (str[0] == '[') {
-		take_section(p, str, (size_t)num);
+	} else if (str[0] != ';' && str[0] != '#') {
+		check_text(p, str, skip, (size_t)num);
 	}
 	return str;
 }
@@ -129,6 +160,8 @@ handler(void *user, const char *inih_section, const char *key,
 	bool new_section = p->section_line != p->seen_section_line;
 
 	p->seen_section_line = p->section_line;
+	if (p->bad_section)
+		return 1; /* its header was reported */
 	if (value[0] == '\0')
 		config_perr(p, section, key, "empty value");
 	else

@@ -19,7 +19,8 @@ struct config_parse {
 	unsigned line;
 	unsigned section_line;		   /* of the last [section] header */
 	char section[CONFIG_LINE_MAX + 1]; /* its name, whole */
-	unsigned seen_section_line;	   /* section_line at the last key */
+	bool bad_section; /* its header was refused: its keys are ignored */
+	unsigned seen_section_line; /* section_line at the last key */
 	struct buf errors;
 	unsigned nerrors;
 	int cur_ca; /* index into cfg->ca of the open [ca] section */

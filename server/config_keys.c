@@ -7,6 +7,7 @@
 #include <strings.h>
 
 #include "config_int.h"
+#include "profile.h"
 #include "tls.h"
 #include "util.h"
 
@@ -188,6 +189,23 @@ set_tls_priorities(struct config_parse *p, const char *section, const char *key,
 		sizeof(p->cfg->tls_priorities), value);
 }
 
+/* What users are sent to: the QR code, links on the page and in
+ * /ca.json, the Host check. host_from_url() keeps it to bytes that a
+ * link, a JSON string and a header carry as they are. */
+static void
+set_public_url(struct config_parse *p, const char *section, const char *key,
+	       const char *value)
+{
+	char host[HOST_NAME_LEN], err[200];
+
+	if (host_from_url(value, host, sizeof(host), err, sizeof(err)) == -1) {
+		config_perr(p, section, key, "%s", err);
+		return;
+	}
+	set_str(p, section, key, p->cfg->public_url, sizeof(p->cfg->public_url),
+		value);
+}
+
 static void
 server_key(struct config_parse *p, const char *s, const char *k, const char *v)
 {
@@ -198,7 +216,7 @@ server_key(struct config_parse *p, const char *s, const char *k, const char *v)
 	else if (strcmp(k, "https_listen") == 0)
 		add_listen(p, s, k, c->https_listen, &c->nhttps_listen, v);
 	else if (strcmp(k, "public_url") == 0)
-		set_str(p, s, k, c->public_url, sizeof(c->public_url), v);
+		set_public_url(p, s, k, v);
 	else if (strcmp(k, "static_dir") == 0)
 		set_file(p, s, k, c->static_dir, v);
 	else if (strcmp(k, "tls_cert") == 0)
@@ -267,6 +285,20 @@ ca_key(struct config_parse *p, const char *s, const char *k, const char *v)
 }
 
 static void
+set_identifier(struct config_parse *p, const char *section, const char *key,
+	       const char *value)
+{
+	char err[200];
+
+	if (profile_identifier_check(value, err, sizeof(err)) == -1) {
+		config_perr(p, section, key, "%s", err);
+		return;
+	}
+	set_str(p, section, key, p->cfg->identifier, sizeof(p->cfg->identifier),
+		value);
+}
+
+static void
 profile_key(struct config_parse *p, const char *s, const char *k, const char *v)
 {
 	struct config *c = p->cfg;
@@ -274,7 +306,7 @@ profile_key(struct config_parse *p, const char *s, const char *k, const char *v)
 	if (strcmp(k, "organization") == 0)
 		set_str(p, s, k, c->organization, sizeof(c->organization), v);
 	else if (strcmp(k, "identifier") == 0)
-		set_str(p, s, k, c->identifier, sizeof(c->identifier), v);
+		set_identifier(p, s, k, v);
 	else if (strcmp(k, "display_name") == 0)
 		set_str(p, s, k, c->display_name, sizeof(c->display_name), v);
 	else if (strcmp(k, "description") == 0)
@@ -331,10 +363,50 @@ access_key(struct config_parse *p, const char *s, const char *k, const char *v)
 	}
 }
 
+/*
+ * A trust-check URL is fetched by the page's script from an HTML
+ * attribute, and its origin goes into the page's Content-Security-Policy
+ * (connect-src, img-src). host_from_url() keeps it to a plain URL; a CSP
+ * source is narrower (CSP3 host-source: labels of letters, digits and
+ * '-', no IPv6 literal), and ';' and ',' end a directive or a policy.
+ */
+static int
+check_url_check(const char *url, char *err, size_t errlen)
+{
+	char host[HOST_NAME_LEN];
+
+	if (strncmp(url, "https://", 8) != 0) {
+		err_set(err, errlen,
+			"expected an https:// URL, not '%s' (the check proves "
+			"the device trusts TLS servers)",
+			url);
+		return -1;
+	}
+	if (host_from_url(url, host, sizeof(host), err, errlen) == -1)
+		return -1;
+	if (strpbrk(url, ";,") != NULL) {
+		err_set(err, errlen,
+			"';' and ',' may not appear (the URL's origin goes "
+			"into a Content-Security-Policy, where they end a "
+			"directive or a policy)");
+		return -1;
+	}
+	if (strchr(host, ':') != NULL || strchr(host, '_') != NULL) {
+		err_set(err, errlen,
+			"'%s' cannot be named in a Content-Security-Policy "
+			"(no IPv6 address, no '_'): give a DNS name of "
+			"letters, digits and '-', or an IPv4 address",
+			host);
+		return -1;
+	}
+	return 0;
+}
+
 static void
 trust_key(struct config_parse *p, const char *s, const char *k, const char *v)
 {
 	struct config *c = p->cfg;
+	char err[300];
 
 	if (strcmp(k, "check_url") != 0) {
 		config_perr(p, s, k, "unknown key");
@@ -345,16 +417,8 @@ trust_key(struct config_parse *p, const char *s, const char *k, const char *v)
 			    CONFIG_MAX_CHECK_URL);
 		return;
 	}
-	if (strncmp(v, "https://", 8) != 0 || v[8] == '\0' || v[8] == '/') {
-		config_perr(p, s, k,
-			    "expected an https:// URL, not '%s' (the check "
-			    "proves the device trusts TLS servers)",
-			    v);
-		return;
-	}
-	if (strpbrk(v, " \"'<>\\") != NULL) {
-		config_perr(p, s, k,
-			    "URL contains a space, quote or angle bracket");
+	if (check_url_check(v, err, sizeof(err)) == -1) {
+		config_perr(p, s, k, "%s", err);
 		return;
 	}
 	if (str_copy(c->check_url[c->ncheck_url], CONFIG_STR_MAX, v) == -1) {

@@ -71,8 +71,8 @@ check_text(const char *what, const char *s, bool required, size_t max,
 }
 
 /* iOS wants a reverse-DNS PayloadIdentifier; we also append to it. */
-static int
-check_identifier(const char *id, char *err, size_t errlen)
+int
+profile_identifier_check(const char *id, char *err, size_t errlen)
 {
 	const char *p;
 
@@ -104,7 +104,7 @@ check_input(const struct profile_opts *o, const struct cert *const *certs,
 		err_set(err, errlen, "profile: no options or certificates");
 		return -1;
 	}
-	if (check_identifier(o->identifier, err, errlen) == -1 ||
+	if (profile_identifier_check(o->identifier, err, errlen) == -1 ||
 	    check_text("display name", o->display_name, true, PROFILE_MAX_NAME,
 		       err, errlen) == -1 ||
 	    check_text("organization", o->organization, false, PROFILE_MAX_NAME,

@@ -134,6 +134,21 @@ static const struct bad bads[] = {
 	{BASE "[access]\nallow = 2001:db8::/32\n", "publicly routable"},
 	{BASE "[server]\npublic_url = http://a/\npublic_url = http://b/\n",
 	 "c.conf:9: [server] public_url: given twice (first on line 8)"},
+	{BASE "[server]\npublic_url = http://x.example/\",\"evil\":\"1\n",
+	 "c.conf:8: [server] public_url: byte 0x22"},
+	{BASE "[trust]\ncheck_url = https://chat.example/\r/x\n",
+	 "c.conf:8: byte 0x0d at column 34 is a control character"},
+	{BASE "[trust]\ncheck_url = https://chat.example;script-src\n",
+	 "c.conf:8: [trust] check_url: 'chat.example;script-src' is neither"},
+	{BASE "[trust]\ncheck_url = https://chat.example/a,b\n",
+	 "c.conf:8: [trust] check_url: ';' and ','"},
+	{BASE "[trust]\ncheck_url = https://a_b.example/\n",
+	 "c.conf:8: [trust] check_url: 'a_b.example' cannot be named"},
+	{BASE "[trust]\ncheck_url = https://u@chat.example/\n", "'@'"},
+	{BASE "[trust]\ncheck_url = https://chat.example/?x=1\n", "query"},
+	{BASE "[profile]\nidentifier = com..example\n",
+	 "c.conf:8: [profile] identifier: profile: identifier"},
+	{BASE "name = \xe2\x81\xa6x\n", "c.conf:7: byte 0xe2 at column 8"},
 };
 
 static void
@@ -257,6 +272,32 @@ test_long_slugs(void **state)
 	free(cfg);
 }
 
+/* A CRLF file reads as the same file; a refused section header takes its
+ * keys with it rather than lending them to the section before. */
+static void
+test_line_text(void **state)
+{
+	struct config *cfg = malloc(sizeof(*cfg));
+	char err[2048];
+
+	(void)state;
+	assert_int_equal(load("[server]\r\nlisten = 127.0.0.1:8080\r\n"
+			      "[access]\r\nallow = 10.0.0.0/8\r\n"
+			      "[ca \"root\"]\r\nname = Corp\r\nfile = r.pem\r\n"
+			      "; a comment may say Z\xfcrich\r\n",
+			      cfg, err, sizeof(err)),
+			 0);
+	assert_string_equal(cfg->ca[0].name, "Corp");
+	assert_string_equal(cfg->listen[0].text, "127.0.0.1:8080");
+	assert_int_equal(load(BASE "[ca \"x\x1b\"]\nfile = x.pem\nbogus = 1\n",
+			      cfg, err, sizeof(err)),
+			 -1);
+	assert_non_null(strstr(err, "c.conf:7: byte 0x1b at column 7"));
+	assert_null(strstr(err, "\n"));
+	assert_null(strstr(err, "\x1b"));
+	free(cfg);
+}
+
 static void
 test_public_guard(void **state)
 {
@@ -355,6 +396,7 @@ main(void)
 		cmocka_unit_test(test_many_errors_reported),
 		cmocka_unit_test(test_line_edges),
 		cmocka_unit_test(test_long_slugs),
+		cmocka_unit_test(test_line_text),
 		cmocka_unit_test(test_public_guard),
 		cmocka_unit_test(test_listen_parse),
 		cmocka_unit_test(test_demo),

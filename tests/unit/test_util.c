@@ -132,14 +132,18 @@ test_xml_text(void **state)
 		const char *in;
 		bool ok;
 	} cases[] = {
-		{"plain", true},	   {"tab\tand\nlines\r", true},
-		{"caf\xc3\xa9", true},   {"\xf0\x9f\x94\x92", true},
-		{"bell\x07", false},	   {"\xff", false},
-		{"\xc0\xaf", false},	   /* overlong '/' */
-		{"\xed\xa0\x80", false}, /* surrogate */
-		{"\xef\xbf\xbe", false}, /* U+FFFE */
+		{"plain", true},
+		{"tab\tand\nlines\r", true},
+		{"caf\xc3\xa9", true},
+		{"\xf0\x9f\x94\x92", true},
+		{"bell\x07", false},
+		{"\xff", false},
+		{"\xc0\xaf", false},	     /* overlong '/' */
+		{"\xed\xa0\x80", false},     /* surrogate */
+		{"\xef\xbf\xbe", false},     /* U+FFFE */
 		{"\xf4\x90\x80\x80", false}, /* past U+10FFFF */
-		{"cut\xe2\x82", false},  {"", true},
+		{"cut\xe2\x82", false},
+		{"", true},
 	};
 	size_t i;
 
@@ -147,6 +151,45 @@ test_xml_text(void **state)
 	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++)
 		if (xml_text_ok(cases[i].in) != cases[i].ok)
 			fail_msg("case %zu", i);
+}
+
+/* What a configuration value may hold: text every output carries. */
+static void
+test_text_unsafe(void **state)
+{
+	static const struct {
+		const char *in;
+		long off; /* -1 = accepted */
+	} cases[] = {
+		{"Corp Root CA", -1},
+		{"tab\there", -1},
+		{"Z\xc3\xbcrich \xe2\x80\x8f\xd7\x90", -1}, /* RLM is fine */
+		{"\"q\" \\ </script> ]]> &amp;", -1},
+		{"a\rb", 1},
+		{"ab\x1b[2J", 2},
+		{"\x7f", 0},
+		{"x\xc2\x85", 1}, /* NEL, C1 */
+		{"xy\xe2\x80\xae"
+		 "cba",
+		 2},		     /* RIGHT-TO-LEFT OVERRIDE */
+		{"\xe2\x80\xaa", 0}, /* embedding */
+		{"\xe2\x81\xa6", 0}, /* isolate */
+		{"\xe2\x80\xa8", 0}, /* LINE SEPARATOR */
+		{"Z\xfcrich", 1},    /* Latin-1 */
+		{"\xc0\xaf", 0},     /* overlong '/' */
+		{"\xef\xbf\xbf", 0},
+	};
+	size_t i, off;
+
+	(void)state;
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		const char *why = text_unsafe(cases[i].in, &off);
+
+		if ((why == NULL) != (cases[i].off == -1))
+			fail_msg("case %zu: %s", i, why ? why : "accepted");
+		if (why != NULL && off != (size_t)cases[i].off)
+			fail_msg("case %zu: offset %zu", i, off);
+	}
 }
 
 static void
@@ -165,9 +208,12 @@ int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_str),    cmocka_unit_test(test_parse),
-		cmocka_unit_test(test_escape), cmocka_unit_test(test_buf),
+		cmocka_unit_test(test_str),
+		cmocka_unit_test(test_parse),
+		cmocka_unit_test(test_escape),
+		cmocka_unit_test(test_buf),
 		cmocka_unit_test(test_xml_text),
+		cmocka_unit_test(test_text_unsafe),
 		cmocka_unit_test(test_time),
 	};
 
