@@ -204,6 +204,21 @@ fail:
 	return -1;
 }
 
+/* public_url + "/" + name + "." + ext as a JSON string: the whole URL
+ * goes through the one JSON writer, whatever public_url's checks let in. */
+static void
+json_url(struct buf *b, const struct catalog *c, const char *name,
+	 const char *ext)
+{
+	struct buf url = {0};
+
+	if (buf_printf(&url, "%s/%s.%s", c->public_url, name, ext) == 0)
+		(void)buf_json_string(b, url.data);
+	else
+		(void)buf_puts(b, "null");
+	buf_free(&url);
+}
+
 static void
 json_ca(struct buf *b, const struct catalog *c, const struct cat_ca *cc)
 {
@@ -228,9 +243,10 @@ json_ca(struct buf *b, const struct catalog *c, const struct cat_ca *cc)
 			 ",\"not_after\":\"%s\",\"sha256\":\"%s\","
 			 "\"sha1\":\"%s\",\"downloads\":{",
 			 t, ce->sha256_hex, ce->sha1_hex);
-	for (i = 0; i < ARRAY_LEN(ext); i++)
-		(void)buf_printf(b, "%s\"%s\":\"%s/%s.%s\"", i ? "," : "",
-				 ext[i], c->public_url, cc->pub.slug, ext[i]);
+	for (i = 0; i < ARRAY_LEN(ext); i++) {
+		(void)buf_printf(b, "%s\"%s\":", i ? "," : "", ext[i]);
+		json_url(b, c, cc->pub.slug, ext[i]);
+	}
 	(void)buf_puts(b, "}}");
 }
 
@@ -249,11 +265,11 @@ add_json(struct catalog *c)
 			(void)buf_puts(&b, ",");
 		json_ca(&b, c, &c->cas[i]);
 	}
-	(void)buf_printf(&b,
-			 "],\"bundles\":{\"p7b\":\"%s/ca.p7b\","
-			 "\"mobileconfig\":\"%s/ca.mobileconfig\"},"
-			 "\"profile_signed\":%s}\n",
-			 c->public_url, c->public_url,
+	(void)buf_puts(&b, "],\"bundles\":{\"p7b\":");
+	json_url(&b, c, "ca", "p7b");
+	(void)buf_puts(&b, ",\"mobileconfig\":");
+	json_url(&b, c, "ca", "mobileconfig");
+	(void)buf_printf(&b, "},\"profile_signed\":%s}\n",
 			 c->profile_signed ? "true" : "false");
 	if (b.data == NULL)
 		return -1;

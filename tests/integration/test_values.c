@@ -141,12 +141,91 @@ test_long_slug_twice(void **state)
 	buf_free(&out);
 }
 
+/*
+ * Values that every output must carry intact: quotes, backslashes, a tab (a
+ * control byte the file allows), "</script>", "]]>", '&' and non-ASCII
+ * text in the CA name and the profile's strings, and a public_url with
+ * every URL byte public_url's checks let through. /ca.json and the
+ * profile are parsed with Python's json and plistlib and each value
+ * compared with what the file said.
+ */
+#define ODD "q\"uo\\te\t</script> ]]> &amp; Z\xc3\xbcrich \xf0\x9f\x94\x92"
+#define ODD_URL "http://127.0.0.1:8080/p;a=1,b$c!d*e(f)g~h+i=j&k%22l/"
+
+static const char json_check[] =
+	"import json, plistlib, sys\n"
+	"d = json.load(open(sys.argv[1], encoding='utf-8'))\n"
+	"want = open(sys.argv[2], encoding='utf-8').read().split('\\n')\n"
+	"org, name, url = want[0], want[1], want[2]\n"
+	"assert d['organization'] == org, d['organization']\n"
+	"assert d['cas'][0]['name'] == name, d['cas'][0]['name']\n"
+	"assert d['cas'][0]['downloads']['pem'] == url + 'odd.pem'\n"
+	"assert d['bundles']['p7b'] == url + 'ca.p7b'\n"
+	"assert d['bundles']['mobileconfig'] == url + 'ca.mobileconfig'\n"
+	"p = plistlib.load(open(sys.argv[3], 'rb'))\n"
+	"assert p['PayloadOrganization'] == org, p['PayloadOrganization']\n"
+	"assert p['PayloadDisplayName'] == name, p['PayloadDisplayName']\n"
+	"assert p['PayloadDescription'].startswith(org)\n";
+
+static void
+save(const char *name, const struct buf *b)
+{
+	FILE *f = fopen(harness_path(&h, name), "wb");
+
+	assert_non_null(f);
+	assert_int_equal(fwrite(b->data, 1, b->len, f), b->len);
+	fclose(f);
+}
+
+static void
+test_values_reach_json_intact(void **state)
+{
+	static const char conf[] =
+		"[server]\nlisten = 127.0.0.1:0\npublic_url = " ODD_URL
+		"\n" ACCESS "[ca \"odd\"]\nname = N" ODD "\nfile = a.pem\n"
+		"[profile]\norganization = O" ODD "\n"
+		"display_name = N" ODD "\n"
+		"description = O" ODD " more\n";
+	const char *want = "O" ODD "\nN" ODD "\n" ODD_URL "\n";
+	struct hres r, p;
+	struct buf page = {0};
+
+	(void)state;
+	assert_int_equal(harness_start_conf(&h, conf), 0);
+	get_ok("/ca.json", &r);
+	get_ok("/ca.mobileconfig", &p);
+	save("ca.json", &r.body);
+	save("ca.mobileconfig", &p.body);
+	harness_write(&h, "want.txt", want);
+	harness_write(&h, "check.py", json_check);
+	if (harness_sh("cd '%s' && python3 check.py ca.json want.txt "
+		       "ca.mobileconfig",
+		       h.dir) != 0)
+		fail_msg("/ca.json or the profile lost a value:\n%s",
+			 r.body.data);
+	/* The JSON writer escapes the tab and the quote. */
+	assert_contains(r.body.data, "\"Nq\\\"uo\\\\te\\u0009</script>",
+			"/ca.json");
+	hres_free(&r);
+	hres_free(&p);
+	get_ok("/", &r);
+	buf_append(&page, r.body.data, r.body.len);
+	buf_append(&page, "", 0);
+	assert_contains(page.data, "&lt;/script&gt; ]]&gt; &amp;amp;", "page");
+	if (strstr(page.data, "</script> ]]>") != NULL)
+		fail_msg("the page holds a name unescaped");
+	buf_free(&page);
+	hres_free(&r);
+	assert_int_equal(harness_stop(&h), 0);
+}
+
 int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_long_slugs),
 		cmocka_unit_test(test_long_slug_twice),
+		cmocka_unit_test(test_values_reach_json_intact),
 	};
 
 	return cmocka_run_group_tests(tests, setup, teardown);
