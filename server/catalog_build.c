@@ -30,6 +30,44 @@ dup_bytes(const void *p, size_t len)
 	return d;
 }
 
+/* "FILE:LINE: [ca "slug"] file: " before a reason about a CA's file, so
+ * that every refusal names the section that asked for it. */
+static void
+ca_err(const struct config *cfg, const struct config_ca *ca, char *err,
+       size_t errlen, const char *why)
+{
+	char where[PATH_MAX + 32];
+
+	if (ca->line > 0)
+		(void)str_printf(where, sizeof(where), "%s:%u", cfg->path,
+				 ca->line);
+	else
+		(void)str_copy(where, sizeof(where), cfg->path);
+	err_set(err, errlen, "%s: [ca \"%s\"] file: %s", where, ca->slug, why);
+}
+
+/* True (with a reason naming both sections) when another section has the
+ * slug given to a later certificate of ca's file: their URLs would clash. */
+static bool
+slug_clash(const struct config *cfg, const struct config_ca *ca,
+	   const char *slug, char *err, size_t errlen)
+{
+	char why[256];
+
+	for (size_t i = 0; i < cfg->nca; i++) {
+		if (strcmp(cfg->ca[i].slug, slug) != 0)
+			continue;
+		(void)str_printf(why, sizeof(why),
+				 "a later certificate in it is served as "
+				 "/%s.cer, which [ca \"%s\"] (line %u) also "
+				 "names; rename that section",
+				 slug, slug, cfg->ca[i].line);
+		ca_err(cfg, ca, err, errlen, why);
+		return true;
+	}
+	return false;
+}
+
 /* Loads every configured CA; a file with several certificates yields
  * several CAs, the extra ones named "<slug>-2", "<slug>-3"... */
 static int
@@ -37,6 +75,7 @@ load_cas(struct catalog *c, const struct config *cfg, time_t now, char *err,
 	 size_t errlen)
 {
 	size_t i, j, total = 0;
+	char why[1024];
 
 	for (i = 0; i < cfg->nca; i++) {
 		const struct config_ca *ca = &cfg->ca[i];
@@ -45,14 +84,24 @@ load_cas(struct catalog *c, const struct config *cfg, time_t now, char *err,
 		if (ca->inline_pem != NULL)
 			r = cert_load_mem(ca->inline_pem,
 					  strlen(ca->inline_pem), ca->slug,
-					  &c->certs[i], &c->ncerts[i], err,
-					  errlen);
+					  &c->certs[i], &c->ncerts[i], why,
+					  sizeof(why));
 		else
 			r = cert_load_file(ca->file, &c->certs[i],
-					   &c->ncerts[i], err, errlen);
-		if (r == -1)
+					   &c->ncerts[i], why, sizeof(why));
+		if (r == -1) {
+			ca_err(cfg, ca, err, errlen, why);
 			return -1;
+		}
 		total += c->ncerts[i];
+		if (total > CONFIG_MAX_CERTS) {
+			(void)str_printf(why, sizeof(why),
+					 "%zu certificates bring the total to "
+					 "%zu, more than the %d served in all",
+					 c->ncerts[i], total, CONFIG_MAX_CERTS);
+			ca_err(cfg, ca, err, errlen, why);
+			return -1;
+		}
 	}
 	if ((c->cas = calloc(total, sizeof(*c->cas))) == NULL)
 		return -1;
@@ -60,7 +109,8 @@ load_cas(struct catalog *c, const struct config *cfg, time_t now, char *err,
 		for (j = 0; j < c->ncerts[i]; j++) {
 			struct cat_ca *cc = &c->cas[c->ncas++];
 			const struct cert *ce = &c->certs[i][j];
-			char w[CERT_MAX_WARNINGS][CERT_WARN_LEN], slug[80];
+			char w[CERT_MAX_WARNINGS][CERT_WARN_LEN];
+			char slug[CONFIG_CA_SLUG_LEN];
 			size_t k, nw;
 
 			cc->cert = ce;
@@ -71,6 +121,9 @@ load_cas(struct catalog *c, const struct config *cfg, time_t now, char *err,
 			} else {
 				(void)str_printf(slug, sizeof(slug), "%s-%zu",
 						 cfg->ca[i].slug, j + 1);
+				if (slug_clash(cfg, &cfg->ca[i], slug, err,
+					       errlen))
+					return -1;
 				cc->pub.slug = cat_strdup(c, slug);
 				cc->pub.name = cat_strdup(
 					c, ce->common_name[0] ? ce->common_name
@@ -141,7 +194,7 @@ static int
 add_bundles(struct catalog *c, const struct config *cfg, char *err,
 	    size_t errlen)
 {
-	const struct cert *list[CONFIG_MAX_CA * CERT_MAX_PER_FILE];
+	const struct cert *list[CONFIG_MAX_CERTS];
 	unsigned char *p7 = NULL, *signed_prof = NULL;
 	size_t i, p7len, slen;
 	struct buf prof = {0};

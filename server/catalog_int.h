@@ -26,7 +26,7 @@ struct catalog {
 	size_t page_index[PAGE_PLATFORM_COUNT];
 	void **owned; /* every heap block the entries point to */
 	size_t nowned, capowned;
-	const char *warnings[64];
+	const char *warnings[CONFIG_MAX_CERTS * CERT_MAX_WARNINGS];
 	size_t nwarnings;
 	struct cat_ca *cas;
 	size_t ncas;

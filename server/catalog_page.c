@@ -66,7 +66,7 @@ page_csp(struct catalog *c, const char *const *urls, size_t n)
 /* Everything the templates need to know about the site. */
 struct site_input {
 	struct page_site site;
-	struct page_ca pcas[CONFIG_MAX_CA * CERT_MAX_PER_FILE];
+	struct page_ca pcas[CONFIG_MAX_CERTS];
 	const char *checks[CONFIG_MAX_CHECK_URL];
 	char own_check[CONFIG_STR_MAX];
 };

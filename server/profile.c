@@ -13,8 +13,8 @@
 #include <openssl/objects.h>
 #include <openssl/x509.h>
 
+#include "config.h"
 /* Limits on what the configuration and the CA files hand us. */
-#define PROFILE_MAX_CERTS 64
 #define PROFILE_MAX_NAME 256 /* identifier, organisation, display name */
 #define PROFILE_MAX_DESCRIPTION 4096
 #define PROFILE_MAX_CHAIN 8
@@ -112,9 +112,9 @@ check_input(const struct profile_opts *o, const struct cert *const *certs,
 	    check_text("description", o->description, false,
 		       PROFILE_MAX_DESCRIPTION, err, errlen) == -1)
 		return -1;
-	if (n == 0 || n > PROFILE_MAX_CERTS) {
+	if (n == 0 || n > CONFIG_MAX_CERTS) {
 		err_set(err, errlen, "profile: %zu certificates (need 1 to %d)",
-			n, PROFILE_MAX_CERTS);
+			n, CONFIG_MAX_CERTS);
 		return -1;
 	}
 	for (i = 0; i < n; i++) {
