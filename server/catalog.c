@@ -69,6 +69,18 @@ fail:
 
 /* Keeps p to be freed with the catalog. */
 int
+cat_add_buf(struct catalog *c, const char *path, const char *type,
+	    struct buf *b, enum catalog_kind kind)
+{
+	size_t len;
+	char *body = buf_steal(b, &len);
+
+	if (body == NULL)
+		return -1;
+	return cat_add(c, path, type, body, len, NULL, kind);
+}
+
+int
 cat_own(struct catalog *c, void *p)
 {
 	if (c->nowned == c->capowned) {

@@ -30,6 +30,44 @@ dup_bytes(const void *p, size_t len)
 	return d;
 }
 
+/* "FILE:LINE: [ca "slug"] file: " before a reason about a CA's file, so
+ * that every refusal names the section that asked for it. */
+static void
+ca_err(const struct config *cfg, const struct config_ca *ca, char *err,
+       size_t errlen, const char *why)
+{
+	char where[PATH_MAX + 32];
+
+	if (ca->line > 0)
+		(void)str_printf(where, sizeof(where), "%s:%u", cfg->path,
+				 ca->line);
+	else
+		(void)str_copy(where, sizeof(where), cfg->path);
+	err_set(err, errlen, "%s: [ca \"%s\"] file: %s", where, ca->slug, why);
+}
+
+/* True (with a reason naming both sections) when another section has the
+ * slug given to a later certificate of ca's file: their URLs would clash. */
+static bool
+slug_clash(const struct config *cfg, const struct config_ca *ca,
+	   const char *slug, char *err, size_t errlen)
+{
+	char why[256];
+
+	for (size_t i = 0; i < cfg->nca; i++) {
+		if (strcmp(cfg->ca[i].slug, slug) != 0)
+			continue;
+		(void)str_printf(why, sizeof(why),
+				 "a later certificate in it is served as "
+				 "/%s.cer, which [ca \"%s\"] (line %u) also "
+				 "names; rename that section",
+				 slug, slug, cfg->ca[i].line);
+		ca_err(cfg, ca, err, errlen, why);
+		return true;
+	}
+	return false;
+}
+
 /* Loads every configured CA; a file with several certificates yields
  * several CAs, the extra ones named "<slug>-2", "<slug>-3"... */
 static int
@@ -37,6 +75,7 @@ load_cas(struct catalog *c, const struct config *cfg, time_t now, char *err,
 	 size_t errlen)
 {
 	size_t i, j, total = 0;
+	char why[1024];
 
 	for (i = 0; i < cfg->nca; i++) {
 		const struct config_ca *ca = &cfg->ca[i];
@@ -45,14 +84,24 @@ load_cas(struct catalog *c, const struct config *cfg, time_t now, char *err,
 		if (ca->inline_pem != NULL)
 			r = cert_load_mem(ca->inline_pem,
 					  strlen(ca->inline_pem), ca->slug,
-					  &c->certs[i], &c->ncerts[i], err,
-					  errlen);
+					  &c->certs[i], &c->ncerts[i], why,
+					  sizeof(why));
 		else
 			r = cert_load_file(ca->file, &c->certs[i],
-					   &c->ncerts[i], err, errlen);
-		if (r == -1)
+					   &c->ncerts[i], why, sizeof(why));
+		if (r == -1) {
+			ca_err(cfg, ca, err, errlen, why);
 			return -1;
+		}
 		total += c->ncerts[i];
+		if (total > CONFIG_MAX_CERTS) {
+			(void)str_printf(why, sizeof(why),
+					 "%zu certificates bring the total to "
+					 "%zu, more than the %d served in all",
+					 c->ncerts[i], total, CONFIG_MAX_CERTS);
+			ca_err(cfg, ca, err, errlen, why);
+			return -1;
+		}
 	}
 	if ((c->cas = calloc(total, sizeof(*c->cas))) == NULL)
 		return -1;
@@ -60,7 +109,8 @@ load_cas(struct catalog *c, const struct config *cfg, time_t now, char *err,
 		for (j = 0; j < c->ncerts[i]; j++) {
 			struct cat_ca *cc = &c->cas[c->ncas++];
 			const struct cert *ce = &c->certs[i][j];
-			char w[CERT_MAX_WARNINGS][CERT_WARN_LEN], slug[80];
+			char w[CERT_MAX_WARNINGS][CERT_WARN_LEN];
+			char slug[CONFIG_CA_SLUG_LEN];
 			size_t k, nw;
 
 			cc->cert = ce;
@@ -71,6 +121,9 @@ load_cas(struct catalog *c, const struct config *cfg, time_t now, char *err,
 			} else {
 				(void)str_printf(slug, sizeof(slug), "%s-%zu",
 						 cfg->ca[i].slug, j + 1);
+				if (slug_clash(cfg, &cfg->ca[i], slug, err,
+					       errlen))
+					return -1;
 				cc->pub.slug = cat_strdup(c, slug);
 				cc->pub.name = cat_strdup(
 					c, ce->common_name[0] ? ce->common_name
@@ -86,19 +139,6 @@ load_cas(struct catalog *c, const struct config *cfg, time_t now, char *err,
 		}
 	}
 	return 0;
-}
-
-/* Moves a rendered buffer into the catalog (b is left empty). */
-static int
-add_buf(struct catalog *c, const char *path, const char *type, struct buf *b,
-	enum catalog_kind kind)
-{
-	size_t len;
-	char *body = buf_steal(b, &len);
-
-	if (body == NULL)
-		return -1;
-	return cat_add(c, path, type, body, len, NULL, kind);
 }
 
 static int
@@ -154,7 +194,7 @@ static int
 add_bundles(struct catalog *c, const struct config *cfg, char *err,
 	    size_t errlen)
 {
-	const struct cert *list[CONFIG_MAX_CA * CERT_MAX_PER_FILE];
+	const struct cert *list[CONFIG_MAX_CERTS];
 	unsigned char *p7 = NULL, *signed_prof = NULL;
 	size_t i, p7len, slen;
 	struct buf prof = {0};
@@ -217,6 +257,21 @@ fail:
 	return -1;
 }
 
+/* public_url + "/" + name + "." + ext as a JSON string: the whole URL
+ * goes through the one JSON writer, whatever public_url's checks let in. */
+static void
+json_url(struct buf *b, const struct catalog *c, const char *name,
+	 const char *ext)
+{
+	struct buf url = {0};
+
+	if (buf_printf(&url, "%s/%s.%s", c->public_url, name, ext) == 0)
+		(void)buf_json_string(b, url.data);
+	else
+		(void)buf_puts(b, "null");
+	buf_free(&url);
+}
+
 static void
 json_ca(struct buf *b, const struct catalog *c, const struct cat_ca *cc)
 {
@@ -241,9 +296,10 @@ json_ca(struct buf *b, const struct catalog *c, const struct cat_ca *cc)
 			 ",\"not_after\":\"%s\",\"sha256\":\"%s\","
 			 "\"sha1\":\"%s\",\"downloads\":{",
 			 t, ce->sha256_hex, ce->sha1_hex);
-	for (i = 0; i < ARRAY_LEN(ext); i++)
-		(void)buf_printf(b, "%s\"%s\":\"%s/%s.%s\"", i ? "," : "",
-				 ext[i], c->public_url, cc->pub.slug, ext[i]);
+	for (i = 0; i < ARRAY_LEN(ext); i++) {
+		(void)buf_printf(b, "%s\"%s\":", i ? "," : "", ext[i]);
+		json_url(b, c, cc->pub.slug, ext[i]);
+	}
 	(void)buf_puts(b, "}}");
 }
 
@@ -262,11 +318,11 @@ add_json(struct catalog *c)
 			(void)buf_puts(&b, ",");
 		json_ca(&b, c, &c->cas[i]);
 	}
-	(void)buf_printf(&b,
-			 "],\"bundles\":{\"p7b\":\"%s/ca.p7b\","
-			 "\"mobileconfig\":\"%s/ca.mobileconfig\"},"
-			 "\"profile_signed\":%s}\n",
-			 c->public_url, c->public_url,
+	(void)buf_puts(&b, "],\"bundles\":{\"p7b\":");
+	json_url(&b, c, "ca", "p7b");
+	(void)buf_puts(&b, ",\"mobileconfig\":");
+	json_url(&b, c, "ca", "mobileconfig");
+	(void)buf_printf(&b, "},\"profile_signed\":%s}\n",
 			 c->profile_signed ? "true" : "false");
 	if (b.data == NULL)
 		return -1;
@@ -346,155 +402,6 @@ out:
 	return ret_code;
 }
 
-static const char *
-lookup(void *ctx, const char *name, size_t *ret_len)
-{
-	const struct cat_asset *a = cat_asset(ctx, name);
-
-	if (a == NULL)
-		return NULL;
-	*ret_len = a->len;
-	return (const char *)a->data;
-}
-
-/* "https://host:port/path" -> "https://host:port" (into dst). */
-static int
-url_origin(const char *url, char *dst, size_t dstlen)
-{
-	const char *host = strstr(url, "://");
-	size_t n;
-
-	if (host == NULL)
-		return -1;
-	n = (size_t)(host + 3 - url) + strcspn(host + 3, "/?#");
-	if (n >= dstlen)
-		return -1;
-	memcpy(dst, url, n);
-	dst[n] = '\0';
-	return 0;
-}
-
-/*
- * The page may reach exactly the trust-check origins, nothing else; every
- * other response keeps the base policy.
- */
-static const char *
-page_csp(struct catalog *c, const char *const *urls, size_t n)
-{
-	struct buf b = {0}, src = {0};
-	char origin[CONFIG_STR_MAX];
-	size_t i;
-
-	for (i = 0; i < n; i++)
-		if (url_origin(urls[i], origin, sizeof(origin)) == 0)
-			(void)buf_printf(&src, " %s", origin);
-	(void)buf_printf(&b,
-			 "default-src 'none'; style-src 'self'; "
-			 "script-src 'self'; img-src 'self'%s; "
-			 "connect-src %s; base-uri 'none'; form-action 'none'; "
-			 "frame-ancestors 'none'",
-			 src.data ? src.data : "",
-			 src.data ? src.data + 1 : "'none'");
-	buf_free(&src);
-	if (b.data == NULL || cat_own(c, b.data) == -1)
-		return NULL;
-	return b.data;
-}
-
-/* Everything the templates need to know about the site. */
-struct site_input {
-	struct page_site site;
-	struct page_ca pcas[CONFIG_MAX_CA * CERT_MAX_PER_FILE];
-	const char *checks[CONFIG_MAX_CHECK_URL];
-	char own_check[CONFIG_STR_MAX];
-};
-
-/* The trust check targets: the configured ones, or certpost's own HTTPS
- * listener. */
-static void
-check_urls(const struct catalog *c, const struct config *cfg,
-	   struct site_input *in)
-{
-	size_t i;
-
-	for (i = 0; i < cfg->ncheck_url; i++)
-		in->checks[in->site.ncheck++] = cfg->check_url[i];
-	if (in->site.ncheck > 0 || c->https_origin == NULL)
-		return;
-	if (str_printf(in->own_check, sizeof(in->own_check), "%s/healthz",
-		       c->https_origin) == 0)
-		in->checks[in->site.ncheck++] = in->own_check;
-}
-
-static int
-add_pages(struct catalog *c, const struct config *cfg, char *err, size_t errlen)
-{
-	struct site_input *in = calloc(1, sizeof(*in));
-	const char *csp;
-	struct buf b = {0};
-	size_t i;
-	int ret = -1;
-
-	if (in == NULL)
-		return -1;
-	for (i = 0; i < c->ncas; i++) {
-		const struct cert *ce = c->cas[i].cert;
-
-		in->pcas[i] = (struct page_ca){
-			.name = c->cas[i].pub.name,
-			.slug = c->cas[i].pub.slug,
-			.subject = ce->subject,
-			.sha256_hex = ce->sha256_hex,
-			.sha1_hex = ce->sha1_hex,
-			.not_before = (long long)ce->not_before,
-			.not_after = (long long)ce->not_after,
-			.primary = c->cas[i].pub.primary,
-		};
-	}
-	in->site = (struct page_site){
-		.organization = c->organization,
-		.public_url = c->public_url,
-		.demo = cfg->demo,
-		.cas = in->pcas,
-		.nca = c->ncas,
-		.check_urls = in->checks,
-		.profile_signed = c->profile_signed,
-	};
-	check_urls(c, cfg, in);
-	for (i = 0; i < in->site.ncheck; i++)
-		(void)buf_printf(&b, "%s%s", i ? " " : "", in->checks[i]);
-	c->checks = cat_strdup(c, b.data ? b.data : "none");
-	buf_free(&b);
-	if (c->checks == NULL)
-		goto out;
-	if ((csp = page_csp(c, in->checks, in->site.ncheck)) == NULL)
-		goto out;
-	if (page_render_helpdesk(lookup, c, &in->site, &b, err, errlen) == -1)
-		goto out;
-	if (add_buf(c, "/helpdesk", "text/html; charset=utf-8", &b,
-		    CATALOG_HELPDESK) == -1)
-		goto out;
-	/* The helpdesk view uses the page's stylesheet and QR image. */
-	c->entries[c->nentries - 1].csp = csp;
-	c->nsorted = c->nentries;
-	for (i = 0; i < PAGE_PLATFORM_COUNT; i++) {
-		if (page_render_index(lookup, c, &in->site,
-				      (enum page_platform)i, &b, err,
-				      errlen) == -1)
-			goto out;
-		if (add_buf(c, "/", "text/html; charset=utf-8", &b,
-			    CATALOG_PAGE) == -1)
-			goto out;
-		c->entries[c->nentries - 1].csp = csp;
-		c->page_index[i] = c->nentries - 1;
-	}
-	ret = 0;
-out:
-	buf_free(&b);
-	free(in);
-	return ret;
-}
-
 static int
 add_misc(struct catalog *c, char *err, size_t errlen)
 {
@@ -504,7 +411,7 @@ add_misc(struct catalog *c, char *err, size_t errlen)
 		buf_free(&b);
 		return -1;
 	}
-	if (add_buf(c, "/qr.svg", "image/svg+xml", &b, CATALOG_QR) == -1)
+	if (cat_add_buf(c, "/qr.svg", "image/svg+xml", &b, CATALOG_QR) == -1)
 		return -1;
 	return add_copy(c, "/healthz", "text/plain; charset=utf-8", "ok\n", 3,
 			NULL, CATALOG_HEALTH, NULL, NULL);
@@ -608,7 +515,7 @@ catalog_build(const struct config *cfg, char *err, size_t errlen)
 	}
 	if (add_bundles(c, cfg, err, errlen) == -1 || add_json(c) == -1 ||
 	    add_static(c) == -1 || add_misc(c, err, errlen) == -1 ||
-	    add_pages(c, cfg, err, errlen) == -1)
+	    cat_add_pages(c, cfg, err, errlen) == -1)
 		goto fail;
 	if (cat_finish(c) == -1) {
 		err_set(err, errlen,

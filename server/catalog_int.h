@@ -26,7 +26,7 @@ struct catalog {
 	size_t page_index[PAGE_PLATFORM_COUNT];
 	void **owned; /* every heap block the entries point to */
 	size_t nowned, capowned;
-	const char *warnings[64];
+	const char *warnings[CONFIG_MAX_CERTS * CERT_MAX_WARNINGS];
 	size_t nwarnings;
 	struct cat_ca *cas;
 	size_t ncas;
@@ -43,6 +43,9 @@ struct catalog {
 
 int cat_add(struct catalog *c, const char *path, const char *type, void *body,
 	    size_t len, const char *filename, enum catalog_kind kind);
+/* cat_add() with a rendered buffer's bytes (b is left empty). */
+int cat_add_buf(struct catalog *c, const char *path, const char *type,
+		struct buf *b, enum catalog_kind kind);
 int cat_own(struct catalog *c, void *p);
 char *cat_strdup(struct catalog *c, const char *s);
 void cat_warn(struct catalog *c, const char *fmt, ...) PRINTF_LIKE(2, 3);
@@ -54,5 +57,10 @@ int cat_load_assets(struct catalog *c, const char *static_dir, char *err,
 const struct cat_asset *cat_asset(const struct catalog *c, const char *name);
 /* MIME type for a served file name, or NULL when it is not served. */
 const char *cat_mime(const char *name);
+
+/* catalog_page.c: "/" for every platform and /helpdesk, rendered from the
+ * CAs already loaded into c. Returns 0, or -1 with a reason in err. */
+int cat_add_pages(struct catalog *c, const struct config *cfg, char *err,
+		  size_t errlen);
 
 #endif

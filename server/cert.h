@@ -13,7 +13,6 @@
 
 /* Largest file we will read as a certificate, key or bundle. */
 #define CERT_MAX_FILE (1024 * 1024)
-#define CERT_MAX_PER_FILE 32
 #define CERT_WARN_LEN 160
 #define CERT_MAX_WARNINGS 8
 
@@ -46,7 +45,8 @@ struct cert {
  * blocks), DER, or a PKCS#7 bundle (PEM or DER). Refuses, with a reason
  * naming the file (name), a file that holds a private key anywhere (any
  * "PRIVATE KEY" PEM block, or DER that parses as a key), holds no
- * certificate, is larger than CERT_MAX_FILE, or cannot be read; when it is
+ * certificate, holds more than CONFIG_MAX_CERTS_PER_FILE certificates, is
+ * larger than CERT_MAX_FILE, or cannot be read; when it is
  * not a certificate, the reason says what libmagic thinks it is.
  * On success returns 0, *ret_certs is an array of *ret_n (>= 1) certs that
  * the caller frees with cert_list_free().

@@ -18,6 +18,7 @@
 #include <openssl/x509.h>
 
 #include "cert_int.h"
+#include "config.h"
 #include "util.h"
 
 #define PEM_BEGIN "-----BEGIN "
@@ -27,7 +28,7 @@
 
 /* Certificates found in one file, before they become struct certs. */
 struct certset {
-	X509 *x[CERT_MAX_PER_FILE];
+	X509 *x[CONFIG_MAX_CERTS_PER_FILE];
 	size_t n;
 };
 
@@ -122,11 +123,11 @@ static int
 set_push(struct certset *set, X509 *x, const char *name, char *err,
 	 size_t errlen)
 {
-	if (set->n == CERT_MAX_PER_FILE) {
+	if (set->n == CONFIG_MAX_CERTS_PER_FILE) {
 		X509_free(x);
 		err_set(err, errlen,
 			"%s: more than %d certificates in one file", name,
-			CERT_MAX_PER_FILE);
+			CONFIG_MAX_CERTS_PER_FILE);
 		return -1;
 	}
 	set->x[set->n++] = x;

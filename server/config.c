@@ -3,46 +3,20 @@
  * struct config. */
 #include "config.h"
 
-#include <ctype.h>
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <strings.h>
 
 #include <ini.h>
 
-#include "tls.h"
+#include "config_int.h"
 #include "util.h"
 
-/* Parser state: libinih calls our reader per line, so we know the line. */
-struct parse {
-	struct config *cfg;
-	FILE *fp;
-	const char *file; /* as given, for messages */
-	char dir[PATH_MAX];
-	unsigned line;
-	unsigned section_line;	    /* of the last [section] header */
-	unsigned seen_section_line; /* section_line at the last key */
-	struct buf errors;
-	unsigned nerrors;
-	int cur_ca; /* index into cfg->ca of the open [ca] section */
-	/* First line of each single-valued key, to reject repeats. */
-	struct seen {
-		char key[48];
-		unsigned line;
-	} seen[160];
-	size_t nseen;
-};
-
-static void perr(struct parse *p, const char *section, const char *key,
-		 const char *fmt, ...) PRINTF_LIKE(4, 5);
-static void perr_section(struct parse *p, const char *fmt, ...)
-	PRINTF_LIKE(2, 3);
-
-static void
-perr(struct parse *p, const char *section, const char *key, const char *fmt,
-     ...)
+/* "FILE:LINE: [section] key: reason", one per line in p->errors. */
+void
+config_perr(struct config_parse *p, const char *section, const char *key,
+	    const char *fmt, ...)
 {
 	va_list ap;
 
@@ -61,8 +35,8 @@ perr(struct parse *p, const char *section, const char *key, const char *fmt,
 }
 
 /* An error about a section header, reported at the header's line. */
-static void
-perr_section(struct parse *p, const char *fmt, ...)
+void
+config_perr_section(struct config_parse *p, const char *fmt, ...)
 {
 	unsigned line = p->line;
 	struct buf msg = {0};
@@ -72,9 +46,60 @@ perr_section(struct parse *p, const char *fmt, ...)
 	(void)buf_vprintf(&msg, fmt, ap);
 	va_end(ap);
 	p->line = p->section_line;
-	perr(p, NULL, NULL, "%s", msg.data ? msg.data : "");
+	config_perr(p, NULL, NULL, "%s", msg.data ? msg.data : "");
 	p->line = line;
 	buf_free(&msg);
+}
+
+/*
+ * libinih keeps at most 49 bytes of a section name (its MAX_SECTION) and
+ * cuts a longer one silently, which would make two long [ca "slug"]
+ * headers one section. So the name is kept here, whole, and inih is handed
+ * a stand-in header; the handler reads the name from p->section. As in
+ * inih, what follows the first ']' is ignored; without one, inih reports
+ * the syntax error.
+ */
+static void
+take_section(struct config_parse *p, char *str, size_t size)
+{
+	const char *end = strchr(str, ']');
+	size_t n = end == NULL ? 0 : (size_t)(end - str) - 1;
+
+	if (end == NULL || n >= sizeof(p->section))
+		return;
+	p->bad_section = false;
+	memcpy(p->section, str + 1, n);
+	p->section[n] = '\0';
+	(void)str_copy(str, size, "[-]");
+}
+
+/*
+ * Every value reaches some output: a header, JSON, HTML, the profile's
+ * XML, the log. Bytes that no output carries as they are, or that make a
+ * line read differently from its bytes, are refused here for the whole
+ * line, before any message could echo them; each key adds its own rules.
+ * A CR ending the line (a file saved with CRLF) is dropped. Comment lines
+ * are never echoed and are not checked.
+ */
+static void
+check_text(struct config_parse *p, char *str, size_t skip, size_t size)
+{
+	size_t n = strlen(str), off;
+	const char *why;
+
+	if (n > 0 && str[n - 1] == '\r')
+		str[--n] = '\0';
+	if ((why = text_unsafe(str, &off)) != NULL) {
+		config_perr(p, NULL, NULL,
+			    "byte 0x%02x at column %zu is %s (a line is UTF-8 "
+			    "text without control characters)",
+			    (unsigned char)str[off], skip + off + 1, why);
+		p->bad_section |= str[0] == '[';
+		(void)str_copy(str, size, ";");
+		return;
+	}
+	if (str[0] == '[')
+		take_section(p, str, size);
 }
 
 /*
@@ -86,7 +111,7 @@ perr_section(struct parse *p, const char *fmt, ...)
 static char *
 read_line(char *str, int num, void *stream)
 {
-	struct parse *p = stream;
+	struct config_parse *p = stream;
 	size_t n = 0, max = (size_t)num - 1, skip = 0;
 	bool nul = false, too_long = false;
 	int c;
@@ -112,456 +137,36 @@ read_line(char *str, int num, void *stream)
 		p->section_line = p->line;
 	if (too_long || nul) {
 		if (too_long)
-			perr(p, NULL, NULL, "line longer than %d bytes",
-			     CONFIG_LINE_MAX);
+			config_perr(p, NULL, NULL, "line longer than %d bytes",
+				    CONFIG_LINE_MAX);
 		else
-			perr(p, NULL, NULL, "NUL byte in the line");
+			config_perr(p, NULL, NULL, "NUL byte in the line");
+		p->bad_section |= str[0] == '[';
 		/* Hand inih a comment so it does not parse the fragment. */
 		(void)str_copy(str, (size_t)num, ";");
+	} else if (str[0] != ';' && str[0] != '#') {
+		check_text(p, str, skip, (size_t)num);
 	}
 	return str;
 }
 
-/* Resolves a path from the file against the config file's directory. */
 static int
-set_path(struct parse *p, char *dst, const char *value)
+handler(void *user, const char *inih_section, const char *key,
+	const char *value)
 {
-	if (value[0] == '/' || p->dir[0] == '\0')
-		return str_copy(dst, PATH_MAX, value);
-	return str_printf(dst, PATH_MAX, "%s/%s", p->dir, value);
-}
-
-/* Returns false (and reports) when key was already given in this scope. */
-static bool
-once(struct parse *p, const char *section, const char *key)
-{
-	char scoped[48];
-	size_t i;
-
-	if (str_printf(scoped, sizeof(scoped), "%.20s/%.24s", section, key))
-		return true;
-	for (i = 0; i < p->nseen; i++) {
-		if (strcmp(p->seen[i].key, scoped) == 0) {
-			perr(p, section, key, "given twice (first on line %u)",
-			     p->seen[i].line);
-			return false;
-		}
-	}
-	if (p->nseen < ARRAY_LEN(p->seen)) {
-		(void)str_copy(p->seen[p->nseen].key, sizeof(p->seen[0].key),
-			       scoped);
-		p->seen[p->nseen++].line = p->line;
-	}
-	return true;
-}
-
-static void
-set_str(struct parse *p, const char *section, const char *key, char *dst,
-	size_t dstlen, const char *value)
-{
-	if (!once(p, section, key))
-		return;
-	if (str_copy(dst, dstlen, value) == -1)
-		perr(p, section, key, "value too long (max %zu bytes)",
-		     dstlen - 1);
-}
-
-static void
-set_file(struct parse *p, const char *section, const char *key, char *dst,
-	 const char *value)
-{
-	if (!once(p, section, key))
-		return;
-	if (set_path(p, dst, value) == -1)
-		perr(p, section, key, "path too long");
-}
-
-static void
-set_bool(struct parse *p, const char *section, const char *key, bool *dst,
-	 const char *value)
-{
-	if (!once(p, section, key))
-		return;
-	if (parse_bool(value, dst) == -1)
-		perr(p, section, key, "expected yes or no, not '%s'", value);
-}
-
-static void
-set_uint(struct parse *p, const char *section, const char *key, unsigned *dst,
-	 const char *value, unsigned long min, unsigned long max)
-{
-	unsigned long v;
-
-	if (!once(p, section, key))
-		return;
-	if (parse_ulong(value, min, max, &v) == -1) {
-		perr(p, section, key,
-		     "expected a whole number from %lu to %lu, "
-		     "not '%s'",
-		     min, max, value);
-		return;
-	}
-	*dst = (unsigned)v;
-}
-
-static void
-add_listen(struct parse *p, const char *section, const char *key,
-	   struct config_listen *arr, size_t *n, const char *value)
-{
-	char err[160];
-
-	if (*n >= CONFIG_MAX_LISTEN) {
-		perr(p, section, key, "more than %d listen addresses",
-		     CONFIG_MAX_LISTEN);
-		return;
-	}
-	if (config_parse_listen(value, &arr[*n], err, sizeof(err)) == -1) {
-		perr(p, section, key, "%s", err);
-		return;
-	}
-	(*n)++;
-}
-
-static void
-add_acl(struct parse *p, const char *section, const char *key, struct acl *acl,
-	unsigned *lines, const char *value)
-{
-	char err[200];
-
-	if (acl_add(acl, value, err, sizeof(err)) == -1)
-		perr(p, section, key, "%s", err);
-	else
-		lines[acl->n - 1] = p->line;
-}
-
-static void
-add_server_name(struct parse *p, const char *section, const char *key,
-		const char *value)
-{
-	struct config *c = p->cfg;
-	char err[200];
-
-	if (c->nserver_name >= CONFIG_MAX_SERVER_NAME) {
-		perr(p, section, key, "more than %d server names",
-		     CONFIG_MAX_SERVER_NAME);
-		return;
-	}
-	if (host_name_parse(value, c->server_name[c->nserver_name],
-			    HOST_NAME_LEN, err, sizeof(err)) == -1) {
-		perr(p, section, key, "%s", err);
-		return;
-	}
-	c->nserver_name++;
-}
-
-/* A GnuTLS priority string goes to the library as it is; keep it to the
- * characters its syntax uses so a typo cannot hide a control byte. */
-static void
-set_tls_priorities(struct parse *p, const char *section, const char *key,
-		   const char *value)
-{
-	char err[200];
-	const char *q;
-
-	for (q = value; *q != '\0'; q++) {
-		unsigned char ch = (unsigned char)*q;
-
-		if (!isalnum(ch) && strchr("+-!:%._@", ch) == NULL) {
-			perr(p, section, key,
-			     "unexpected '%c' (a GnuTLS priority string: "
-			     "keywords joined with ':', '+', '-', '!')",
-			     ch >= 0x20 && ch < 0x7f ? ch : '?');
-			return;
-		}
-	}
-	if (tls_priorities_check(value, err, sizeof(err)) == -1) {
-		perr(p, section, key, "%s", err);
-		return;
-	}
-	set_str(p, section, key, p->cfg->tls_priorities,
-		sizeof(p->cfg->tls_priorities), value);
-}
-
-static void
-server_key(struct parse *p, const char *s, const char *k, const char *v)
-{
-	struct config *c = p->cfg;
-
-	if (strcmp(k, "listen") == 0)
-		add_listen(p, s, k, c->listen, &c->nlisten, v);
-	else if (strcmp(k, "https_listen") == 0)
-		add_listen(p, s, k, c->https_listen, &c->nhttps_listen, v);
-	else if (strcmp(k, "public_url") == 0)
-		set_str(p, s, k, c->public_url, sizeof(c->public_url), v);
-	else if (strcmp(k, "static_dir") == 0)
-		set_file(p, s, k, c->static_dir, v);
-	else if (strcmp(k, "tls_cert") == 0)
-		set_file(p, s, k, c->tls_cert, v);
-	else if (strcmp(k, "tls_key") == 0)
-		set_file(p, s, k, c->tls_key, v);
-	else if (strcmp(k, "redirect_https") == 0)
-		set_bool(p, s, k, &c->redirect_https, v);
-	else if (strcmp(k, "threads") == 0)
-		set_uint(p, s, k, &c->threads, v, 0, 64);
-	else if (strcmp(k, "max_connections") == 0)
-		set_uint(p, s, k, &c->max_connections, v, 1, 100000);
-	else if (strcmp(k, "max_connections_per_ip") == 0)
-		set_uint(p, s, k, &c->max_connections_per_ip, v, 1, 100000);
-	else if (strcmp(k, "timeout") == 0)
-		set_uint(p, s, k, &c->timeout_s, v, 1, 3600);
-	else if (strcmp(k, "connection_memory") == 0)
-		set_uint(p, s, k, &c->connection_memory, v, 4096, 1048576);
-	else if (strcmp(k, "tls_session_tickets") == 0)
-		set_bool(p, s, k, &c->tls_session_tickets, v);
-	else if (strcmp(k, "tls_session_lifetime") == 0)
-		/* RFC 8446 4.6.1: a ticket lives at most 7 days. */
-		set_uint(p, s, k, &c->tls_session_lifetime, v, 1, 604800);
-	else if (strcmp(k, "server_name") == 0)
-		add_server_name(p, s, k, v);
-	else if (strcmp(k, "tls_priorities") == 0)
-		set_tls_priorities(p, s, k, v);
-	else
-		perr(p, s, k, "unknown key");
-}
-
-static void
-log_key(struct parse *p, const char *s, const char *k, const char *v)
-{
-	struct config *c = p->cfg;
-
-	if (strcmp(k, "format") == 0) {
-		if (!once(p, s, k))
-			return;
-		if (strcmp(v, "text") == 0)
-			c->log_format = CONFIG_LOG_TEXT;
-		else if (strcmp(v, "json") == 0)
-			c->log_format = CONFIG_LOG_JSON;
-		else
-			perr(p, s, k, "expected text or json, not '%s'", v);
-	} else if (strcmp(k, "access_log") == 0) {
-		set_bool(p, s, k, &c->access_log, v);
-	} else if (strcmp(k, "healthz") == 0) {
-		set_bool(p, s, k, &c->log_healthz, v);
-	} else if (strcmp(k, "file") == 0) {
-		set_file(p, s, k, c->log_file, v);
-	} else {
-		perr(p, s, k, "unknown key");
-	}
-}
-
-static void
-ca_key(struct parse *p, const char *s, const char *k, const char *v)
-{
-	struct config_ca *ca = &p->cfg->ca[p->cur_ca];
-
-	if (strcmp(k, "name") == 0)
-		set_str(p, s, k, ca->name, sizeof(ca->name), v);
-	else if (strcmp(k, "file") == 0)
-		set_file(p, s, k, ca->file, v);
-	else if (strcmp(k, "primary") == 0)
-		set_bool(p, s, k, &ca->primary, v);
-	else
-		perr(p, s, k, "unknown key");
-}
-
-static void
-profile_key(struct parse *p, const char *s, const char *k, const char *v)
-{
-	struct config *c = p->cfg;
-
-	if (strcmp(k, "organization") == 0)
-		set_str(p, s, k, c->organization, sizeof(c->organization), v);
-	else if (strcmp(k, "identifier") == 0)
-		set_str(p, s, k, c->identifier, sizeof(c->identifier), v);
-	else if (strcmp(k, "display_name") == 0)
-		set_str(p, s, k, c->display_name, sizeof(c->display_name), v);
-	else if (strcmp(k, "description") == 0)
-		set_str(p, s, k, c->description, sizeof(c->description), v);
-	else if (strcmp(k, "sign_cert") == 0)
-		set_file(p, s, k, c->sign_cert, v);
-	else if (strcmp(k, "sign_key") == 0)
-		set_file(p, s, k, c->sign_key, v);
-	else if (strcmp(k, "sign_chain") == 0)
-		set_file(p, s, k, c->sign_chain, v);
-	else
-		perr(p, s, k, "unknown key");
-}
-
-static void
-access_key(struct parse *p, const char *s, const char *k, const char *v)
-{
-	struct config *c = p->cfg;
-
-	if (strcmp(k, "allow") == 0) {
-		add_acl(p, s, k, &c->allow, c->allow_line, v);
-	} else if (strcmp(k, "admin") == 0) {
-		add_acl(p, s, k, &c->admin, c->admin_line, v);
-	} else if (strcmp(k, "trusted_proxy") == 0) {
-		add_acl(p, s, k, &c->trusted_proxy, c->trusted_proxy_line, v);
-	} else if (strcmp(k, "proxy_header") == 0) {
-		if (!once(p, s, k))
-			return;
-		/* Header names are case-insensitive; so is this value. */
-		if (strcasecmp(v, "x-forwarded-for") == 0)
-			c->proxy_header = PROXY_X_FORWARDED_FOR;
-		else if (strcasecmp(v, "forwarded") == 0)
-			c->proxy_header = PROXY_FORWARDED;
-		else
-			perr(p, s, k,
-			     "expected x-forwarded-for or forwarded, not "
-			     "'%s'",
-			     v);
-	} else if (strcmp(k, "deny") == 0) {
-		if (!once(p, s, k))
-			return;
-		if (strcmp(v, "drop") == 0)
-			c->deny = CONFIG_DENY_DROP;
-		else if (strcmp(v, "403") == 0)
-			c->deny = CONFIG_DENY_403;
-		else
-			perr(p, s, k, "expected drop or 403, not '%s'", v);
-	} else if (strcmp(k, "allow_public") == 0) {
-		set_bool(p, s, k, &c->allow_public, v);
-	} else {
-		perr(p, s, k, "unknown key");
-	}
-}
-
-static void
-trust_key(struct parse *p, const char *s, const char *k, const char *v)
-{
-	struct config *c = p->cfg;
-
-	if (strcmp(k, "check_url") != 0) {
-		perr(p, s, k, "unknown key");
-		return;
-	}
-	if (c->ncheck_url >= CONFIG_MAX_CHECK_URL) {
-		perr(p, s, k, "more than %d check URLs", CONFIG_MAX_CHECK_URL);
-		return;
-	}
-	if (strncmp(v, "https://", 8) != 0 || v[8] == '\0' || v[8] == '/') {
-		perr(p, s, k,
-		     "expected an https:// URL, not '%s' (the check "
-		     "proves the device trusts TLS servers)",
-		     v);
-		return;
-	}
-	if (strpbrk(v, " \"'<>\\") != NULL) {
-		perr(p, s, k, "URL contains a space, quote or angle bracket");
-		return;
-	}
-	if (str_copy(c->check_url[c->ncheck_url], CONFIG_STR_MAX, v) == -1) {
-		perr(p, s, k, "URL too long");
-		return;
-	}
-	c->ncheck_url++;
-}
-
-/* A slug names URLs (/<slug>.cer) and files, so it is kept plain. */
-static bool
-slug_valid(const char *s)
-{
-	size_t i;
-
-	if (s[0] == '\0' ||
-	    !(islower((unsigned char)s[0]) || isdigit((unsigned char)s[0])))
-		return false;
-	for (i = 0; s[i] != '\0'; i++) {
-		unsigned char ch = (unsigned char)s[i];
-
-		if (!islower(ch) && !isdigit(ch) && ch != '-' && ch != '_')
-			return false;
-	}
-	return i < CONFIG_SLUG_MAX;
-}
-
-/* Opens a [ca "slug"] section; cur_ca is -1 when it cannot be used. */
-static void
-open_ca(struct parse *p, const char *section)
-{
-	const char *q = section + 3, *end;
-	char slug[CONFIG_SLUG_MAX];
-	struct config_ca *ca;
-	size_t len;
-
-	p->cur_ca = -1;
-	end = strrchr(q, '"');
-	if (q[0] != '"' || end == q || end[1] != '\0') {
-		perr_section(p, "[%s]: expected [ca \"slug\"]", section);
-		return;
-	}
-	len = (size_t)(end - q - 1);
-	if (len >= sizeof(slug)) {
-		perr_section(p, "[%s]: slug too long", section);
-		return;
-	}
-	memcpy(slug, q + 1, len);
-	slug[len] = '\0';
-	if (!slug_valid(slug)) {
-		perr_section(p,
-			     "[%s]: slug '%s' must be lower-case "
-			     "letters, digits, '-' or '_'",
-			     section, slug);
-		return;
-	}
-	if (strcmp(slug, "ca") == 0) {
-		perr_section(p,
-			     "[%s]: slug 'ca' is reserved for the "
-			     "primary CA's URLs (/ca.cer)",
-			     section);
-		return;
-	}
-	for (size_t i = 0; i < p->cfg->nca; i++) {
-		if (strcmp(p->cfg->ca[i].slug, slug) == 0) {
-			perr_section(p,
-				     "[%s]: slug given twice (first on "
-				     "line %u)",
-				     section, p->cfg->ca[i].line);
-			return;
-		}
-	}
-	if (p->cfg->nca >= CONFIG_MAX_CA) {
-		perr_section(p, "more than %d CAs", CONFIG_MAX_CA);
-		return;
-	}
-	ca = &p->cfg->ca[p->cfg->nca];
-	(void)str_copy(ca->slug, sizeof(ca->slug), slug);
-	ca->line = p->section_line;
-	p->cur_ca = (int)p->cfg->nca++;
-}
-
-static int
-handler(void *user, const char *section, const char *key, const char *value)
-{
-	struct parse *p = user;
+	struct config_parse *p = user;
+	const char *section = p->section; /* whole, see take_section() */
 	/* A new header, even one repeating the last name, opens a section. */
 	bool new_section = p->section_line != p->seen_section_line;
 
 	p->seen_section_line = p->section_line;
-	if (value[0] == '\0') {
-		perr(p, section, key, "empty value");
-		return 1;
-	}
-	if (strcmp(section, "server") == 0)
-		server_key(p, section, key, value);
-	else if (strcmp(section, "log") == 0)
-		log_key(p, section, key, value);
-	else if (strcmp(section, "profile") == 0)
-		profile_key(p, section, key, value);
-	else if (strcmp(section, "access") == 0)
-		access_key(p, section, key, value);
-	else if (strcmp(section, "trust") == 0)
-		trust_key(p, section, key, value);
-	else if (strncmp(section, "ca ", 3) == 0) {
-		if (new_section)
-			open_ca(p, section);
-		if (p->cur_ca >= 0)
-			ca_key(p, section, key, value);
-	} else if (section[0] == '\0')
-		perr(p, NULL, key, "key outside any section");
-	else if (new_section)
-		perr_section(p, "unknown section [%s]", section);
+	if (p->bad_section)
+		return 1; /* its header was reported */
+	if (value[0] == '\0')
+		config_perr(p, section, key, "empty value");
+	else
+		config_key(p, section, key, value, new_section);
+	(void)inih_section;
 	/* We report everything ourselves; never let inih stop. */
 	return 1;
 }
@@ -591,7 +196,7 @@ int
 config_load(struct config *cfg, const char *path, char *err, size_t errlen)
 {
 	struct buf text = {0};
-	struct parse p;
+	struct config_parse p;
 	const char *slash;
 	int r, ret = -1;
 
@@ -625,11 +230,11 @@ config_load(struct config *cfg, const char *path, char *err, size_t errlen)
 	r = ini_parse_stream(read_line, &p, handler, &p);
 	if (r > 0) {
 		p.line = (unsigned)r;
-		perr(&p, NULL, NULL,
-		     "syntax error (expected [section] or "
-		     "key = value)");
+		config_perr(&p, NULL, NULL,
+			    "syntax error (expected [section] or "
+			    "key = value)");
 	} else if (r < 0 || ferror(p.fp)) {
-		perr(&p, NULL, NULL, "read error");
+		config_perr(&p, NULL, NULL, "read error");
 	}
 	if (p.nerrors > CONFIG_MAX_ERRORS)
 		(void)buf_printf(&p.errors, "\n%s: (%u more errors)", path,
@@ -640,6 +245,11 @@ config_load(struct config *cfg, const char *path, char *err, size_t errlen)
 	}
 	ret = config_validate(cfg, err, errlen);
 out:
+	for (size_t i = 0; i < p.nseen; i++) {
+		free(p.seen[i].section);
+		free(p.seen[i].key);
+	}
+	free(p.seen);
 	buf_free(&p.errors);
 	fclose(p.fp);
 	buf_free(&text);

@@ -14,11 +14,21 @@
 #include "proxy.h"
 
 #define CONFIG_MAX_LISTEN 16
-#define CONFIG_MAX_CA 32
+/*
+ * What the CAs may add up to. Each refusal names the file and line, and
+ * every output follows these: the page, /ca.json, /ca.p7b, the profile and
+ * the metrics hold every certificate a configuration that loads can serve.
+ */
+#define CONFIG_MAX_CA 32	     /* [ca] sections */
+#define CONFIG_MAX_CERTS_PER_FILE 32 /* certificates in one CA file */
+#define CONFIG_MAX_CERTS 64	     /* certificates served, all files */
 #define CONFIG_MAX_CHECK_URL 16
 #define CONFIG_MAX_SERVER_NAME 32
 #define CONFIG_MAX_ERRORS 20
 #define CONFIG_SLUG_MAX 64
+/* A served CA's slug: the section's, or "<slug>-N" for the Nth certificate
+ * of its file (N up to CONFIG_MAX_CERTS_PER_FILE), with the NUL. */
+#define CONFIG_CA_SLUG_LEN (CONFIG_SLUG_MAX + 4)
 #define CONFIG_STR_MAX 512
 /* inih reads at most 200 bytes per line; we refuse longer lines outright. */
 #define CONFIG_LINE_MAX 199

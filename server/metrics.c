@@ -9,6 +9,7 @@
 #include <time.h>
 
 #include "build_config.h"
+#include "config.h"
 
 static const char *const class_names[METRICS_CLASS_COUNT] = {
 	"page",	  "download", "info",	  "static", "qr",
@@ -24,8 +25,12 @@ static const char *const deny_names[METRICS_DENY_COUNT] = {
 static const char *const formats[] = {"cer", "crt",	     "pem",
 				      "p7b", "mobileconfig", "other"};
 #define NFORMAT ARRAY_LEN(formats)
-#define MAX_SLUGS 64
-#define MAX_CA_GAUGES 64
+/* Download counters by slug outlive reloads (a counter never goes back),
+ * so the table holds twice what one configuration serves (every CA and
+ * "all"): a reload may rename every CA and still be counted apart. */
+#define MAX_SLUGS (2 * (CONFIG_MAX_CERTS + 1))
+/* One expiry gauge for every CA served. */
+#define MAX_CA_GAUGES CONFIG_MAX_CERTS
 
 static atomic_ullong requests[METRICS_CLASS_COUNT][NSTATUS];
 static atomic_ullong denied[METRICS_DENY_COUNT];
@@ -37,14 +42,14 @@ static long long start_time;
 /* Download counters by slug: slots are filled once under the mutex and
  * published by bumping nslugs, so readers never lock. */
 static struct {
-	char slug[64];
+	char slug[CONFIG_CA_SLUG_LEN];
 	atomic_ullong count[NFORMAT];
 } slugs[MAX_SLUGS + 1];
 static atomic_size_t nslugs;
 static pthread_mutex_t slug_lock = PTHREAD_MUTEX_INITIALIZER;
 
 static struct {
-	char slug[64];
+	char slug[CONFIG_CA_SLUG_LEN];
 	long long not_after;
 } ca_gauges[MAX_CA_GAUGES];
 static size_t nca_gauges;

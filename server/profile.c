@@ -13,8 +13,8 @@
 #include <openssl/objects.h>
 #include <openssl/x509.h>
 
+#include "config.h"
 /* Limits on what the configuration and the CA files hand us. */
-#define PROFILE_MAX_CERTS 64
 #define PROFILE_MAX_NAME 256 /* identifier, organisation, display name */
 #define PROFILE_MAX_DESCRIPTION 4096
 #define PROFILE_MAX_CHAIN 8
@@ -71,8 +71,8 @@ check_text(const char *what, const char *s, bool required, size_t max,
 }
 
 /* iOS wants a reverse-DNS PayloadIdentifier; we also append to it. */
-static int
-check_identifier(const char *id, char *err, size_t errlen)
+int
+profile_identifier_check(const char *id, char *err, size_t errlen)
 {
 	const char *p;
 
@@ -104,7 +104,7 @@ check_input(const struct profile_opts *o, const struct cert *const *certs,
 		err_set(err, errlen, "profile: no options or certificates");
 		return -1;
 	}
-	if (check_identifier(o->identifier, err, errlen) == -1 ||
+	if (profile_identifier_check(o->identifier, err, errlen) == -1 ||
 	    check_text("display name", o->display_name, true, PROFILE_MAX_NAME,
 		       err, errlen) == -1 ||
 	    check_text("organization", o->organization, false, PROFILE_MAX_NAME,
@@ -112,9 +112,9 @@ check_input(const struct profile_opts *o, const struct cert *const *certs,
 	    check_text("description", o->description, false,
 		       PROFILE_MAX_DESCRIPTION, err, errlen) == -1)
 		return -1;
-	if (n == 0 || n > PROFILE_MAX_CERTS) {
+	if (n == 0 || n > CONFIG_MAX_CERTS) {
 		err_set(err, errlen, "profile: %zu certificates (need 1 to %d)",
-			n, PROFILE_MAX_CERTS);
+			n, CONFIG_MAX_CERTS);
 		return -1;
 	}
 	for (i = 0; i < n; i++) {

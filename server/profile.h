@@ -17,6 +17,13 @@ struct profile_opts {
 };
 
 /*
+ * Checks a PayloadIdentifier: reverse-DNS (letters, digits, '-', '_',
+ * dot-separated, no empty label), at most 256 bytes. Returns 0, or -1
+ * with a reason.
+ */
+int profile_identifier_check(const char *id, char *err, size_t errlen);
+
+/*
  * Writes an XML property list: a Configuration profile with one
  * com.apple.security.root payload per cert (PayloadContent = the DER),
  * PayloadUUIDs derived from the fingerprints (stable across restarts),

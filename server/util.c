@@ -329,6 +329,34 @@ xml_text_ok(const char *s)
 	return true;
 }
 
+const char *
+text_unsafe(const char *s, size_t *ret_off)
+{
+	const unsigned char *p = (const unsigned char *)s;
+	const char *why = NULL;
+	uint32_t cp;
+	size_t n;
+
+	for (; *p != '\0'; p += n) {
+		if ((n = utf8_decode(p, &cp)) == 0)
+			why = "not UTF-8";
+		else if ((cp < 0x20 && cp != '\t') || (cp >= 0x7f && cp < 0xa0))
+			why = "a control character";
+		else if (cp == 0x2028 || cp == 0x2029)
+			why = "a Unicode line separator";
+		else if ((cp >= 0x202a && cp <= 0x202e) ||
+			 (cp >= 0x2066 && cp <= 0x2069))
+			why = "a bidi override, embedding or isolate";
+		else if (cp == 0xfffe || cp == 0xffff)
+			why = "a Unicode noncharacter";
+		if (why != NULL) {
+			*ret_off = (size_t)(p - (const unsigned char *)s);
+			return why;
+		}
+	}
+	return NULL;
+}
+
 char *
 buf_steal(struct buf *b, size_t *ret_len)
 {

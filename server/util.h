@@ -72,6 +72,16 @@ int buf_text_escape(struct buf *b, const char *s);
  * surrogates, code points past U+10FFFF, U+FFFE/U+FFFF, and no control
  * characters but tab, LF and CR. */
 bool xml_text_ok(const char *s);
+/*
+ * Checks that s is text every output certpost writes can carry once
+ * escaped: UTF-8 as xml_text_ok() wants it, no control character but tab
+ * (C0, DEL, C1), no U+2028/U+2029 line separator, and no bidi embedding,
+ * override or isolate (U+202A..U+202E, U+2066..U+2069), which make a log
+ * line or a name on a screen read differently from its bytes. Returns
+ * NULL, or what is wrong with *ret_off the byte offset of the first
+ * offending byte.
+ */
+const char *text_unsafe(const char *s, size_t *ret_off);
 /* Hands the bytes to the caller (caller frees) and resets b. May be NULL
  * when nothing was appended. */
 char *buf_steal(struct buf *b, size_t *ret_len);

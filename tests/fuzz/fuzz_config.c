@@ -99,7 +99,7 @@ static void
 check_loaded(struct config *cfg)
 {
 	char err[4096];
-	size_t i, j, primary = 0;
+	size_t i, j, off, primary = 0;
 
 	FUZZ_CHECK(cfg->nlisten + cfg->nhttps_listen > 0);
 	check_listen(cfg->listen, cfg->nlisten);
@@ -113,12 +113,19 @@ check_loaded(struct config *cfg)
 		FUZZ_CHECK(terminated(ca->file, sizeof(ca->file)));
 		FUZZ_CHECK(ca->slug[0] != '\0' && strcmp(ca->slug, "ca") != 0);
 		FUZZ_CHECK(ca->file[0] != '\0');
+		FUZZ_CHECK(text_unsafe(ca->name, &off) == NULL);
 		for (j = 0; j < i; j++)
 			FUZZ_CHECK(strcmp(cfg->ca[j].slug, ca->slug) != 0);
 		primary += ca->primary;
 	}
 	FUZZ_CHECK(primary == 1);
 	FUZZ_CHECK(terminated(cfg->public_url, sizeof(cfg->public_url)));
+	/* Text every output carries (config.c's check_text()). */
+	FUZZ_CHECK(text_unsafe(cfg->organization, &off) == NULL);
+	FUZZ_CHECK(text_unsafe(cfg->display_name, &off) == NULL);
+	FUZZ_CHECK(text_unsafe(cfg->description, &off) == NULL);
+	FUZZ_CHECK(cfg->public_url[0] == '\0' ||
+		   strpbrk(cfg->public_url, "\"\\<> ") == NULL);
 	check_acl(&cfg->allow);
 	check_acl(&cfg->admin);
 	check_acl(&cfg->trusted_proxy);
@@ -128,6 +135,7 @@ check_loaded(struct config *cfg)
 	for (i = 0; i < cfg->ncheck_url; i++) {
 		FUZZ_CHECK(terminated(cfg->check_url[i], CONFIG_STR_MAX));
 		FUZZ_CHECK(strncmp(cfg->check_url[i], "https://", 8) == 0);
+		FUZZ_CHECK(strpbrk(cfg->check_url[i], ";,\"'<>\\ \r") == NULL);
 	}
 	/* Documented as safe to call again (after command-line overrides). */
 	FUZZ_CHECK(config_validate(cfg, err, sizeof(err)) == 0);

@@ -211,6 +211,51 @@ static const struct bad_case cases[] = {
 	{"check_url not https",
 	 LISTEN ACCESS GOOD_CA "[trust]\ncheck_url = http://chat.example/\n",
 	 {"certpost.conf:8:", "https://"}},
+	/* A CR made every start and reload fail with "out of memory" (the
+	 * CSP header could not be set); ';' and ',' in the host added a
+	 * directive and a policy to the page's Content-Security-Policy. */
+	{"check_url with a CR",
+	 LISTEN ACCESS GOOD_CA
+	 "[trust]\ncheck_url = https://chat.example/\r/x\n",
+	 {"certpost.conf:8: byte 0x0d at column 34", "control character"}},
+	{"check_url with ';' in the host",
+	 LISTEN ACCESS GOOD_CA
+	 "[trust]\ncheck_url = https://chat.example;script-src\n",
+	 {"certpost.conf:8: [trust] check_url:", "neither a DNS name"}},
+	{"check_url with ',' in the host",
+	 LISTEN ACCESS GOOD_CA
+	 "[trust]\ncheck_url = https://chat.example,evil.example\n",
+	 {"certpost.conf:8: [trust] check_url:", "neither a DNS name"}},
+	{"check_url with ';' in the path",
+	 LISTEN ACCESS GOOD_CA
+	 "[trust]\ncheck_url = https://chat.example/a;b\n",
+	 {"certpost.conf:8: [trust] check_url:", "Content-Security-Policy"}},
+	{"check_url naming an IPv6 address",
+	 LISTEN ACCESS GOOD_CA "[trust]\ncheck_url = https://[fd00::1]:8443/\n",
+	 {"certpost.conf:8: [trust] check_url:", "no IPv6 address"}},
+	{"public_url with a backslash",
+	 LISTEN "public_url = http://x.example/a\\b\n" ACCESS GOOD_CA,
+	 {"certpost.conf:3: [server] public_url:", "byte 0x5c"}},
+	{"CA name with an escape sequence",
+	 LISTEN ACCESS GOOD_CA "name = Root \x1b[2J\n",
+	 {"certpost.conf:7: byte 0x1b at column 13", "control character"}},
+	{"CA name with a bidi override",
+	 LISTEN ACCESS GOOD_CA "name = Root \xe2\x80\xae"
+			       "AC\n",
+	 {"certpost.conf:7: byte 0xe2 at column 13", "bidi override"}},
+	{"organization with a C1 control",
+	 LISTEN ACCESS GOOD_CA "[profile]\norganization = Corp\xc2\x9b"
+			       "2J\n",
+	 {"certpost.conf:8: byte 0xc2 at column 20", "control character"}},
+	{"description not UTF-8",
+	 LISTEN ACCESS GOOD_CA "[profile]\ndescription = Z\xfcrich\n",
+	 {"certpost.conf:8: byte 0xfc at column 16", "not UTF-8"}},
+	{"identifier not reverse-DNS",
+	 LISTEN ACCESS GOOD_CA "[profile]\nidentifier = com.example/x\n",
+	 {"certpost.conf:8: [profile] identifier:", "reverse-DNS"}},
+	{"slug with an escape sequence",
+	 LISTEN ACCESS "[ca \"root\x1b[2J\"]\nfile = good.pem\n",
+	 {"certpost.conf:5: byte 0x1b at column 10", "control character"}},
 };
 
 static void

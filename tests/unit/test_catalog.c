@@ -183,6 +183,34 @@ test_paths(void **state)
 	catalog_free(c);
 }
 
+/* /ca.json goes through the JSON writer whole: a public_url that reached
+ * the catalog with a quote or a backslash (a caller that skipped the
+ * config's checks) used to inject keys or break the document. */
+static void
+test_json_escaped(void **state)
+{
+	const struct catalog_entry *e;
+	struct catalog *c;
+	char err[512], *body;
+
+	(void)state;
+	strcpy(cfg->public_url, "http://x.example/a\\b\",\"evil\":\"1");
+	c = catalog_build(cfg, err, sizeof(err));
+	if (c == NULL)
+		fail_msg("%s", err);
+	e = catalog_lookup(c, "/ca.json");
+	assert_non_null(e);
+	body = strndup((const char *)e->body, e->len);
+	assert_non_null(body);
+	assert_non_null(strstr(body, "\"p7b\":\"http://x.example/a\\\\b\\\","
+				     "\\\"evil\\\":\\\"1/ca.p7b\""));
+	assert_non_null(strstr(body, "\"pem\":\"http://x.example/a\\\\b\\\","
+				     "\\\"evil\\\":\\\"1/a.pem\""));
+	assert_null(strstr(body, "\"evil\":"));
+	free(body);
+	catalog_free(c);
+}
+
 static void
 test_warnings(void **state)
 {
@@ -318,6 +346,7 @@ main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(test_paths, reset, done),
+		cmocka_unit_test_setup_teardown(test_json_escaped, reset, done),
 		cmocka_unit_test_setup_teardown(test_warnings, reset, done),
 		cmocka_unit_test_setup_teardown(test_static_override, reset,
 						done),

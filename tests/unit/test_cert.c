@@ -2,6 +2,7 @@
 /* Unit tests for cert: every file format, private keys refused, facts,
  * fingerprints, warnings, PKCS#7, keys. */
 #include "cert.h"
+#include "config.h"
 #include "testca.h"
 
 #include <limits.h>
@@ -216,7 +217,7 @@ write_files(void)
 		return -1;
 	if (testca_write_pem(path_of("too-many.pem"), x[FX_ROOT]))
 		return -1;
-	for (i = 0; i < CERT_MAX_PER_FILE; i++)
+	for (i = 0; i < CONFIG_MAX_CERTS_PER_FILE; i++)
 		if (testca_append_pem(path_of("too-many.pem"), x[FX_ROOT]))
 			return -1;
 	return 0;

@@ -134,6 +134,21 @@ static const struct bad bads[] = {
 	{BASE "[access]\nallow = 2001:db8::/32\n", "publicly routable"},
 	{BASE "[server]\npublic_url = http://a/\npublic_url = http://b/\n",
 	 "c.conf:9: [server] public_url: given twice (first on line 8)"},
+	{BASE "[server]\npublic_url = http://x.example/\",\"evil\":\"1\n",
+	 "c.conf:8: [server] public_url: byte 0x22"},
+	{BASE "[trust]\ncheck_url = https://chat.example/\r/x\n",
+	 "c.conf:8: byte 0x0d at column 34 is a control character"},
+	{BASE "[trust]\ncheck_url = https://chat.example;script-src\n",
+	 "c.conf:8: [trust] check_url: 'chat.example;script-src' is neither"},
+	{BASE "[trust]\ncheck_url = https://chat.example/a,b\n",
+	 "c.conf:8: [trust] check_url: ';' and ','"},
+	{BASE "[trust]\ncheck_url = https://a_b.example/\n",
+	 "c.conf:8: [trust] check_url: 'a_b.example' cannot be named"},
+	{BASE "[trust]\ncheck_url = https://u@chat.example/\n", "'@'"},
+	{BASE "[trust]\ncheck_url = https://chat.example/?x=1\n", "query"},
+	{BASE "[profile]\nidentifier = com..example\n",
+	 "c.conf:8: [profile] identifier: profile: identifier"},
+	{BASE "name = \xe2\x81\xa6x\n", "c.conf:7: byte 0xe2 at column 8"},
 };
 
 static void
@@ -199,6 +214,87 @@ test_line_edges(void **state)
 	assert_non_null(strstr(err, "c.conf:7: NUL byte in the line"));
 	assert_non_null(strstr(err, "c.conf:8: [ca \"root\"] bogus_key"));
 	assert_non_null(strstr(err, "c.conf:10: [server] threads"));
+	free(cfg);
+}
+
+/* Slugs may be 63 characters: sections differing only in their last one
+ * are two scopes, so each may set its keys once (the duplicate check used
+ * to compare the first 20 characters of the section name). */
+#define SLUG62 "corporate-root-0123456789-0123456789-0123456789-0123456789-abc"
+
+static void
+test_long_slugs(void **state)
+{
+	struct config *cfg = malloc(sizeof(*cfg));
+	char err[2048];
+
+	(void)state;
+	assert_int_equal(strlen(SLUG62 "x"), CONFIG_SLUG_MAX - 1);
+	assert_int_equal(
+		load(BASE
+		     "[ca \"corporate-root-2025\"]\nname = A\nfile = a.pem\n"
+		     "[ca \"corporate-root-2026\"]\nname = B\nfile = b.pem\n"
+		     "[ca \"" SLUG62 "x\"]\nname = C\nfile = c.pem\n"
+		     "primary = no\n"
+		     "[ca \"" SLUG62 "y\"]\nname = D\nfile = d.pem\n"
+		     "primary = no\n",
+		     cfg, err, sizeof(err)),
+		0);
+	assert_int_equal(cfg->nca, 5);
+	assert_string_equal(cfg->ca[1].slug, "corporate-root-2025");
+	assert_string_equal(cfg->ca[2].slug, "corporate-root-2026");
+	assert_string_equal(cfg->ca[2].name, "B");
+	assert_string_equal(cfg->ca[3].slug, SLUG62 "x");
+	assert_string_equal(cfg->ca[4].slug, SLUG62 "y");
+	assert_string_equal(cfg->ca[4].name, "D");
+
+	/* Twice in one section is still refused, at the second line. */
+	assert_int_equal(load(BASE "[ca \"" SLUG62 "x\"]\nname = C\n"
+				   "file = c.pem\nname = again\n",
+			      cfg, err, sizeof(err)),
+			 -1);
+	assert_non_null(strstr(err,
+			       "c.conf:10: [ca \"" SLUG62
+			       "x\"] name: given twice (first on line 8)"));
+	/* The same section opened again is the same scope. */
+	assert_int_equal(load(BASE "[server]\ntimeout = 5\n[log]\nformat = "
+				   "json\n[server]\ntimeout = 6\n",
+			      cfg, err, sizeof(err)),
+			 -1);
+	assert_non_null(strstr(err, "c.conf:12: [server] timeout: given twice "
+				    "(first on line 8)"));
+	/* A 64-character slug is refused, not cut. */
+	assert_int_equal(load(BASE "[ca \"" SLUG62 "xy\"]\nfile = c.pem\n", cfg,
+			      err, sizeof(err)),
+			 -1);
+	assert_non_null(strstr(err, "c.conf:7: "));
+	assert_non_null(strstr(err, "slug too long"));
+	free(cfg);
+}
+
+/* A CRLF file reads as the same file; a refused section header takes its
+ * keys with it rather than lending them to the section before. */
+static void
+test_line_text(void **state)
+{
+	struct config *cfg = malloc(sizeof(*cfg));
+	char err[2048];
+
+	(void)state;
+	assert_int_equal(load("[server]\r\nlisten = 127.0.0.1:8080\r\n"
+			      "[access]\r\nallow = 10.0.0.0/8\r\n"
+			      "[ca \"root\"]\r\nname = Corp\r\nfile = r.pem\r\n"
+			      "; a comment may say Z\xfcrich\r\n",
+			      cfg, err, sizeof(err)),
+			 0);
+	assert_string_equal(cfg->ca[0].name, "Corp");
+	assert_string_equal(cfg->listen[0].text, "127.0.0.1:8080");
+	assert_int_equal(load(BASE "[ca \"x\x1b\"]\nfile = x.pem\nbogus = 1\n",
+			      cfg, err, sizeof(err)),
+			 -1);
+	assert_non_null(strstr(err, "c.conf:7: byte 0x1b at column 7"));
+	assert_null(strstr(err, "\n"));
+	assert_null(strstr(err, "\x1b"));
 	free(cfg);
 }
 
@@ -299,6 +395,8 @@ main(void)
 		cmocka_unit_test(test_bad),
 		cmocka_unit_test(test_many_errors_reported),
 		cmocka_unit_test(test_line_edges),
+		cmocka_unit_test(test_long_slugs),
+		cmocka_unit_test(test_line_text),
 		cmocka_unit_test(test_public_guard),
 		cmocka_unit_test(test_listen_parse),
 		cmocka_unit_test(test_demo),

@@ -159,6 +159,45 @@ test_xml_text(void **state)
 			fail_msg("case %zu", i);
 }
 
+/* What a configuration value may hold: text every output carries. */
+static void
+test_text_unsafe(void **state)
+{
+	static const struct {
+		const char *in;
+		long off; /* -1 = accepted */
+	} cases[] = {
+		{"Corp Root CA", -1},
+		{"tab\there", -1},
+		{"Z\xc3\xbcrich \xe2\x80\x8f\xd7\x90", -1}, /* RLM is fine */
+		{"\"q\" \\ </script> ]]> &amp;", -1},
+		{"a\rb", 1},
+		{"ab\x1b[2J", 2},
+		{"\x7f", 0},
+		{"x\xc2\x85", 1}, /* NEL, C1 */
+		{"xy\xe2\x80\xae"
+		 "cba",
+		 2},		     /* RIGHT-TO-LEFT OVERRIDE */
+		{"\xe2\x80\xaa", 0}, /* embedding */
+		{"\xe2\x81\xa6", 0}, /* isolate */
+		{"\xe2\x80\xa8", 0}, /* LINE SEPARATOR */
+		{"Z\xfcrich", 1},    /* Latin-1 */
+		{"\xc0\xaf", 0},     /* overlong '/' */
+		{"\xef\xbf\xbf", 0},
+	};
+	size_t i, off;
+
+	(void)state;
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		const char *why = text_unsafe(cases[i].in, &off);
+
+		if ((why == NULL) != (cases[i].off == -1))
+			fail_msg("case %zu: %s", i, why ? why : "accepted");
+		if (why != NULL && off != (size_t)cases[i].off)
+			fail_msg("case %zu: offset %zu", i, off);
+	}
+}
+
 static void
 test_time(void **state)
 {
@@ -175,9 +214,13 @@ int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_str),	 cmocka_unit_test(test_parse),
-		cmocka_unit_test(test_escape),	 cmocka_unit_test(test_buf),
-		cmocka_unit_test(test_xml_text), cmocka_unit_test(test_time),
+		cmocka_unit_test(test_str),
+		cmocka_unit_test(test_parse),
+		cmocka_unit_test(test_escape),
+		cmocka_unit_test(test_buf),
+		cmocka_unit_test(test_xml_text),
+		cmocka_unit_test(test_text_unsafe),
+		cmocka_unit_test(test_time),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -1,0 +1,52 @@
+/* SPDX-License-Identifier: MIT */
+/* Shared by config.c (the INI reader) and config_keys.c (each section's
+ * keys); not part of the config module's surface. */
+#ifndef CERTPOST_CONFIG_INT_H
+#define CERTPOST_CONFIG_INT_H
+
+#include <stdbool.h>
+#include <stdio.h>
+
+#include "config.h"
+#include "util.h"
+
+/* Parser state: libinih calls our reader per line, so we know the line. */
+struct config_parse {
+	struct config *cfg;
+	FILE *fp;
+	const char *file; /* as given, for messages */
+	char dir[PATH_MAX];
+	unsigned line;
+	unsigned section_line;		   /* of the last [section] header */
+	char section[CONFIG_LINE_MAX + 1]; /* its name, whole */
+	bool bad_section; /* its header was refused: its keys are ignored */
+	unsigned seen_section_line; /* section_line at the last key */
+	struct buf errors;
+	unsigned nerrors;
+	int cur_ca; /* index into cfg->ca of the open [ca] section */
+	/* First line of each single-valued key, to reject repeats: the
+	 * whole section name and key, so two sections differing only late
+	 * in their names (long slugs) are two scopes. */
+	struct seen {
+		char *section;
+		char *key;
+		unsigned line;
+	} * seen;
+	size_t nseen, seen_cap;
+};
+
+/* Records one problem at the current line as "FILE:LINE: [section] key:
+ * reason" (section and key may be NULL); at most CONFIG_MAX_ERRORS are
+ * kept, the rest counted. */
+void config_perr(struct config_parse *p, const char *section, const char *key,
+		 const char *fmt, ...) PRINTF_LIKE(4, 5);
+/* The same, reported at the line of the last section header. */
+void config_perr_section(struct config_parse *p, const char *fmt, ...)
+	PRINTF_LIKE(2, 3);
+
+/* Applies one key = value line of section; new_section is true for the
+ * first key after a header. Problems go to config_perr(). */
+void config_key(struct config_parse *p, const char *section, const char *key,
+		const char *value, bool new_section);
+
+#endif

@@ -1,0 +1,532 @@
+/* SPDX-License-Identifier: MIT */
+/* The keys of each configuration section: what each accepts, checked as
+ * the line is read. */
+#include <ctype.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "config_int.h"
+#include "profile.h"
+#include "tls.h"
+#include "util.h"
+
+/* Resolves a path from the file against the config file's directory. */
+static int
+set_path(struct config_parse *p, char *dst, const char *value)
+{
+	if (value[0] == '/' || p->dir[0] == '\0')
+		return str_copy(dst, PATH_MAX, value);
+	return str_printf(dst, PATH_MAX, "%s/%s", p->dir, value);
+}
+
+/* Returns false (and reports) when key was already given in this scope. */
+static bool
+once(struct config_parse *p, const char *section, const char *key)
+{
+	struct seen *s;
+	size_t i;
+
+	for (i = 0; i < p->nseen; i++) {
+		if (strcmp(p->seen[i].section, section) == 0 &&
+		    strcmp(p->seen[i].key, key) == 0) {
+			config_perr(p, section, key,
+				    "given twice (first on line %u)",
+				    p->seen[i].line);
+			return false;
+		}
+	}
+	if (p->nseen == p->seen_cap) {
+		size_t cap = p->seen_cap ? 2 * p->seen_cap : 64;
+
+		if ((s = realloc(p->seen, cap * sizeof(*s))) == NULL) {
+			config_perr(p, section, key, "out of memory");
+			return false;
+		}
+		p->seen = s;
+		p->seen_cap = cap;
+	}
+	s = &p->seen[p->nseen];
+	s->section = strdup(section);
+	s->key = strdup(key);
+	s->line = p->line;
+	if (s->section == NULL || s->key == NULL) {
+		free(s->section);
+		free(s->key);
+		config_perr(p, section, key, "out of memory");
+		return false;
+	}
+	p->nseen++;
+	return true;
+}
+
+static void
+set_str(struct config_parse *p, const char *section, const char *key, char *dst,
+	size_t dstlen, const char *value)
+{
+	if (!once(p, section, key))
+		return;
+	if (str_copy(dst, dstlen, value) == -1)
+		config_perr(p, section, key, "value too long (max %zu bytes)",
+			    dstlen - 1);
+}
+
+static void
+set_file(struct config_parse *p, const char *section, const char *key,
+	 char *dst, const char *value)
+{
+	if (!once(p, section, key))
+		return;
+	if (set_path(p, dst, value) == -1)
+		config_perr(p, section, key, "path too long");
+}
+
+static void
+set_bool(struct config_parse *p, const char *section, const char *key,
+	 bool *dst, const char *value)
+{
+	if (!once(p, section, key))
+		return;
+	if (parse_bool(value, dst) == -1)
+		config_perr(p, section, key, "expected yes or no, not '%s'",
+			    value);
+}
+
+static void
+set_uint(struct config_parse *p, const char *section, const char *key,
+	 unsigned *dst, const char *value, unsigned long min, unsigned long max)
+{
+	unsigned long v;
+
+	if (!once(p, section, key))
+		return;
+	if (parse_ulong(value, min, max, &v) == -1) {
+		config_perr(p, section, key,
+			    "expected a whole number from %lu to %lu, "
+			    "not '%s'",
+			    min, max, value);
+		return;
+	}
+	*dst = (unsigned)v;
+}
+
+static void
+add_listen(struct config_parse *p, const char *section, const char *key,
+	   struct config_listen *arr, size_t *n, const char *value)
+{
+	char err[160];
+
+	if (*n >= CONFIG_MAX_LISTEN) {
+		config_perr(p, section, key, "more than %d listen addresses",
+			    CONFIG_MAX_LISTEN);
+		return;
+	}
+	if (config_parse_listen(value, &arr[*n], err, sizeof(err)) == -1) {
+		config_perr(p, section, key, "%s", err);
+		return;
+	}
+	(*n)++;
+}
+
+static void
+add_acl(struct config_parse *p, const char *section, const char *key,
+	struct acl *acl, unsigned *lines, const char *value)
+{
+	char err[200];
+
+	if (acl_add(acl, value, err, sizeof(err)) == -1)
+		config_perr(p, section, key, "%s", err);
+	else
+		lines[acl->n - 1] = p->line;
+}
+
+static void
+add_server_name(struct config_parse *p, const char *section, const char *key,
+		const char *value)
+{
+	struct config *c = p->cfg;
+	char err[200];
+
+	if (c->nserver_name >= CONFIG_MAX_SERVER_NAME) {
+		config_perr(p, section, key, "more than %d server names",
+			    CONFIG_MAX_SERVER_NAME);
+		return;
+	}
+	if (host_name_parse(value, c->server_name[c->nserver_name],
+			    HOST_NAME_LEN, err, sizeof(err)) == -1) {
+		config_perr(p, section, key, "%s", err);
+		return;
+	}
+	c->nserver_name++;
+}
+
+/* A GnuTLS priority string goes to the library as it is; keep it to the
+ * characters its syntax uses so a typo cannot hide a control byte. */
+static void
+set_tls_priorities(struct config_parse *p, const char *section, const char *key,
+		   const char *value)
+{
+	char err[200];
+	const char *q;
+
+	for (q = value; *q != '\0'; q++) {
+		unsigned char ch = (unsigned char)*q;
+
+		if (!isalnum(ch) && strchr("+-!:%._@", ch) == NULL) {
+			config_perr(
+				p, section, key,
+				"unexpected '%c' (a GnuTLS priority string: "
+				"keywords joined with ':', '+', '-', '!')",
+				ch >= 0x20 && ch < 0x7f ? ch : '?');
+			return;
+		}
+	}
+	if (tls_priorities_check(value, err, sizeof(err)) == -1) {
+		config_perr(p, section, key, "%s", err);
+		return;
+	}
+	set_str(p, section, key, p->cfg->tls_priorities,
+		sizeof(p->cfg->tls_priorities), value);
+}
+
+/* What users are sent to: the QR code, links on the page and in
+ * /ca.json, the Host check. host_from_url() keeps it to bytes that a
+ * link, a JSON string and a header carry as they are. */
+static void
+set_public_url(struct config_parse *p, const char *section, const char *key,
+	       const char *value)
+{
+	char host[HOST_NAME_LEN], err[200];
+
+	if (host_from_url(value, host, sizeof(host), err, sizeof(err)) == -1) {
+		config_perr(p, section, key, "%s", err);
+		return;
+	}
+	set_str(p, section, key, p->cfg->public_url, sizeof(p->cfg->public_url),
+		value);
+}
+
+static void
+server_key(struct config_parse *p, const char *s, const char *k, const char *v)
+{
+	struct config *c = p->cfg;
+
+	if (strcmp(k, "listen") == 0)
+		add_listen(p, s, k, c->listen, &c->nlisten, v);
+	else if (strcmp(k, "https_listen") == 0)
+		add_listen(p, s, k, c->https_listen, &c->nhttps_listen, v);
+	else if (strcmp(k, "public_url") == 0)
+		set_public_url(p, s, k, v);
+	else if (strcmp(k, "static_dir") == 0)
+		set_file(p, s, k, c->static_dir, v);
+	else if (strcmp(k, "tls_cert") == 0)
+		set_file(p, s, k, c->tls_cert, v);
+	else if (strcmp(k, "tls_key") == 0)
+		set_file(p, s, k, c->tls_key, v);
+	else if (strcmp(k, "redirect_https") == 0)
+		set_bool(p, s, k, &c->redirect_https, v);
+	else if (strcmp(k, "threads") == 0)
+		set_uint(p, s, k, &c->threads, v, 0, 64);
+	else if (strcmp(k, "max_connections") == 0)
+		set_uint(p, s, k, &c->max_connections, v, 1, 100000);
+	else if (strcmp(k, "max_connections_per_ip") == 0)
+		set_uint(p, s, k, &c->max_connections_per_ip, v, 1, 100000);
+	else if (strcmp(k, "timeout") == 0)
+		set_uint(p, s, k, &c->timeout_s, v, 1, 3600);
+	else if (strcmp(k, "connection_memory") == 0)
+		set_uint(p, s, k, &c->connection_memory, v, 4096, 1048576);
+	else if (strcmp(k, "tls_session_tickets") == 0)
+		set_bool(p, s, k, &c->tls_session_tickets, v);
+	else if (strcmp(k, "tls_session_lifetime") == 0)
+		/* RFC 8446 4.6.1: a ticket lives at most 7 days. */
+		set_uint(p, s, k, &c->tls_session_lifetime, v, 1, 604800);
+	else if (strcmp(k, "server_name") == 0)
+		add_server_name(p, s, k, v);
+	else if (strcmp(k, "tls_priorities") == 0)
+		set_tls_priorities(p, s, k, v);
+	else
+		config_perr(p, s, k, "unknown key");
+}
+
+static void
+log_key(struct config_parse *p, const char *s, const char *k, const char *v)
+{
+	struct config *c = p->cfg;
+
+	if (strcmp(k, "format") == 0) {
+		if (!once(p, s, k))
+			return;
+		if (strcmp(v, "text") == 0)
+			c->log_format = CONFIG_LOG_TEXT;
+		else if (strcmp(v, "json") == 0)
+			c->log_format = CONFIG_LOG_JSON;
+		else
+			config_perr(p, s, k, "expected text or json, not '%s'",
+				    v);
+	} else if (strcmp(k, "access_log") == 0) {
+		set_bool(p, s, k, &c->access_log, v);
+	} else if (strcmp(k, "healthz") == 0) {
+		set_bool(p, s, k, &c->log_healthz, v);
+	} else if (strcmp(k, "file") == 0) {
+		set_file(p, s, k, c->log_file, v);
+	} else {
+		config_perr(p, s, k, "unknown key");
+	}
+}
+
+static void
+ca_key(struct config_parse *p, const char *s, const char *k, const char *v)
+{
+	struct config_ca *ca = &p->cfg->ca[p->cur_ca];
+
+	if (strcmp(k, "name") == 0)
+		set_str(p, s, k, ca->name, sizeof(ca->name), v);
+	else if (strcmp(k, "file") == 0)
+		set_file(p, s, k, ca->file, v);
+	else if (strcmp(k, "primary") == 0)
+		set_bool(p, s, k, &ca->primary, v);
+	else
+		config_perr(p, s, k, "unknown key");
+}
+
+static void
+set_identifier(struct config_parse *p, const char *section, const char *key,
+	       const char *value)
+{
+	char err[200];
+
+	if (profile_identifier_check(value, err, sizeof(err)) == -1) {
+		config_perr(p, section, key, "%s", err);
+		return;
+	}
+	set_str(p, section, key, p->cfg->identifier, sizeof(p->cfg->identifier),
+		value);
+}
+
+static void
+profile_key(struct config_parse *p, const char *s, const char *k, const char *v)
+{
+	struct config *c = p->cfg;
+
+	if (strcmp(k, "organization") == 0)
+		set_str(p, s, k, c->organization, sizeof(c->organization), v);
+	else if (strcmp(k, "identifier") == 0)
+		set_identifier(p, s, k, v);
+	else if (strcmp(k, "display_name") == 0)
+		set_str(p, s, k, c->display_name, sizeof(c->display_name), v);
+	else if (strcmp(k, "description") == 0)
+		set_str(p, s, k, c->description, sizeof(c->description), v);
+	else if (strcmp(k, "sign_cert") == 0)
+		set_file(p, s, k, c->sign_cert, v);
+	else if (strcmp(k, "sign_key") == 0)
+		set_file(p, s, k, c->sign_key, v);
+	else if (strcmp(k, "sign_chain") == 0)
+		set_file(p, s, k, c->sign_chain, v);
+	else
+		config_perr(p, s, k, "unknown key");
+}
+
+static void
+access_key(struct config_parse *p, const char *s, const char *k, const char *v)
+{
+	struct config *c = p->cfg;
+
+	if (strcmp(k, "allow") == 0) {
+		add_acl(p, s, k, &c->allow, c->allow_line, v);
+	} else if (strcmp(k, "admin") == 0) {
+		add_acl(p, s, k, &c->admin, c->admin_line, v);
+	} else if (strcmp(k, "trusted_proxy") == 0) {
+		add_acl(p, s, k, &c->trusted_proxy, c->trusted_proxy_line, v);
+	} else if (strcmp(k, "proxy_header") == 0) {
+		if (!once(p, s, k))
+			return;
+		/* Header names are case-insensitive; so is this value. */
+		if (strcasecmp(v, "x-forwarded-for") == 0)
+			c->proxy_header = PROXY_X_FORWARDED_FOR;
+		else if (strcasecmp(v, "forwarded") == 0)
+			c->proxy_header = PROXY_FORWARDED;
+		else
+			config_perr(
+				p, s, k,
+				"expected x-forwarded-for or forwarded, not "
+				"'%s'",
+				v);
+	} else if (strcmp(k, "deny") == 0) {
+		if (!once(p, s, k))
+			return;
+		if (strcmp(v, "drop") == 0)
+			c->deny = CONFIG_DENY_DROP;
+		else if (strcmp(v, "403") == 0)
+			c->deny = CONFIG_DENY_403;
+		else
+			config_perr(p, s, k, "expected drop or 403, not '%s'",
+				    v);
+	} else if (strcmp(k, "allow_public") == 0) {
+		set_bool(p, s, k, &c->allow_public, v);
+	} else {
+		config_perr(p, s, k, "unknown key");
+	}
+}
+
+/*
+ * A trust-check URL is fetched by the page's script from an HTML
+ * attribute, and its origin goes into the page's Content-Security-Policy
+ * (connect-src, img-src). host_from_url() keeps it to a plain URL; a CSP
+ * source is narrower (CSP3 host-source: labels of letters, digits and
+ * '-', no IPv6 literal), and ';' and ',' end a directive or a policy.
+ */
+static int
+check_url_check(const char *url, char *err, size_t errlen)
+{
+	char host[HOST_NAME_LEN];
+
+	if (strncmp(url, "https://", 8) != 0) {
+		err_set(err, errlen,
+			"expected an https:// URL, not '%s' (the check proves "
+			"the device trusts TLS servers)",
+			url);
+		return -1;
+	}
+	if (host_from_url(url, host, sizeof(host), err, errlen) == -1)
+		return -1;
+	if (strpbrk(url, ";,") != NULL) {
+		err_set(err, errlen,
+			"';' and ',' may not appear (the URL's origin goes "
+			"into a Content-Security-Policy, where they end a "
+			"directive or a policy)");
+		return -1;
+	}
+	if (strchr(host, ':') != NULL || strchr(host, '_') != NULL) {
+		err_set(err, errlen,
+			"'%s' cannot be named in a Content-Security-Policy "
+			"(no IPv6 address, no '_'): give a DNS name of "
+			"letters, digits and '-', or an IPv4 address",
+			host);
+		return -1;
+	}
+	return 0;
+}
+
+static void
+trust_key(struct config_parse *p, const char *s, const char *k, const char *v)
+{
+	struct config *c = p->cfg;
+	char err[300];
+
+	if (strcmp(k, "check_url") != 0) {
+		config_perr(p, s, k, "unknown key");
+		return;
+	}
+	if (c->ncheck_url >= CONFIG_MAX_CHECK_URL) {
+		config_perr(p, s, k, "more than %d check URLs",
+			    CONFIG_MAX_CHECK_URL);
+		return;
+	}
+	if (check_url_check(v, err, sizeof(err)) == -1) {
+		config_perr(p, s, k, "%s", err);
+		return;
+	}
+	if (str_copy(c->check_url[c->ncheck_url], CONFIG_STR_MAX, v) == -1) {
+		config_perr(p, s, k, "URL too long");
+		return;
+	}
+	c->ncheck_url++;
+}
+
+/* A slug names URLs (/<slug>.cer) and files, so it is kept plain. */
+static bool
+slug_valid(const char *s)
+{
+	size_t i;
+
+	if (s[0] == '\0' ||
+	    !(islower((unsigned char)s[0]) || isdigit((unsigned char)s[0])))
+		return false;
+	for (i = 0; s[i] != '\0'; i++) {
+		unsigned char ch = (unsigned char)s[i];
+
+		if (!islower(ch) && !isdigit(ch) && ch != '-' && ch != '_')
+			return false;
+	}
+	return i < CONFIG_SLUG_MAX;
+}
+
+/* Opens a [ca "slug"] section; cur_ca is -1 when it cannot be used. */
+static void
+open_ca(struct config_parse *p, const char *section)
+{
+	const char *q = section + 3, *end;
+	char slug[CONFIG_SLUG_MAX];
+	struct config_ca *ca;
+	size_t len;
+
+	p->cur_ca = -1;
+	end = strrchr(q, '"');
+	if (q[0] != '"' || end == q || end[1] != '\0') {
+		config_perr_section(p, "[%s]: expected [ca \"slug\"]", section);
+		return;
+	}
+	len = (size_t)(end - q - 1);
+	if (len >= sizeof(slug)) {
+		config_perr_section(p, "[%s]: slug too long", section);
+		return;
+	}
+	memcpy(slug, q + 1, len);
+	slug[len] = '\0';
+	if (!slug_valid(slug)) {
+		config_perr_section(p,
+				    "[%s]: slug '%s' must be lower-case "
+				    "letters, digits, '-' or '_'",
+				    section, slug);
+		return;
+	}
+	if (strcmp(slug, "ca") == 0) {
+		config_perr_section(p,
+				    "[%s]: slug 'ca' is reserved for the "
+				    "primary CA's URLs (/ca.cer)",
+				    section);
+		return;
+	}
+	for (size_t i = 0; i < p->cfg->nca; i++) {
+		if (strcmp(p->cfg->ca[i].slug, slug) == 0) {
+			config_perr_section(p,
+					    "[%s]: slug given twice (first on "
+					    "line %u)",
+					    section, p->cfg->ca[i].line);
+			return;
+		}
+	}
+	if (p->cfg->nca >= CONFIG_MAX_CA) {
+		config_perr_section(p, "more than %d CAs", CONFIG_MAX_CA);
+		return;
+	}
+	ca = &p->cfg->ca[p->cfg->nca];
+	(void)str_copy(ca->slug, sizeof(ca->slug), slug);
+	ca->line = p->section_line;
+	p->cur_ca = (int)p->cfg->nca++;
+}
+
+void
+config_key(struct config_parse *p, const char *section, const char *key,
+	   const char *value, bool new_section)
+{
+	if (strcmp(section, "server") == 0)
+		server_key(p, section, key, value);
+	else if (strcmp(section, "log") == 0)
+		log_key(p, section, key, value);
+	else if (strcmp(section, "profile") == 0)
+		profile_key(p, section, key, value);
+	else if (strcmp(section, "access") == 0)
+		access_key(p, section, key, value);
+	else if (strcmp(section, "trust") == 0)
+		trust_key(p, section, key, value);
+	else if (strncmp(section, "ca ", 3) == 0) {
+		if (new_section)
+			open_ca(p, section);
+		if (p->cur_ca >= 0)
+			ca_key(p, section, key, value);
+	} else if (section[0] == '\0')
+		config_perr(p, NULL, key, "key outside any section");
+	else if (new_section)
+		config_perr_section(p, "unknown section [%s]", section);
+}
