@@ -48,6 +48,15 @@ char *cat_strdup(struct catalog *c, const char *s);
 void cat_warn(struct catalog *c, const char *fmt, ...) PRINTF_LIKE(2, 3);
 int cat_finish(struct catalog *c);
 
+/* Moves a rendered buffer into the catalog (b is left empty). */
+int cat_add_buf(struct catalog *c, const char *path, const char *type,
+		struct buf *b, enum catalog_kind kind);
+
+/* catalog_page.c: the instructions pages (one per platform) and the
+ * helpdesk view, rendered from the loaded CAs and the site's templates. */
+int cat_add_pages(struct catalog *c, const struct config *cfg, char *err,
+		  size_t errlen);
+
 /* catalog_static.c: the site's files, embedded or from static_dir. */
 int cat_load_assets(struct catalog *c, const char *static_dir, char *err,
 		    size_t errlen);

@@ -1,0 +1,159 @@
+/* SPDX-License-Identifier: MIT */
+/* Building a snapshot's pages: the instructions page for each platform and
+ * the helpdesk view, with the Content-Security-Policy they need. */
+#include <stdlib.h>
+#include <string.h>
+
+#include "catalog_int.h"
+#include "cert.h"
+#include "page.h"
+
+static const char *
+lookup(void *ctx, const char *name, size_t *ret_len)
+{
+	const struct cat_asset *a = cat_asset(ctx, name);
+
+	if (a == NULL)
+		return NULL;
+	*ret_len = a->len;
+	return (const char *)a->data;
+}
+
+/* "https://host:port/path" -> "https://host:port" (into dst). */
+static int
+url_origin(const char *url, char *dst, size_t dstlen)
+{
+	const char *host = strstr(url, "://");
+	size_t n;
+
+	if (host == NULL)
+		return -1;
+	n = (size_t)(host + 3 - url) + strcspn(host + 3, "/?#");
+	if (n >= dstlen)
+		return -1;
+	memcpy(dst, url, n);
+	dst[n] = '\0';
+	return 0;
+}
+
+/*
+ * The page may reach exactly the trust-check origins, nothing else; every
+ * other response keeps the base policy.
+ */
+static const char *
+page_csp(struct catalog *c, const char *const *urls, size_t n)
+{
+	struct buf b = {0}, src = {0};
+	char origin[CONFIG_STR_MAX];
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		if (url_origin(urls[i], origin, sizeof(origin)) == 0)
+			(void)buf_printf(&src, " %s", origin);
+	(void)buf_printf(&b,
+			 "default-src 'none'; style-src 'self'; "
+			 "script-src 'self'; img-src 'self'%s; "
+			 "connect-src %s; base-uri 'none'; form-action 'none'; "
+			 "frame-ancestors 'none'",
+			 src.data ? src.data : "",
+			 src.data ? src.data + 1 : "'none'");
+	buf_free(&src);
+	if (b.data == NULL || cat_own(c, b.data) == -1)
+		return NULL;
+	return b.data;
+}
+
+/* Everything the templates need to know about the site. */
+struct site_input {
+	struct page_site site;
+	struct page_ca pcas[CONFIG_MAX_CA * CERT_MAX_PER_FILE];
+	const char *checks[CONFIG_MAX_CHECK_URL];
+	char own_check[CONFIG_STR_MAX];
+};
+
+/* The trust check targets: the configured ones, or certpost's own HTTPS
+ * listener. */
+static void
+check_urls(const struct catalog *c, const struct config *cfg,
+	   struct site_input *in)
+{
+	size_t i;
+
+	for (i = 0; i < cfg->ncheck_url; i++)
+		in->checks[in->site.ncheck++] = cfg->check_url[i];
+	if (in->site.ncheck > 0 || c->https_origin == NULL)
+		return;
+	if (str_printf(in->own_check, sizeof(in->own_check), "%s/healthz",
+		       c->https_origin) == 0)
+		in->checks[in->site.ncheck++] = in->own_check;
+}
+
+int
+cat_add_pages(struct catalog *c, const struct config *cfg, char *err,
+	      size_t errlen)
+{
+	struct site_input *in = calloc(1, sizeof(*in));
+	const char *csp;
+	struct buf b = {0};
+	size_t i;
+	int ret = -1;
+
+	if (in == NULL)
+		return -1;
+	for (i = 0; i < c->ncas; i++) {
+		const struct cert *ce = c->cas[i].cert;
+
+		in->pcas[i] = (struct page_ca){
+			.name = c->cas[i].pub.name,
+			.slug = c->cas[i].pub.slug,
+			.subject = ce->subject,
+			.sha256_hex = ce->sha256_hex,
+			.sha1_hex = ce->sha1_hex,
+			.not_before = (long long)ce->not_before,
+			.not_after = (long long)ce->not_after,
+			.primary = c->cas[i].pub.primary,
+		};
+	}
+	in->site = (struct page_site){
+		.organization = c->organization,
+		.public_url = c->public_url,
+		.demo = cfg->demo,
+		.cas = in->pcas,
+		.nca = c->ncas,
+		.check_urls = in->checks,
+		.profile_signed = c->profile_signed,
+	};
+	check_urls(c, cfg, in);
+	for (i = 0; i < in->site.ncheck; i++)
+		(void)buf_printf(&b, "%s%s", i ? " " : "", in->checks[i]);
+	c->checks = cat_strdup(c, b.data ? b.data : "none");
+	buf_free(&b);
+	if (c->checks == NULL)
+		goto out;
+	if ((csp = page_csp(c, in->checks, in->site.ncheck)) == NULL)
+		goto out;
+	if (page_render_helpdesk(lookup, c, &in->site, &b, err, errlen) == -1)
+		goto out;
+	if (cat_add_buf(c, "/helpdesk", "text/html; charset=utf-8", &b,
+			CATALOG_HELPDESK) == -1)
+		goto out;
+	/* The helpdesk view uses the page's stylesheet and QR image. */
+	c->entries[c->nentries - 1].csp = csp;
+	c->nsorted = c->nentries;
+	for (i = 0; i < PAGE_PLATFORM_COUNT; i++) {
+		if (page_render_index(lookup, c, &in->site,
+				      (enum page_platform)i, &b, err,
+				      errlen) == -1)
+			goto out;
+		if (cat_add_buf(c, "/", "text/html; charset=utf-8", &b,
+				CATALOG_PAGE) == -1)
+			goto out;
+		c->entries[c->nentries - 1].csp = csp;
+		c->page_index[i] = c->nentries - 1;
+	}
+	ret = 0;
+out:
+	buf_free(&b);
+	free(in);
+	return ret;
+}
