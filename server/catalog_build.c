@@ -351,20 +351,6 @@ add_static(struct catalog *c)
 	return 0;
 }
 
-/* True when path resolves to somewhere inside dir. */
-static bool
-path_inside(const char *path, const char *dir)
-{
-	char rp[PATH_MAX], rd[PATH_MAX];
-	size_t n;
-
-	if (dir[0] == '\0' || realpath(path, rp) == NULL ||
-	    realpath(dir, rd) == NULL)
-		return false;
-	n = strlen(rd);
-	return strncmp(rp, rd, n) == 0 && (rp[n] == '/' || rp[n] == '\0');
-}
-
 static int
 cat_sign_profile(struct catalog *c, const struct config *cfg, const void *data,
 		 size_t len, unsigned char **ret, size_t *ret_len, char *err,
@@ -376,13 +362,6 @@ cat_sign_profile(struct catalog *c, const struct config *cfg, const void *data,
 	int ret_code = -1;
 
 	(void)c;
-	if (path_inside(cfg->sign_key, cfg->static_dir)) {
-		err_set(err, errlen,
-			"%s: the profile signing key is inside "
-			"static_dir %s; move it out so it can never be served",
-			cfg->sign_key, cfg->static_dir);
-		return -1;
-	}
 	if (cert_load_file(cfg->sign_cert, &signer, &nsigner, err, errlen) ||
 	    cert_load_key(cfg->sign_key, &key, err, errlen) ||
 	    (cfg->sign_chain[0] != '\0' &&
@@ -483,21 +462,30 @@ check_tls_files(const struct config *cfg, char *err, size_t errlen)
 {
 	if (cfg->nhttps_listen == 0 || cfg->tls_cert_pem != NULL)
 		return 0;
-	if (path_inside(cfg->tls_key, cfg->static_dir)) {
-		err_set(err, errlen,
-			"%s: the TLS key is inside static_dir %s; "
-			"move it out so it can never be served",
-			cfg->tls_key, cfg->static_dir);
-		return -1;
-	}
 	return cert_check_pair(cfg->tls_cert, cfg->tls_key, err, errlen);
+}
+
+/* The files static_dir must never hold, under any name. */
+static size_t
+secrets(const struct config *cfg, struct cat_secret *ret)
+{
+	size_t n = 0;
+
+	if (cfg->nhttps_listen > 0 && cfg->tls_key_pem == NULL &&
+	    cfg->tls_key[0] != '\0')
+		ret[n++] = (struct cat_secret){"the TLS key", cfg->tls_key};
+	if (cfg->sign_key[0] != '\0')
+		ret[n++] = (struct cat_secret){"the profile signing key",
+					       cfg->sign_key};
+	return n;
 }
 
 struct catalog *
 catalog_build(const struct config *cfg, char *err, size_t errlen)
 {
 	struct catalog *c = calloc(1, sizeof(*c));
-	size_t i;
+	struct cat_secret secret[CAT_MAX_SECRETS];
+	size_t i, nsecret = secrets(cfg, secret);
 
 	err_set(err, errlen, "out of memory");
 	if (c == NULL)
@@ -505,7 +493,8 @@ catalog_build(const struct config *cfg, char *err, size_t errlen)
 	if (check_tls_files(cfg, err, errlen) == -1 ||
 	    load_cas(c, cfg, time(NULL), err, errlen) == -1 ||
 	    set_names(c, cfg) == -1 ||
-	    cat_load_assets(c, cfg->static_dir, err, errlen) == -1)
+	    cat_load_assets(c, cfg->static_dir, secret, nsecret, err, errlen) ==
+		    -1)
 		goto fail;
 	for (i = 0; i < c->ncas; i++) {
 		if (add_ca_files(c, c->cas[i].pub.slug, &c->cas[i]) == -1 ||

@@ -51,9 +51,31 @@ char *cat_strdup(struct catalog *c, const char *s);
 void cat_warn(struct catalog *c, const char *fmt, ...) PRINTF_LIKE(2, 3);
 int cat_finish(struct catalog *c);
 
-/* catalog_static.c: the site's files, embedded or from static_dir. */
-int cat_load_assets(struct catalog *c, const char *static_dir, char *err,
-		    size_t errlen);
+/* Moves a rendered buffer into the catalog (b is left empty). */
+int cat_add_buf(struct catalog *c, const char *path, const char *type,
+		struct buf *b, enum catalog_kind kind);
+
+/* catalog_page.c: the instructions pages (one per platform) and the
+ * helpdesk view, rendered from the loaded CAs and the site's templates. */
+int cat_add_pages(struct catalog *c, const struct config *cfg, char *err,
+		  size_t errlen);
+
+/* A configured file that must never be served: a private key. */
+struct cat_secret {
+	const char *what; /* "the TLS key" */
+	const char *path;
+};
+#define CAT_MAX_SECRETS 4
+
+/*
+ * catalog_static.c: the site's files, embedded or from static_dir. Refuses
+ * a static_dir that holds one of secrets[0..nsecrets) (by path, after
+ * symbolic links, or as the same file under another name: a hard link), or
+ * a file that holds a private key in any form.
+ */
+int cat_load_assets(struct catalog *c, const char *static_dir,
+		    const struct cat_secret *secrets, size_t nsecrets,
+		    char *err, size_t errlen);
 const struct cat_asset *cat_asset(const struct catalog *c, const char *name);
 /* MIME type for a served file name, or NULL when it is not served. */
 const char *cat_mime(const char *name);

@@ -1,11 +1,10 @@
 /* SPDX-License-Identifier: MIT */
 /* The site's files: compiled-in assets, overridden file by file from
  * static_dir. */
-/* memmem() */
-#define _GNU_SOURCE
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -17,6 +16,7 @@
 
 #include "assets.h"
 #include "catalog_int.h"
+#include "cert.h"
 
 #define STATIC_MAX_FILE (2 * 1024 * 1024)
 #define STATIC_MAX_FILES 128
@@ -115,10 +115,89 @@ put_asset(struct catalog *c, const char *name, const unsigned char *data,
 	return 0;
 }
 
-/* Reads one file of static_dir, refusing symlinks and special files. */
+/* A secret as it was on disk when the build began. */
+struct secret_id {
+	const struct cat_secret *secret;
+	dev_t dev;
+	ino_t ino;
+};
+
+struct secrets {
+	struct secret_id id[CAT_MAX_SECRETS];
+	size_t n;
+};
+
+/* True when path resolves to somewhere inside dir. */
+static bool
+path_inside(const char *path, const char *dir)
+{
+	char rp[PATH_MAX], rd[PATH_MAX];
+	size_t n;
+
+	if (dir[0] == '\0' || realpath(path, rp) == NULL ||
+	    realpath(dir, rd) == NULL)
+		return false;
+	n = strlen(rd);
+	return strncmp(rp, rd, n) == 0 && (rp[n] == '/' || rp[n] == '\0');
+}
+
+/*
+ * A key inside static_dir is refused even under a name that is not served:
+ * one rename away from being served. Paths are compared after symbolic
+ * links (static_dir itself may be one); device and inode catch what paths
+ * cannot, a hard link or a bind mount.
+ */
 static int
-read_static(struct catalog *c, int dfd, const char *dir, const char *name,
-	    unsigned char **ret, size_t *ret_len, char *err, size_t errlen)
+find_secrets(const char *dir, const struct cat_secret *s, size_t n,
+	     struct secrets *ret, char *err, size_t errlen)
+{
+	struct stat st;
+	size_t i;
+
+	ret->n = 0;
+	for (i = 0; i < n && i < CAT_MAX_SECRETS; i++) {
+		if (path_inside(s[i].path, dir)) {
+			err_set(err, errlen,
+				"%s: %s is inside static_dir %s; move it out "
+				"so it can never be served",
+				s[i].path, s[i].what, dir);
+			return -1;
+		}
+		/* A missing key is for its loader to report. */
+		if (stat(s[i].path, &st) == 0)
+			ret->id[ret->n++] =
+				(struct secret_id){&s[i], st.st_dev, st.st_ino};
+	}
+	return 0;
+}
+
+/* Refuses a file of static_dir that is one of the secrets. */
+static int
+not_secret(const struct secrets *sec, const struct stat *st, const char *dir,
+	   const char *name, char *err, size_t errlen)
+{
+	size_t i;
+
+	for (i = 0; i < sec->n; i++) {
+		if (sec->id[i].dev != st->st_dev ||
+		    sec->id[i].ino != st->st_ino)
+			continue;
+		err_set(err, errlen,
+			"%s/%s: is the same file as %s (%s); refusing to serve "
+			"it",
+			dir, name, sec->id[i].secret->what,
+			sec->id[i].secret->path);
+		return -1;
+	}
+	return 0;
+}
+
+/* Reads one file of static_dir, refusing symlinks, special files and
+ * secrets. */
+static int
+read_static(const struct secrets *sec, int dfd, const char *dir,
+	    const char *name, unsigned char **ret, size_t *ret_len, char *err,
+	    size_t errlen)
 {
 	struct stat st;
 	unsigned char *data = NULL;
@@ -140,6 +219,9 @@ read_static(struct catalog *c, int dfd, const char *dir, const char *name,
 			dir, name, STATIC_MAX_FILE);
 		goto fail;
 	}
+	/* Again on what was opened: the name may have changed hands. */
+	if (not_secret(sec, &st, dir, name, err, errlen) == -1)
+		goto fail;
 	if ((data = malloc((size_t)st.st_size + 1)) == NULL)
 		goto fail;
 	while (got < (size_t)st.st_size) {
@@ -156,7 +238,6 @@ read_static(struct catalog *c, int dfd, const char *dir, const char *name,
 	close(fd);
 	*ret = data;
 	*ret_len = got;
-	(void)c;
 	return 0;
 fail:
 	free(data);
@@ -165,7 +246,8 @@ fail:
 }
 
 /*
- * Files that passed the libmagic check, by name and content hash. Loading
+ * Files that passed both checks (no key, libmagic), by name and content
+ * hash. Loading
  * libmagic's database costs about 8 ms and 8 MB, so a reload whose
  * static_dir has not changed needs no libmagic at all, and the database is
  * never kept between builds. A hit means these exact bytes, under this
@@ -205,12 +287,12 @@ remember_verified(const char *name, const unsigned char *md)
 		nverified++;
 }
 
-/* What libmagic says the bytes are must fit the extension. *mg is opened
- * on first use. */
+/* No private key in any form, and what libmagic says the bytes are must
+ * fit the extension. *mg is opened on first use. */
 static int
-check_magic(magic_t *mg, const struct mime *m, const char *dir,
-	    const char *name, const unsigned char *data, size_t len, char *err,
-	    size_t errlen)
+check_static(magic_t *mg, const struct mime *m, const char *dir,
+	     const char *name, const unsigned char *data, size_t len, char *err,
+	     size_t errlen)
 {
 	unsigned char md[32];
 	const char *found;
@@ -223,6 +305,13 @@ check_magic(magic_t *mg, const struct mime *m, const char *dir,
 	}
 	if (was_verified(name, md))
 		return 0;
+	/* Before libmagic: a key is refused as a key, whatever it looks
+	 * like. */
+	if ((found = cert_find_private_key(data, len)) != NULL) {
+		err_set(err, errlen, "%s/%s: holds %s; refusing to serve it",
+			dir, name, found);
+		return -1;
+	}
 	if (*mg == NULL) {
 		if ((*mg = magic_open(MAGIC_MIME_TYPE)) == NULL ||
 		    magic_load(*mg, NULL) == -1) {
@@ -243,24 +332,12 @@ check_magic(magic_t *mg, const struct mime *m, const char *dir,
 }
 
 static int
-check_static(magic_t *mg, const struct mime *m, const char *dir,
-	     const char *name, const unsigned char *data, size_t len, char *err,
-	     size_t errlen)
-{
-	if (memmem(data, len, "PRIVATE KEY-----", 16) != NULL) {
-		err_set(err, errlen,
-			"%s/%s: holds a private key; refusing to serve it", dir,
-			name);
-		return -1;
-	}
-	return check_magic(mg, m, dir, name, data, len, err, errlen);
-}
-
-static int
-load_dir(struct catalog *c, const char *dir, char *err, size_t errlen)
+load_dir(struct catalog *c, const char *dir, const struct secrets *sec,
+	 char *err, size_t errlen)
 {
 	DIR *d = NULL;
 	struct dirent *de;
+	struct stat st;
 	magic_t mg = NULL;
 	int dfd = -1, ret = -1;
 
@@ -276,10 +353,19 @@ load_dir(struct catalog *c, const char *dir, char *err, size_t errlen)
 		size_t len;
 		char *name;
 
+		if (strcmp(de->d_name, ".") == 0 ||
+		    strcmp(de->d_name, "..") == 0)
+			continue;
+		/* Every name, served or not (not following links: a link is
+		 * never served, and a link to a key is not the key). */
+		if (fstatat(dirfd(d), de->d_name, &st, AT_SYMLINK_NOFOLLOW) ==
+			    0 &&
+		    not_secret(sec, &st, dir, de->d_name, err, errlen) == -1)
+			goto out;
 		if (de->d_name[0] == '.' || m == NULL)
 			continue;
-		if (read_static(c, dirfd(d), dir, de->d_name, &data, &len, err,
-				errlen) == -1)
+		if (read_static(sec, dirfd(d), dir, de->d_name, &data, &len,
+				err, errlen) == -1)
 			goto out;
 		if (cat_own(c, data) == -1 ||
 		    check_static(&mg, m, dir, de->d_name, data, len, err,
@@ -304,9 +390,11 @@ out:
 }
 
 int
-cat_load_assets(struct catalog *c, const char *static_dir, char *err,
+cat_load_assets(struct catalog *c, const char *static_dir,
+		const struct cat_secret *secrets, size_t nsecrets, char *err,
 		size_t errlen)
 {
+	struct secrets sec;
 	size_t i;
 
 	c->assets = calloc(assets_count + STATIC_MAX_FILES, sizeof(*c->assets));
@@ -320,5 +408,8 @@ cat_load_assets(struct catalog *c, const char *static_dir, char *err,
 	if (static_dir == NULL || static_dir[0] == '\0')
 		return 0;
 	err[0] = '\0';
-	return load_dir(c, static_dir, err, errlen);
+	if (find_secrets(static_dir, secrets, nsecrets, &sec, err, errlen) ==
+	    -1)
+		return -1;
+	return load_dir(c, static_dir, &sec, err, errlen);
 }

@@ -59,6 +59,19 @@ int cert_load_mem(const void *data, size_t len, const char *name,
 		  struct cert **ret_certs, size_t *ret_n, char *err,
 		  size_t errlen);
 
+/*
+ * Looks for private key material anywhere in data, in every form we know:
+ * a PEM block whose label says PRIVATE KEY (PKCS#8, encrypted, traditional
+ * RSA/EC/DSA, OpenSSH, PGP), any other PEM block whose body is one of the
+ * binary forms, the binary forms themselves as OpenSSL's decoders read them
+ * (PKCS#8 and traditional DER, EncryptedPrivateKeyInfo, MSBLOB, PVK), any
+ * PKCS#12 structure, and PuTTY, SSH1 and SSH.COM key files. Binary forms
+ * are recognised at the start of data or of a PEM block's body.
+ * Returns NULL when none is found, or what was found as a phrase for a
+ * message ("a private key", "a PKCS#12 archive ..."; static storage).
+ */
+const char *cert_find_private_key(const void *data, size_t len);
+
 /* Frees an array from cert_load_*(); accepts NULL. */
 void cert_list_free(struct cert *certs, size_t n);
 

@@ -13,7 +13,6 @@
 #include <openssl/bio.h>
 #include <openssl/err.h>
 #include <openssl/pem.h>
-#include <openssl/pkcs12.h>
 #include <openssl/pkcs7.h>
 #include <openssl/x509.h>
 
@@ -22,9 +21,6 @@
 #include "util.h"
 
 #define PEM_BEGIN "-----BEGIN "
-#define KEY_REFUSAL                                                            \
-	"holds a private key; refusing to load it (only the certificate may "  \
-	"be served)"
 
 /* Certificates found in one file, before they become struct certs. */
 struct certset {
@@ -47,60 +43,6 @@ mem_find(const unsigned char *p, size_t len, const char *needle)
 			return p;
 	}
 	return NULL;
-}
-
-/*
- * PEM readers skip blocks they were not asked for, so a key pasted after
- * the certificate would ride along unnoticed: look at every BEGIN line.
- * The label test is loose on purpose ("RSA", "EC", "ENCRYPTED", "OPENSSH"
- * and PGP keys all say PRIVATE KEY).
- */
-static bool
-pem_has_private_key(const unsigned char *p, size_t len)
-{
-	const unsigned char *end = p + len, *eol;
-
-	while ((p = mem_find(p, (size_t)(end - p), PEM_BEGIN)) != NULL) {
-		p += strlen(PEM_BEGIN);
-		eol = memchr(p, '\n', (size_t)(end - p));
-		if (eol == NULL)
-			eol = end;
-		if (mem_find(p, (size_t)(eol - p), "PRIVATE KEY") != NULL)
-			return true;
-	}
-	return false;
-}
-
-/* Says why DER bytes must not be loaded, or NULL when they hold no key. */
-static const char *
-der_refusal(const unsigned char *data, size_t len)
-{
-	const unsigned char *p;
-	EVP_PKEY *k;
-	X509_SIG *sig;
-	PKCS12 *p12;
-	const char *why = NULL;
-
-	ERR_set_mark();
-	p = data;
-	if ((k = d2i_AutoPrivateKey(NULL, &p, (long)len)) != NULL) {
-		EVP_PKEY_free(k);
-		why = KEY_REFUSAL;
-	}
-	p = data;
-	if (why == NULL && (sig = d2i_X509_SIG(NULL, &p, (long)len)) != NULL) {
-		X509_SIG_free(sig);
-		why = "holds an encrypted private key; refusing to load it "
-		      "(only the certificate may be served)";
-	}
-	p = data;
-	if (why == NULL && (p12 = d2i_PKCS12(NULL, &p, (long)len)) != NULL) {
-		PKCS12_free(p12);
-		why = "is a PKCS#12 archive, which carries private keys; "
-		      "export the CA certificate alone (PEM or DER)";
-	}
-	ERR_pop_to_mark();
-	return why;
 }
 
 static void
@@ -236,6 +178,15 @@ out:
 	return ret;
 }
 
+static void
+key_refusal(const char *name, const char *why, char *err, size_t errlen)
+{
+	err_set(err, errlen,
+		"%s: holds %s; refusing to load it (only the certificate may "
+		"be served)",
+		name, why);
+}
+
 /* DER: a key (refused), one or more certificates back to back, or a
  * PKCS#7 bundle. Trailing bytes are refused: they could be a key. */
 static int
@@ -248,10 +199,6 @@ load_der(const unsigned char *data, size_t len, const char *name,
 	PKCS7 *p7;
 	int ret = 0;
 
-	if ((why = der_refusal(data, len)) != NULL) {
-		err_set(err, errlen, "%s: %s", name, why);
-		return -1;
-	}
 	ERR_set_mark();
 	while (p < end && (x = d2i_X509(NULL, &p, end - p)) != NULL) {
 		if (set_push(set, x, name, err, errlen) == -1) {
@@ -266,8 +213,8 @@ load_der(const unsigned char *data, size_t len, const char *name,
 	}
 	ERR_pop_to_mark();
 	if (ret == 0 && set->n > 0 && p != end) {
-		if ((why = der_refusal(p, (size_t)(end - p))) != NULL)
-			err_set(err, errlen, "%s: %s", name, why);
+		if ((why = cert_find_private_key(p, (size_t)(end - p))) != NULL)
+			key_refusal(name, why, err, errlen);
 		else
 			err_set(err, errlen,
 				"%s: unexpected bytes after the "
@@ -278,10 +225,14 @@ load_der(const unsigned char *data, size_t len, const char *name,
 	return ret;
 }
 
+/* Keys are looked for first, in the whole file: certificates found
+ * first would not make a key beside them any less of a key. */
 static int
 find_certs(const unsigned char *data, size_t len, const char *name,
 	   struct certset *set, char *err, size_t errlen)
 {
+	const char *why;
+
 	if (len > CERT_MAX_FILE) {
 		err_set(err, errlen,
 			"%s: larger than %d bytes, too big for a "
@@ -293,8 +244,8 @@ find_certs(const unsigned char *data, size_t len, const char *name,
 		err_set(err, errlen, "%s: file is empty", name);
 		return -1;
 	}
-	if (pem_has_private_key(data, len)) {
-		err_set(err, errlen, "%s: %s", name, KEY_REFUSAL);
+	if ((why = cert_find_private_key(data, len)) != NULL) {
+		key_refusal(name, why, err, errlen);
 		return -1;
 	}
 	if (mem_find(data, len, PEM_BEGIN) != NULL &&

@@ -33,16 +33,19 @@ static void mhd_logger(void *cls, const char *fmt, va_list ap)
 static void
 mhd_logger(void *cls, const char *fmt, va_list ap)
 {
-	struct buf b = {0};
+	struct buf b = {0}, line = {0};
 
 	(void)cls;
 	if (buf_vprintf(&b, fmt, ap) == 0 && b.len > 0) {
 		/* libmicrohttpd ends its messages with a newline. */
 		if (b.data[b.len - 1] == '\n')
 			b.data[--b.len] = '\0';
-		log_warnx("libmicrohttpd: %s", b.data);
+		/* A peer decides how often: one line per failed handshake. */
+		if (buf_printf(&line, "libmicrohttpd: %s", b.data) == 0)
+			log_warnx_limited(fmt, line.data);
 	}
 	buf_free(&b);
+	buf_free(&line);
 }
 
 /* We match paths exactly and never decode them: "%2e%2e", "%00" and the

@@ -5,6 +5,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <pthread.h>
 #include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -253,6 +254,141 @@ fatalx(const char *fmt, ...)
 	vlog("fatal", 0, fmt, ap);
 	va_end(ap);
 	exit(1);
+}
+
+/*
+ * Warnings a peer can cause at will, by key (their format). A key's window
+ * opens with its first message; LOG_REPEAT_BURST messages are written in
+ * it, the rest counted, and one line sums them up once the window is over.
+ * The table is fixed: with every slot taken by an open window, further
+ * keys share the last one. Written under the lock, emitted outside it.
+ */
+#define REPEAT_KEY 160
+#define REPEAT_MSG 480
+
+static struct repeat {
+	char key[REPEAT_KEY]; /* "" = free; cut keys still tell formats apart */
+	time_t start;	      /* CLOCK_MONOTONIC seconds */
+	unsigned long long seen, dropped;
+	char last[REPEAT_MSG]; /* the last message not written */
+} repeats[LOG_REPEAT_KEYS + 1];
+static pthread_mutex_t repeat_lock = PTHREAD_MUTEX_INITIALIZER;
+
+static time_t
+mono_now(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec;
+}
+
+/* Ends r's window: its summary, when it dropped anything, into out (else
+ * out = ""). The key stays. */
+static void
+repeat_close(struct repeat *r, time_t now, char *out, size_t outlen)
+{
+	long long secs = (long long)(now - r->start);
+	bool shared = r == &repeats[LOG_REPEAT_KEYS];
+
+	if (secs > LOG_REPEAT_WINDOW)
+		secs = LOG_REPEAT_WINDOW;
+	if (secs < 1)
+		secs = 1;
+	out[0] = '\0';
+	if (r->dropped > 0)
+		(void)str_printf(
+			out, outlen,
+			"%s (%srepeated %llu times in the last %lld s)",
+			r->last, shared ? "with other messages: " : "",
+			r->dropped, secs);
+	r->seen = r->dropped = 0;
+}
+
+/* The slot for key: its own, a free one, one whose window is over (its
+ * summary into out), or the shared one. */
+static struct repeat *
+repeat_slot(const char *key, time_t now, char *out, size_t outlen)
+{
+	struct repeat *free_slot = NULL, *old = NULL;
+	size_t i;
+
+	out[0] = '\0';
+	if (key[0] == '\0')
+		key = "-";
+	for (i = 0; i < LOG_REPEAT_KEYS; i++) {
+		struct repeat *r = &repeats[i];
+
+		if (r->key[0] == '\0') {
+			if (free_slot == NULL)
+				free_slot = r;
+		} else if (strncmp(r->key, key, REPEAT_KEY - 1) == 0) {
+			return r;
+		} else if (old == NULL && now - r->start >= LOG_REPEAT_WINDOW) {
+			old = r;
+		}
+	}
+	if (free_slot == NULL && old != NULL) {
+		repeat_close(old, now, out, outlen);
+		free_slot = old;
+	}
+	if (free_slot == NULL)
+		return &repeats[LOG_REPEAT_KEYS];
+	(void)str_copy(free_slot->key, REPEAT_KEY, key);
+	return free_slot;
+}
+
+void
+log_warnx_limited(const char *key, const char *msg)
+{
+	char summary[REPEAT_MSG + 96];
+	struct repeat *r;
+	time_t now = mono_now();
+	bool write_it;
+
+	pthread_mutex_lock(&repeat_lock);
+	r = repeat_slot(key, now, summary, sizeof(summary));
+	/* Its own window is over: sum it up. (A slot just evicted starts
+	 * empty, so there is at most one summary here.) */
+	if (r->seen > 0 && now - r->start >= LOG_REPEAT_WINDOW)
+		repeat_close(r, now, summary, sizeof(summary));
+	if (r->seen++ == 0)
+		r->start = now;
+	write_it = r->seen <= LOG_REPEAT_BURST;
+	if (!write_it) {
+		r->dropped++;
+		(void)str_copy(r->last, sizeof(r->last), msg);
+	}
+	pthread_mutex_unlock(&repeat_lock);
+	if (summary[0] != '\0')
+		log_warnx("%s", summary);
+	if (write_it)
+		log_warnx("%s", msg);
+}
+
+void
+log_repeats_flush(bool all)
+{
+	static char out[LOG_REPEAT_KEYS + 1][REPEAT_MSG + 96];
+	time_t now = mono_now();
+	size_t i, n = 0;
+
+	/* Only main calls this; out is static for its size, not shared. */
+	pthread_mutex_lock(&repeat_lock);
+	for (i = 0; i <= LOG_REPEAT_KEYS; i++) {
+		struct repeat *r = &repeats[i];
+
+		if (r->seen == 0 ||
+		    (!all && now - r->start < LOG_REPEAT_WINDOW))
+			continue;
+		repeat_close(r, now, out[n], sizeof(out[n]));
+		r->key[0] = '\0';
+		if (out[n][0] != '\0')
+			n++;
+	}
+	pthread_mutex_unlock(&repeat_lock);
+	for (i = 0; i < n; i++)
+		log_warnx("%s", out[i]);
 }
 
 static void

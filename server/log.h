@@ -32,6 +32,28 @@ void log_debug(const char *fmt, ...) PRINTF_LIKE(1, 2);
 __attribute__((noreturn)) void fatal(const char *fmt, ...) PRINTF_LIKE(1, 2);
 __attribute__((noreturn)) void fatalx(const char *fmt, ...) PRINTF_LIKE(1, 2);
 
+/*
+ * Warnings any peer can cause at will (libmicrohttpd's, about each failed
+ * TLS handshake or broken connection) must not let it fill the disk.
+ * Messages with the same key (their printf format, so that messages
+ * differing only in a peer's address count as one) are written
+ * LOG_REPEAT_BURST times per LOG_REPEAT_WINDOW seconds; the rest are
+ * counted, and when the window is over one line says
+ * "<last message> (repeated N times in the last 60 s)", N being the lines
+ * not written. Beyond LOG_REPEAT_KEYS keys with open windows, the others
+ * share one count. Thread-safe, fixed memory.
+ */
+#define LOG_REPEAT_BURST 5
+#define LOG_REPEAT_WINDOW 60
+#define LOG_REPEAT_KEYS 16
+
+/* Writes msg (as log_warnx("%s", msg)) or counts it under key. */
+void log_warnx_limited(const char *key, const char *msg);
+/* Writes the summary of every window that is over, or with all, of every
+ * window (at exit: nothing counted goes unsaid). Call once a second, from
+ * one thread only (main). */
+void log_repeats_flush(bool all);
+
 /* One access-log record; strings may be NULL. */
 struct log_access {
 	const char *client; /* after proxy handling */

@@ -481,6 +481,7 @@ main(int argc, char **argv)
 	struct demo demo = {0};
 	struct timespec t0;
 	struct http *h;
+	const struct timespec tick = {.tv_sec = 1};
 	char err[1024];
 	sigset_t set;
 	int sig = 0;
@@ -504,7 +505,9 @@ main(int argc, char **argv)
 		 ms_since(&t0));
 	sd_notify_msg("READY=1");
 	while (sig != SIGTERM && sig != SIGINT) {
-		if (sigwait(&set, &sig) != 0)
+		/* Woken once a second to sum up repeated warnings. */
+		log_repeats_flush(false);
+		if ((sig = sigtimedwait(&set, NULL, &tick)) == -1)
 			continue;
 		if (sig == SIGHUP)
 			reload(&o, &demo, h);
@@ -514,6 +517,7 @@ main(int argc, char **argv)
 	log_info("stopping (signal %d)", sig);
 	sd_notify_msg("STOPPING=1");
 	http_stop(h);
+	log_repeats_flush(true);
 	demo_finish(&demo);
 	return 0;
 }

@@ -410,6 +410,84 @@ test_keys_not_resident(void **state)
 	assert_int_equal(harness_stop(&h), 0);
 }
 
+/* Lines of the daemon's log holding needle; *ret_repeated (when not NULL)
+ * gets the sum of the N in "(repeated N times" on those lines. */
+static size_t
+log_lines(const char *needle, unsigned long long *ret_repeated)
+{
+	struct buf log = {0};
+	unsigned long long sum = 0;
+	size_t n = 0;
+	char *line, *save = NULL, *p;
+
+	harness_log(&h, &log);
+	for (line = log.data ? strtok_r(log.data, "\n", &save) : NULL;
+	     line != NULL; line = strtok_r(NULL, "\n", &save)) {
+		if (strstr(line, needle) == NULL)
+			continue;
+		n++;
+		if ((p = strstr(line, "(repeated ")) != NULL)
+			sum += strtoull(p + 10, NULL, 10);
+	}
+	buf_free(&log);
+	if (ret_repeated != NULL)
+		*ret_repeated = sum;
+	return n;
+}
+
+#define FLOOD 2000
+
+/*
+ * Every failed handshake makes libmicrohttpd write a warning: a peer with
+ * a loop must not be able to fill the disk. The first few are written,
+ * the rest counted and summed up in one line, which comes at the latest
+ * when the daemon stops.
+ */
+static void
+test_handshake_flood(void **state)
+{
+	static const char garbage[] = "GET / HTTP/1.1\r\nHost: x\r\n\r\n";
+	struct hreq opt = {.https = true};
+	unsigned long long repeated = 0;
+	size_t before, during, shown;
+	struct hres r;
+	char out[256];
+	int i;
+
+	(void)state;
+	opt.cainfo = harness_path(&h, "root.pem");
+	start("");
+	before = log_lines("libmicrohttpd:", NULL);
+	for (i = 0; i < FLOOD; i++)
+		if (harness_raw(h.https_port, garbage, sizeof(garbage) - 1, out,
+				sizeof(out), 5000) < 0)
+			fail_msg("connection %d refused", i);
+	/* The bytes from the issue: an SSLv3/TLS 1.0 hello. */
+	(void)handshake("-tls1 " OLD_CLIENT, NULL);
+	during = log_lines("libmicrohttpd:", NULL) - before;
+	print_message("# %zu libmicrohttpd lines for %d bad handshakes\n",
+		      during, FLOOD + 1);
+	if (during > 20)
+		fail_msg("%zu lines in the log for %d bad handshakes", during,
+			 FLOOD + 1);
+	/* Still serving, over both listeners. */
+	harness_request(&h, "/healthz", &opt, &r);
+	assert_int_equal(r.status, 200);
+	hres_free(&r);
+	harness_request(&h, "/ca.cer", NULL, &r);
+	assert_int_equal(r.status, 200);
+	hres_free(&r);
+	assert_int_equal(harness_stop(&h), 0);
+	/* Nothing dropped silently: what was not written is counted. */
+	shown = log_lines("libmicrohttpd:", &repeated) - before;
+	assert_true(log_lines("(repeated ", NULL) >= 1);
+	print_message("# %zu lines, %llu repeats counted\n", shown, repeated);
+	if (repeated + shown < FLOOD)
+		fail_msg("%zu lines and %llu counted for %d handshakes", shown,
+			 repeated, FLOOD);
+	assert_true(shown <= 25);
+}
+
 int
 main(void)
 {
@@ -419,6 +497,7 @@ main(void)
 		cmocka_unit_test(test_resumption),
 		cmocka_unit_test(test_ticket_rotation),
 		cmocka_unit_test(test_keys_not_resident),
+		cmocka_unit_test(test_handshake_flood),
 	};
 
 	return cmocka_run_group_tests(tests, setup, teardown);

@@ -9,6 +9,7 @@
 #include <openssl/bn.h>
 #include <openssl/err.h>
 #include <openssl/pem.h>
+#include <openssl/pkcs12.h>
 #include <openssl/pkcs7.h>
 #include <openssl/rand.h>
 #include <openssl/x509v3.h>
@@ -291,6 +292,24 @@ out:
 		ok = 0;
 	PKCS7_free(p7);
 	sk_X509_free(sk);
+	return ok == 1 ? 0 : fail(path);
+}
+
+int
+testca_write_p12(const char *path, X509 *x, EVP_PKEY *k, const char *pass)
+{
+	PKCS12 *p12;
+	BIO *bio = NULL;
+	int ok = 0;
+
+	/* -1 for the encryption algorithms: leave the parts unencrypted. */
+	p12 = PKCS12_create(pass, "certpost test", k, x, NULL, pass ? 0 : -1,
+			    pass ? 0 : -1, 0, 0, 0);
+	if (p12 != NULL && (bio = BIO_new_file(path, "wb")) != NULL)
+		ok = i2d_PKCS12_bio(bio, p12);
+	if (bio != NULL && BIO_free(bio) != 1)
+		ok = 0;
+	PKCS12_free(p12);
 	return ok == 1 ? 0 : fail(path);
 }
 

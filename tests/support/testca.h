@@ -62,6 +62,10 @@ enum testca_key_form {
 int testca_write_key_as(const char *path, EVP_PKEY *k,
 			enum testca_key_form form, bool append);
 
+/* A PKCS#12 archive of x and k (k may be NULL: certificate only), with
+ * pass phrase pass (NULL: none, MAC included), as DER. */
+int testca_write_p12(const char *path, X509 *x, EVP_PKEY *k, const char *pass);
+
 /* A certs-only PKCS#7 bundle of certs[0..n), made with PKCS7_sign() (not
  * with certpost's own encoder), as PEM or DER. */
 int testca_write_p7(const char *path, X509 *const *certs, size_t n, bool der);

@@ -292,7 +292,7 @@ static const struct load_case {
 	{"key.pem", 0, REFUSED_KEY},
 	{"cert+key.pem", 0, REFUSED_KEY},
 	{"key-rsa-trad.pem", 0, REFUSED_KEY},
-	{"key-enc.pem", 0, REFUSED_KEY},
+	{"key-enc.pem", 0, "holds an encrypted private key"},
 	{"key-pk8.der", 0, REFUSED_KEY},
 	{"key-ec-trad.der", 0, REFUSED_KEY},
 	{"key-rsa-trad.der", 0, REFUSED_KEY},
