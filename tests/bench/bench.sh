@@ -61,133 +61,13 @@ done
 nginx_bin=$(command -v nginx)
 clk_tck=$(getconf CLK_TCK)
 
+. "$here/lib.sh"
+. "$here/servers.sh"
+
 dir=$(mktemp -d "${TMPDIR:-/tmp}/certpost-bench.XXXXXX")
 pids=()
-# Stops every process this script started, then removes the temp dir.
-cleanup() {
-	local p
-	trap - EXIT INT TERM
-	for p in "${pids[@]}"; do
-		kill -TERM "$p" 2>/dev/null || true
-	done
-	for p in "${pids[@]}"; do
-		wait "$p" 2>/dev/null || true
-	done
-	rm -rf "$dir"
-}
 trap cleanup EXIT
 trap 'exit 130' INT TERM
-
-forget_pid() {
-	local p keep=()
-	for p in "${pids[@]}"; do
-		[ "$p" = "$1" ] || keep+=("$p")
-	done
-	pids=("${keep[@]}")
-}
-
-# Runs a command in the background and waits for it, so that a signal to
-# this script runs the cleanup at once instead of after the command.
-run() {
-	local p rc=0
-	"$@" &
-	p=$!
-	pids+=("$p")
-	wait "$p" || rc=$?
-	forget_pid "$p"
-	return "$rc"
-}
-
-die() {
-	echo "bench: $*" >&2
-	exit 1
-}
-
-# Prints N free loopback TCP ports.
-free_ports() {
-	python3 - "$1" <<'EOF'
-import socket, sys
-socks = [socket.socket() for _ in range(int(sys.argv[1]))]
-for s in socks:
-    s.bind(("127.0.0.1", 0))
-print(" ".join(str(s.getsockname()[1]) for s in socks))
-EOF
-}
-
-# Waits until http://127.0.0.1:PORT/PATH answers 200, or PID dies.
-wait_http() {
-	local port=$1 path=$2 pid=$3 i
-	for ((i = 0; i < 200; i++)); do
-		curl -fsS -o /dev/null --max-time 1 "http://127.0.0.1:$port$path" \
-			2>/dev/null && return 0
-		kill -0 "$pid" 2>/dev/null || return 1
-		sleep 0.05
-	done
-	return 1
-}
-
-stop_pid() {
-	kill -TERM "$1" 2>/dev/null || true
-	wait "$1" 2>/dev/null || true
-	forget_pid "$1"
-}
-
-# utime + stime, in clock ticks, summed over the given processes.
-cpu_ticks() {
-	local p t=0 n
-	for p in "$@"; do
-		n=$(awk '{ sub(/^.*\) /, ""); print $12 + $13 }' "/proc/$p/stat")
-		t=$((t + n))
-	done
-	echo "$t"
-}
-
-# "busy total" ticks of one core, from /proc/stat.
-core_ticks() {
-	awk -v c="cpu$1" '$1 == c {
-		print $2 + $3 + $4 + $7 + $8 + $9, $2 + $3 + $4 + $5 + $6 + $7 + $8 + $9 }' /proc/stat
-}
-
-# Peak resident set (VmHWM) of a process, in KiB.
-peak_kib() {
-	awk '/^VmHWM:/ { print $2 }' "/proc/$1/status"
-}
-
-# Private (anonymous) resident memory of a process now, in KiB: what it
-# costs beyond the shared libraries every process maps.
-anon_kib() {
-	awk '/^RssAnon:/ { print $2 }' "/proc/$1/status"
-}
-
-# wrk's output to "req_s p50_us p99_us requests bad" (bad: non-2xx/3xx
-# responses plus socket errors).
-parse_wrk() {
-	awk '
-	function us(v) {
-		if (v ~ /us$/) return v + 0
-		if (v ~ /ms$/) return (v + 0) * 1000
-		if (v ~ /m$/) return (v + 0) * 60e6
-		if (v ~ /s$/) return (v + 0) * 1e6
-		return v + 0
-	}
-	/^Requests\/sec:/ { rps = $2 }
-	/^ +50%/ { p50 = us($2) }
-	/^ +99%/ { p99 = us($2) }
-	/ requests in / { req = $1 }
-	/Non-2xx or 3xx responses:/ { bad += $NF }
-	/Socket errors:/ { gsub(",", ""); bad += $4 + $6 + $8 + $10 }
-	END { printf "%.0f %.0f %.0f %d %d\n", rps, p50, p99, req, bad }'
-}
-
-median() {
-	tr ' ' '\n' | awk 'NF' | sort -g | awk '
-	{ a[NR] = $1 }
-	END {
-		if (NR == 0) { print "-"; exit }
-		if (NR % 2) print a[(NR + 1) / 2]
-		else print (a[NR / 2] + a[NR / 2 + 1]) / 2
-	}'
-}
 
 # ---------------------------------------------------------------- set-up
 
@@ -198,123 +78,6 @@ openssl req -x509 -newkey rsa:2048 -nodes -keyout "$dir/ca.key" \
 	-addext basicConstraints=critical,CA:TRUE 2>/dev/null
 rm -f "$dir/ca.key" # only the certificate is served
 openssl x509 -in "$dir/ca.pem" -outform DER -out "$dir/ca.der"
-
-# certpost_conf NAME ACCESS_LOG(yes|no) PORT LOGFILE
-certpost_conf() {
-	cat >"$dir/$1" <<EOF
-[server]
-listen = 127.0.0.1:$3
-threads = 1
-; wrk opens up to 256 connections from one address; the default per-IP
-; limit (32) would refuse most of them, and nginx has no such limit.
-max_connections = 4096
-max_connections_per_ip = 4096
-
-[log]
-access_log = $2
-file = $4
-
-[ca "bench-root"]
-name = Bench Root
-file = $dir/ca.pem
-
-[access]
-allow = 127.0.0.1/32
-deny = drop
-EOF
-}
-
-# Turns a header dump into nginx add_header lines: the same headers
-# certpost sends (nginx makes its own Date, ETag, Content-*, Server).
-mirror_headers() {
-	tr -d '\r' <"$1" | awk -F': ' '
-	NR == 1 || NF < 2 { next }
-	tolower($1) ~ /^(date|etag|content-length|content-type|server|connection|keep-alive|vary)$/ { next }
-	{
-		v = substr($0, length($1) + 3)
-		gsub(/\\/, "\\\\", v); gsub(/"/, "\\\"", v)
-		printf "\t\t\tadd_header %s \"%s\" always;\n", $1, v
-	}'
-}
-
-# nginx_conf NAME ACCESS_LOG(on|off) PORT
-nginx_conf() {
-	local alog="access_log off;" user=""
-	[ "$2" = on ] && alog="access_log $dir/nginx-access.log;"
-	[ "$(id -u)" -eq 0 ] && user="user root;"
-	cat >"$dir/$1" <<EOF
-$user
-worker_processes 1;
-error_log $dir/nginx-error.log crit;
-events {
-	worker_connections 4096;
-}
-http {
-	$alog
-	sendfile on;
-	# Corked headers + body: one segment per response. Measured faster
-	# than tcp_nopush off here despite two setsockopt() per response.
-	tcp_nopush on;
-	tcp_nodelay on;
-	server_tokens off;
-	keepalive_requests 100000;
-	keepalive_timeout 65;
-	open_file_cache max=64 inactive=600s;
-	open_file_cache_valid 600s;
-	open_file_cache_min_uses 1;
-	open_file_cache_errors on;
-	client_body_temp_path $dir/nginx-tmp/body;
-	proxy_temp_path $dir/nginx-tmp/proxy;
-	fastcgi_temp_path $dir/nginx-tmp/fastcgi;
-	uwsgi_temp_path $dir/nginx-tmp/uwsgi;
-	scgi_temp_path $dir/nginx-tmp/scgi;
-	server {
-		listen 127.0.0.1:$3;
-		allow 127.0.0.1;
-		deny all;
-		location = /ca.cer {
-			alias $dir/ca.der;
-			types {}
-			default_type application/x-x509-ca-cert;
-$(mirror_headers "$dir/ca.headers")
-		}
-		# "alias FILE" cannot serve a URI ending in "/" (nginx hands
-		# it to the index module); try_files serves the one file.
-		location = / {
-			root $dir/www;
-			try_files /index.html =404;
-			types {}
-			default_type "text/html; charset=utf-8";
-			add_header Vary User-Agent always;
-$(mirror_headers "$dir/page.headers")
-		}
-	}
-}
-EOF
-}
-
-cp_pid="" ng_pid="" ng_worker=""
-
-# start_certpost CONFIG PORT [OUTPUT]: OUTPUT takes its stdout and stderr.
-start_certpost() {
-	local out=${3:-$dir/certpost.out}
-	taskset -c "$SERVER_CPU" "$bin" --config "$dir/$1" >>"$out" 2>&1 &
-	cp_pid=$!
-	pids+=("$cp_pid")
-	wait_http "$2" /healthz "$cp_pid" ||
-		die "certpost did not start: $(tail -5 "$out")"
-}
-
-start_nginx() {
-	taskset -c "$SERVER_CPU" "$nginx_bin" -p "$dir/" -c "$dir/$1" \
-		-g "daemon off; pid $dir/nginx.pid;" >>"$dir/nginx.out" 2>&1 &
-	ng_pid=$!
-	pids+=("$ng_pid")
-	wait_http "$2" /ca.cer "$ng_pid" ||
-		die "nginx did not start: $(tail -5 "$dir/nginx.out" "$dir/nginx-error.log")"
-	ng_worker=$(pgrep -P "$ng_pid" | head -1)
-	[ -n "$ng_worker" ] || die "no nginx worker process"
-}
 
 # --------------------------------------------------------------- running
 
@@ -519,25 +282,6 @@ stop_pid "$cp_pid"
 
 # --------------------------------------------------------------- report
 
-med() {
-	median <<<"${R[$1]:-}"
-}
-
-# ratio A B: A/B with two decimals, "-" when either is missing.
-ratio() {
-	awk -v a="$1" -v b="$2" 'BEGIN {
-		if (a == "-" || b == "-" || a == "" || b == "" || b + 0 == 0) print "-"
-		else printf "%.2f", a / b }'
-}
-
-row() {
-	printf "| %s | %s | %s | %s |\n" "$1" "$2" "$3" "$(ratio "$2" "$3")"
-}
-
-mib() {
-	awk -v k="$1" 'BEGIN { if (k == "-" || k == "") print "-"; else printf "%.1f", k / 1024 }'
-}
-
 echo
 echo "## results: medians of $ROUNDS rounds, ${DURATION}s each"
 echo
@@ -575,15 +319,6 @@ row "reload ms, idle (certpost's own log line)" "${R[reload idle]}" "-"
 row "reload ms, under keep-alive 50-conn load" "${R[reload load]}" "-"
 row "failed requests during the reloads under load" "${R[reload bad]}" "-"
 
-# target DESCRIPTION VALUE OP LIMIT
-target() {
-	local verdict
-	verdict=$(awk -v v="$2" -v op="$3" -v l="$4" 'BEGIN {
-		if (v == "-" || v == "") { print "not measured"; exit }
-		ok = (op == ">=") ? v + 0 >= l + 0 : v + 0 <= l + 0
-		print ok ? "met" : "missed" }')
-	printf -- "- %-58s %10s (target %s %s): %s\n" "$1" "$2" "$3" "$4" "$verdict"
-}
 
 echo
 echo "## targets"
