@@ -63,6 +63,7 @@ clk_tck=$(getconf CLK_TCK)
 
 . "$here/lib.sh"
 . "$here/servers.sh"
+. "$here/scenarios.sh"
 
 dir=$(mktemp -d "${TMPDIR:-/tmp}/certpost-bench.XXXXXX")
 pids=()
@@ -82,74 +83,6 @@ openssl x509 -in "$dir/ca.pem" -outform DER -out "$dir/ca.der"
 # --------------------------------------------------------------- running
 
 declare -A R   # "pass scenario server metric" -> values, one per round
-scenarios="ka1 ka50 ka256 close50 page50 deny"
-declare -A label=(
-	[ka1]="keep-alive GET /ca.cer, 1 conn"
-	[ka50]="keep-alive GET /ca.cer, 50 conns"
-	[ka256]="keep-alive GET /ca.cer, 256 conns"
-	[close50]="new connection per request, 50 conns"
-	[page50]="keep-alive GET /, 50 conns"
-	[deny]="denied source 127.0.0.2, 50 workers"
-)
-
-add() {
-	R["$1"]+="$2 "
-}
-
-# run_scenario PASS SCENARIO SERVER PORT PIDS...
-run_scenario() {
-	local pass=$1 scen=$2 srv=$3 port=$4
-	shift 4
-	local url="http://127.0.0.1:$port/ca.cer" conns=50 extra=() out
-	local t0 t1 c0 c1 req_s p50 p99 req bad cpu other line
-	case $scen in
-	ka1) conns=1 ;;
-	ka256) conns=256 ;;
-	close50) extra=(-H "Connection: close") ;;
-	page50) url="http://127.0.0.1:$port/" ;;
-	esac
-	t0=$(cpu_ticks "$@")
-	read -r c0 c0t <<<"$(core_ticks "$SERVER_CPU")"
-	if [ "$scen" = deny ]; then
-		run taskset -c "$CLIENT_CPU" python3 "$here/deny_flood.py" \
-			--port "$port" --duration "$DURATION" \
-			--concurrency "$FLOOD_WORKERS" >"$dir/run.out" || true
-		out=$(<"$dir/run.out")
-		t1=$(cpu_ticks "$@")
-		read -r c1 c1t <<<"$(core_ticks "$SERVER_CPU")"
-		req_s=$(sed -n 's/.*turned_away_per_s=\([0-9]*\).*/\1/p' <<<"$out")
-		req=$(sed -n 's/.*turned_away=\([0-9]*\).*/\1/p' <<<"$out")
-		bad=$(sed -n 's/.*served=\([0-9]*\) errors=\([0-9]*\).*/\1 served, \2 errors/p' <<<"$out")
-		[ -n "$req_s" ] || die "deny_flood.py failed: $out"
-		add "$pass $scen $srv rps" "$req_s"
-		line=$(printf "%-8s %-8s %9s turned away/s  (%s)" "$srv" "$scen" "$req_s" "$bad")
-	else
-		run taskset -c "$CLIENT_CPU" wrk -t1 -c"$conns" \
-			-d"${DURATION}s" --latency "${extra[@]}" "$url" \
-			>"$dir/run.out"
-		out=$(<"$dir/run.out")
-		t1=$(cpu_ticks "$@")
-		read -r c1 c1t <<<"$(core_ticks "$SERVER_CPU")"
-		read -r req_s p50 p99 req bad <<<"$(parse_wrk <<<"$out")"
-		add "$pass $scen $srv rps" "$req_s"
-		add "$pass $scen $srv p50" "$p50"
-		add "$pass $scen $srv p99" "$p99"
-		add "$pass $scen $srv bad" "$bad"
-		line=$(printf "%-8s %-8s %9s req/s  p50 %6s us  p99 %7s us  errors %s" \
-			"$srv" "$scen" "$req_s" "$p50" "$p99" "$bad")
-	fi
-	cpu=$(awk -v d=$((t1 - t0)) -v n="$req" -v hz="$clk_tck" \
-		'BEGIN { printf "%.2f", (n > 0 ? d * 1e6 / hz / n : 0) }')
-	[ "$scen" = ka50 ] && add "$pass $scen $srv cpu" "$cpu"
-	# Other processes on the servers' core during the run: drift shows.
-	other=$(awk -v b=$((c1 - c0)) -v t=$((c1t - c0t)) -v s=$((t1 - t0)) \
-		'BEGIN { o = t > 0 ? (b - s) * 100 / t : 0; printf "%.0f", (o < 0 ? 0 : o) }')
-	add "$pass other" "$other"
-	echo "$line  cpu ${cpu} us/req  others on core $SERVER_CPU ${other}%"
-	# Keep the disk out of it: the log files are emptied between runs.
-	: >"$dir/certpost.log"
-	: >"$dir/nginx-access.log"
-}
 
 echo "# certpost vs nginx, $(date -u +%Y-%m-%dT%H:%M:%SZ)"
 echo "certpost: $("$bin" --version)  ($bin)"
@@ -282,70 +215,4 @@ stop_pid "$cp_pid"
 
 # --------------------------------------------------------------- report
 
-echo
-echo "## results: medians of $ROUNDS rounds, ${DURATION}s each"
-echo
-for pass in $passes; do
-	echo "Other processes kept CPU $SERVER_CPU busy $(med "$pass other")% of the" \
-		"time during the median log-$pass run (0 on a quiet machine)."
-done
-echo
-echo "| scenario | certpost median | nginx median | ratio (certpost/nginx) |"
-echo "| --- | ---: | ---: | ---: |"
-for pass in $passes; do
-	for scen in $scenarios; do
-		unit="req/s"
-		[ "$scen" = deny ] && unit="turned away/s"
-		row "log $pass: ${label[$scen]}, $unit" \
-			"$(med "$pass $scen certpost rps")" "$(med "$pass $scen nginx rps")"
-	done
-	for scen in ka1 ka50 ka256 close50 page50; do
-		for q in p50 p99; do
-			row "log $pass: ${label[$scen]}, $q µs" \
-				"$(med "$pass $scen certpost $q")" "$(med "$pass $scen nginx $q")"
-		done
-	done
-	row "log $pass: server CPU µs/request (keep-alive, 50 conns)" \
-		"$(med "$pass ka50 certpost cpu")" "$(med "$pass ka50 nginx cpu")"
-	row "log $pass: peak RSS MiB (VmHWM; nginx: the worker)" \
-		"$(mib "$(med "$pass rss certpost kib")")" "$(mib "$(med "$pass rss nginx kib")")"
-	row "log $pass: private memory MiB after the load (RssAnon)" \
-		"$(mib "$(med "$pass anon certpost kib")")" "$(mib "$(med "$pass anon nginx kib")")"
-done
-row "start-up ms, certpost --demo (fork to first 200)" "${R[start demo certpost]}" "-"
-row "start-up ms, bench config (fork to first 200)" \
-	"${R[start conf certpost]}" "${R[start conf nginx]}"
-row "reload ms, idle (certpost's own log line)" "${R[reload idle]}" "-"
-row "reload ms, under keep-alive 50-conn load" "${R[reload load]}" "-"
-row "failed requests during the reloads under load" "${R[reload bad]}" "-"
-
-
-echo
-echo "## targets"
-for pass in $passes; do
-	limit=2.0
-	[ "$pass" = on ] && limit=1.6
-	target "keep-alive@50 ratio, log $pass" \
-		"$(ratio "$(med "$pass ka50 certpost rps")" "$(med "$pass ka50 nginx rps")")" ">=" "$limit"
-	target "new-connection@50 ratio, log $pass" \
-		"$(ratio "$(med "$pass close50 certpost rps")" "$(med "$pass close50 nginx rps")")" ">=" 1.1
-	for scen in ka1 ka50 ka256 close50; do
-		# A p99 over the few requests a stalled server answered says
-		# nothing: a throughput collapse counts as a miss.
-		tput=$(ratio "$(med "$pass $scen certpost rps")" "$(med "$pass $scen nginx rps")")
-		if awk -v t="$tput" 'BEGIN { exit !(t != "-" && t + 0 < 0.5) }'; then
-			printf -- "- %-58s %10s (target <= 1.0): missed (throughput only %s of nginx's)\n" \
-				"p99 certpost/nginx, ${scen}, log $pass" \
-				"$(ratio "$(med "$pass $scen certpost p99")" "$(med "$pass $scen nginx p99")")" "$tput"
-			continue
-		fi
-		target "p99 certpost/nginx, ${scen}, log $pass" \
-			"$(ratio "$(med "$pass $scen certpost p99")" "$(med "$pass $scen nginx p99")")" "<=" 1.0
-	done
-	target "CPU µs/request (keep-alive@50), log $pass" "$(med "$pass ka50 certpost cpu")" "<=" 10
-	target "peak RSS MiB, log $pass" "$(mib "$(med "$pass rss certpost kib")")" "<=" 6
-done
-target "start-up ms (--demo)" "${R[start demo certpost]}" "<=" 20
-target "reload ms (median, under load)" "${R[reload load]}" "<=" 5
-target "failed requests during reloads" "${R[reload bad]}" "<=" 0
-exit 0
+. "$here/report.sh"
