@@ -9,7 +9,9 @@
 # Environment: ROUNDS (3) alternating rounds per scenario, DURATION (5)
 # seconds per run, ACCESS_LOG (both|off|on), SERVER_CPU (0) and CLIENT_CPU
 # (1) the cores the servers and the load generators are pinned to, STARTS
-# (10) start-up measurements, RELOADS (20) SIGHUPs, FLOOD_WORKERS (50).
+# (10) start-up measurements, RELOADS (20) SIGHUPs, FLOOD_WORKERS (50),
+# PARTS (plain https session memory threads) what to run, SESSION_LOAD
+# the load generator of the device session.
 set -euo pipefail
 
 here=$(cd "$(dirname "$0")" && pwd)
@@ -24,6 +26,18 @@ ACCESS_LOG=${ACCESS_LOG:-both}
 STARTS=${STARTS:-10}
 RELOADS=${RELOADS:-20}
 FLOOD_WORKERS=${FLOOD_WORKERS:-50}
+PARTS=${PARTS:-plain https session memory threads}
+# part NAME: whether PARTS asks for it.
+part() {
+	[[ " $PARTS " == *" $1 "* ]]
+}
+session_load=${SESSION_LOAD:-$(dirname "$bin")/../tests/bench/session_load}
+if part session || part memory; then
+	[ -x "$session_load" ] || {
+		echo "bench: no $session_load: build with -Dbench=true (deploy/dev.sh bench does) or set SESSION_LOAD" >&2
+		exit 2
+	}
+fi
 SERVER_CPU=${SERVER_CPU:-0}
 if [ "$(nproc)" -ge 2 ]; then
 	CLIENT_CPU=${CLIENT_CPU:-1}
@@ -77,8 +91,11 @@ mkdir -p "$dir/www" "$dir/nginx-tmp"
 openssl req -x509 -newkey rsa:2048 -nodes -keyout "$dir/ca.key" \
 	-out "$dir/ca.pem" -days 30 -subj "/CN=Bench Root" \
 	-addext basicConstraints=critical,CA:TRUE 2>/dev/null
-rm -f "$dir/ca.key" # only the certificate is served
 openssl x509 -in "$dir/ca.pem" -outform DER -out "$dir/ca.der"
+# The HTTPS leaves both servers present, signed by the bench root.
+make_leaf p256 -algorithm EC -pkeyopt ec_paramgen_curve:P-256
+make_leaf rsa -algorithm RSA -pkeyopt rsa_keygen_bits:2048
+rm -f "$dir/ca.key" # only the certificate is served
 
 # --------------------------------------------------------------- running
 
@@ -91,23 +108,13 @@ echo "machine:  $(nproc) CPUs, $(awk -F': ' '/^model name/ { print $2; exit }' /
 echo "setup:    servers on CPU $SERVER_CPU (certpost threads = 1, nginx worker_processes 1), load on CPU $CLIENT_CPU"
 echo "          $ROUNDS rounds x ${DURATION}s per scenario, alternating certpost/nginx; load average $(cut -d' ' -f1-3 /proc/loadavg)"
 
-first=1
-for pass in $passes; do
-	yn=no
+# plain_group PASS: the plain-HTTP scenarios, both servers on one core.
+plain_group() {
+	local pass=$1 yn=no path a b r scen
 	[ "$pass" = on ] && yn=yes
 	certpost_conf certpost.conf "$yn" "$port_a" "$dir/certpost.log"
 	start_certpost certpost.conf "$port_a"
-	if [ "$first" = 1 ]; then
-		# Serve nginx the very bytes certpost serves (wrk sends no
-		# User-Agent: the same page variant).
-		curl -fsS -D "$dir/ca.headers" -o "$dir/ca.served" \
-			"http://127.0.0.1:$port_a/ca.cer"
-		curl -fsS -H 'User-Agent:' -D "$dir/page.headers" \
-			-o "$dir/www/index.html" "http://127.0.0.1:$port_a/"
-		cmp -s "$dir/ca.served" "$dir/ca.der" ||
-			die "certpost's /ca.cer is not the test CA's DER"
-		first=0
-	fi
+	[ -f "$dir/ca.headers" ] || mirror_plain "$port_a"
 	nginx_conf nginx.conf "$pass" "$port_b"
 	start_nginx nginx.conf "$port_b"
 	for path in /ca.cer /; do
@@ -137,6 +144,16 @@ for pass in $passes; do
 		"$(anon_kib "$ng_worker") KiB"
 	stop_pid "$cp_pid"
 	stop_pid "$ng_pid"
+}
+
+for pass in $passes; do
+	part plain && plain_group "$pass"
+	for leaf in p256 rsa; do
+		if part https || part session || part memory; then
+			device_group "$pass" "$leaf"
+		fi
+	done
+	part threads && threads_group "$pass"
 done
 
 

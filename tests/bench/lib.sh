@@ -157,3 +157,14 @@ target() {
 		print ok ? "met" : "missed" }')
 	printf -- "- %-58s %10s (target %s %s): %s\n" "$1" "$2" "$3" "$4" "$verdict"
 }
+
+# session_load's line to "sessions sessions_per_s p50_us p99_us errors
+# resumed_percent".
+parse_session() {
+	awk '{
+		for (i = 1; i <= NF; i++) { split($i, kv, "="); v[kv[1]] = kv[2] }
+		printf "%d %d %d %d %d %.0f\n", v["sessions"], v["sessions_per_s"],
+			v["p50_us"], v["p99_us"], v["errors"],
+			(v["sessions"] > 0 ? v["resumed"] * 100 / v["sessions"] : 0)
+	}'
+}

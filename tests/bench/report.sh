@@ -31,6 +31,44 @@ for pass in $passes; do
 		"$(mib "$(med "$pass rss certpost kib")")" "$(mib "$(med "$pass rss nginx kib")")"
 	row "log $pass: private memory MiB after the load (RssAnon)" \
 		"$(mib "$(med "$pass anon certpost kib")")" "$(mib "$(med "$pass anon nginx kib")")"
+	# vs SERVER [SUFFIX]: a row of SCEN's METRIC, certpost against SERVER.
+	vs() {
+		row "log $pass: ${label[$scen]}${4:-}, $2" \
+			"$(med "$pass $scen certpost $1")" "$(med "$pass $scen $3 $1")"
+	}
+	for leaf in p256 rsa; do
+		part https || continue
+		for scen in tclose50-$leaf tka50-$leaf; do
+			vs rps req/s nginx
+			[[ $scen == tka50-* ]] || vs rps req/s nginx-default " (nginx without session cache)"
+			vs p50 "p50 µs" nginx
+			vs p99 "p99 µs" nginx
+		done
+	done
+	scens=""
+	part session && scens="sess tsess-p256 tsessr-p256 tsess-rsa tsessr-rsa"
+	for scen in $scens; do
+		vs rps sessions/s nginx
+		[ "$scen" = sess ] || vs rps sessions/s nginx-default " (nginx without session cache)"
+		vs p50 "p50 session µs" nginx
+		vs p99 "p99 session µs" nginx
+		[ "$scen" = sess ] || vs res "% of sessions resumed" nginx
+	done
+	if part memory; then
+		for key in http https; do
+			row "log $pass: RssAnon MiB with 256 idle keep-alive connections, ${key^^}" \
+				"$(mib "$(med "$pass mem-$key certpost held")")" \
+				"$(mib "$(med "$pass mem-$key nginx held")")"
+			row "log $pass: RssAnon KiB per idle ${key^^} connection (growth / 256)" \
+				"$(med "$pass mem-$key certpost per")" "$(med "$pass mem-$key nginx per")"
+		done
+	fi
+	if part threads; then
+		for scen in t2ka50 t2close50; do
+			vs rps "req/s (load generator on a server core)" nginx
+			vs p99 "p99 µs" nginx
+		done
+	fi
 done
 row "start-up ms, certpost --demo (fork to first 200)" "${R[start demo certpost]}" "-"
 row "start-up ms, bench config (fork to first 200)" \
@@ -38,7 +76,6 @@ row "start-up ms, bench config (fork to first 200)" \
 row "reload ms, idle (certpost's own log line)" "${R[reload idle]}" "-"
 row "reload ms, under keep-alive 50-conn load" "${R[reload load]}" "-"
 row "failed requests during the reloads under load" "${R[reload bad]}" "-"
-
 
 echo
 echo "## targets"
@@ -64,6 +101,24 @@ for pass in $passes; do
 	done
 	target "CPU µs/request (keep-alive@50), log $pass" "$(med "$pass ka50 certpost cpu")" "<=" 10
 	target "peak RSS MiB, log $pass" "$(mib "$(med "$pass rss certpost kib")")" "<=" 6
+	# ratio_of SCEN [SERVER [METRIC]]: certpost's median over SERVER's.
+	ratio_of() {
+		ratio "$(med "$pass $1 certpost ${3:-rps}")" "$(med "$pass $1 ${2:-nginx} ${3:-rps}")"
+	}
+	for leaf in p256 rsa; do
+		part https || continue
+		target "HTTPS new-connection ratio, $leaf, log $pass" "$(ratio_of "tclose50-$leaf")" ">=" 1.0
+		target "  same, against nginx without session cache" \
+			"$(ratio_of "tclose50-$leaf" nginx-default)" ">=" 1.0
+		target "HTTPS keep-alive@50 ratio, $leaf, log $pass" "$(ratio_of "tka50-$leaf")" ">=" 1.3
+	done
+	scens=""
+	part session && scens="sess tsess-p256 tsessr-p256 tsess-rsa tsessr-rsa"
+	for scen in $scens; do
+		target "device session ratio, $scen, log $pass" "$(ratio_of "$scen")" ">=" 1.1
+		target "device session p99 certpost/nginx, $scen, log $pass" \
+			"$(ratio_of "$scen" nginx p99)" "<=" 1.0
+	done
 done
 target "start-up ms (--demo)" "${R[start demo certpost]}" "<=" 20
 target "reload ms (median, under load)" "${R[reload load]}" "<=" 5
