@@ -102,9 +102,15 @@ bench)
 	need "${build_deps[@]}" "${bench_deps[@]}"
 	BUILD_DIR=${BUILD_DIR:-build-release}
 	dir=$BUILD_DIR
-	[ -f "$dir/build.ninja" ] || meson setup "$dir" --buildtype=release -Dtests=false >/dev/null
+	# -Dbench=true: the device-session load generator, without the tests.
+	if [ -f "$dir/build.ninja" ]; then
+		meson setup --reconfigure "$dir" -Dbench=true >/dev/null
+	else
+		meson setup "$dir" --buildtype=release -Dtests=false -Dbench=true >/dev/null
+	fi
 	ninja -C "$dir" >/dev/null
-	exec "$top/tests/bench/bench.sh" "$dir/server/certpost" "${@:2}"
+	SESSION_LOAD=${SESSION_LOAD:-$dir/tests/bench/session_load} \
+		exec "$top/tests/bench/bench.sh" "$dir/server/certpost" "${@:2}"
 	;;
 fuzz)
 	need "${build_deps[@]}" "${fuzz_deps[@]}"

@@ -9,7 +9,9 @@
 # Environment: ROUNDS (3) alternating rounds per scenario, DURATION (5)
 # seconds per run, ACCESS_LOG (both|off|on), SERVER_CPU (0) and CLIENT_CPU
 # (1) the cores the servers and the load generators are pinned to, STARTS
-# (10) start-up measurements, RELOADS (20) SIGHUPs, FLOOD_WORKERS (50).
+# (10) start-up measurements, RELOADS (20) SIGHUPs, FLOOD_WORKERS (50),
+# PARTS (plain https session memory threads) what to run, SESSION_LOAD
+# the load generator of the device session.
 set -euo pipefail
 
 here=$(cd "$(dirname "$0")" && pwd)
@@ -24,6 +26,18 @@ ACCESS_LOG=${ACCESS_LOG:-both}
 STARTS=${STARTS:-10}
 RELOADS=${RELOADS:-20}
 FLOOD_WORKERS=${FLOOD_WORKERS:-50}
+PARTS=${PARTS:-plain https session memory threads}
+# part NAME: whether PARTS asks for it.
+part() {
+	[[ " $PARTS " == *" $1 "* ]]
+}
+session_load=${SESSION_LOAD:-$(dirname "$bin")/../tests/bench/session_load}
+if part session || part memory; then
+	[ -x "$session_load" ] || {
+		echo "bench: no $session_load: build with -Dbench=true (deploy/dev.sh bench does) or set SESSION_LOAD" >&2
+		exit 2
+	}
+fi
 SERVER_CPU=${SERVER_CPU:-0}
 if [ "$(nproc)" -ge 2 ]; then
 	CLIENT_CPU=${CLIENT_CPU:-1}
@@ -61,133 +75,14 @@ done
 nginx_bin=$(command -v nginx)
 clk_tck=$(getconf CLK_TCK)
 
+. "$here/lib.sh"
+. "$here/servers.sh"
+. "$here/scenarios.sh"
+
 dir=$(mktemp -d "${TMPDIR:-/tmp}/certpost-bench.XXXXXX")
 pids=()
-# Stops every process this script started, then removes the temp dir.
-cleanup() {
-	local p
-	trap - EXIT INT TERM
-	for p in "${pids[@]}"; do
-		kill -TERM "$p" 2>/dev/null || true
-	done
-	for p in "${pids[@]}"; do
-		wait "$p" 2>/dev/null || true
-	done
-	rm -rf "$dir"
-}
 trap cleanup EXIT
 trap 'exit 130' INT TERM
-
-forget_pid() {
-	local p keep=()
-	for p in "${pids[@]}"; do
-		[ "$p" = "$1" ] || keep+=("$p")
-	done
-	pids=("${keep[@]}")
-}
-
-# Runs a command in the background and waits for it, so that a signal to
-# this script runs the cleanup at once instead of after the command.
-run() {
-	local p rc=0
-	"$@" &
-	p=$!
-	pids+=("$p")
-	wait "$p" || rc=$?
-	forget_pid "$p"
-	return "$rc"
-}
-
-die() {
-	echo "bench: $*" >&2
-	exit 1
-}
-
-# Prints N free loopback TCP ports.
-free_ports() {
-	python3 - "$1" <<'EOF'
-import socket, sys
-socks = [socket.socket() for _ in range(int(sys.argv[1]))]
-for s in socks:
-    s.bind(("127.0.0.1", 0))
-print(" ".join(str(s.getsockname()[1]) for s in socks))
-EOF
-}
-
-# Waits until http://127.0.0.1:PORT/PATH answers 200, or PID dies.
-wait_http() {
-	local port=$1 path=$2 pid=$3 i
-	for ((i = 0; i < 200; i++)); do
-		curl -fsS -o /dev/null --max-time 1 "http://127.0.0.1:$port$path" \
-			2>/dev/null && return 0
-		kill -0 "$pid" 2>/dev/null || return 1
-		sleep 0.05
-	done
-	return 1
-}
-
-stop_pid() {
-	kill -TERM "$1" 2>/dev/null || true
-	wait "$1" 2>/dev/null || true
-	forget_pid "$1"
-}
-
-# utime + stime, in clock ticks, summed over the given processes.
-cpu_ticks() {
-	local p t=0 n
-	for p in "$@"; do
-		n=$(awk '{ sub(/^.*\) /, ""); print $12 + $13 }' "/proc/$p/stat")
-		t=$((t + n))
-	done
-	echo "$t"
-}
-
-# "busy total" ticks of one core, from /proc/stat.
-core_ticks() {
-	awk -v c="cpu$1" '$1 == c {
-		print $2 + $3 + $4 + $7 + $8 + $9, $2 + $3 + $4 + $5 + $6 + $7 + $8 + $9 }' /proc/stat
-}
-
-# Peak resident set (VmHWM) of a process, in KiB.
-peak_kib() {
-	awk '/^VmHWM:/ { print $2 }' "/proc/$1/status"
-}
-
-# Private (anonymous) resident memory of a process now, in KiB: what it
-# costs beyond the shared libraries every process maps.
-anon_kib() {
-	awk '/^RssAnon:/ { print $2 }' "/proc/$1/status"
-}
-
-# wrk's output to "req_s p50_us p99_us requests bad" (bad: non-2xx/3xx
-# responses plus socket errors).
-parse_wrk() {
-	awk '
-	function us(v) {
-		if (v ~ /us$/) return v + 0
-		if (v ~ /ms$/) return (v + 0) * 1000
-		if (v ~ /m$/) return (v + 0) * 60e6
-		if (v ~ /s$/) return (v + 0) * 1e6
-		return v + 0
-	}
-	/^Requests\/sec:/ { rps = $2 }
-	/^ +50%/ { p50 = us($2) }
-	/^ +99%/ { p99 = us($2) }
-	/ requests in / { req = $1 }
-	/Non-2xx or 3xx responses:/ { bad += $NF }
-	/Socket errors:/ { gsub(",", ""); bad += $4 + $6 + $8 + $10 }
-	END { printf "%.0f %.0f %.0f %d %d\n", rps, p50, p99, req, bad }'
-}
-
-median() {
-	tr ' ' '\n' | awk 'NF' | sort -g | awk '
-	{ a[NR] = $1 }
-	END {
-		if (NR == 0) { print "-"; exit }
-		if (NR % 2) print a[(NR + 1) / 2]
-		else print (a[NR / 2] + a[NR / 2 + 1]) / 2
-	}'
-}
 
 # ---------------------------------------------------------------- set-up
 
@@ -196,197 +91,15 @@ mkdir -p "$dir/www" "$dir/nginx-tmp"
 openssl req -x509 -newkey rsa:2048 -nodes -keyout "$dir/ca.key" \
 	-out "$dir/ca.pem" -days 30 -subj "/CN=Bench Root" \
 	-addext basicConstraints=critical,CA:TRUE 2>/dev/null
-rm -f "$dir/ca.key" # only the certificate is served
 openssl x509 -in "$dir/ca.pem" -outform DER -out "$dir/ca.der"
-
-# certpost_conf NAME ACCESS_LOG(yes|no) PORT LOGFILE
-certpost_conf() {
-	cat >"$dir/$1" <<EOF
-[server]
-listen = 127.0.0.1:$3
-threads = 1
-; wrk opens up to 256 connections from one address; the default per-IP
-; limit (32) would refuse most of them, and nginx has no such limit.
-max_connections = 4096
-max_connections_per_ip = 4096
-
-[log]
-access_log = $2
-file = $4
-
-[ca "bench-root"]
-name = Bench Root
-file = $dir/ca.pem
-
-[access]
-allow = 127.0.0.1/32
-deny = drop
-EOF
-}
-
-# Turns a header dump into nginx add_header lines: the same headers
-# certpost sends (nginx makes its own Date, ETag, Content-*, Server).
-mirror_headers() {
-	tr -d '\r' <"$1" | awk -F': ' '
-	NR == 1 || NF < 2 { next }
-	tolower($1) ~ /^(date|etag|content-length|content-type|server|connection|keep-alive|vary)$/ { next }
-	{
-		v = substr($0, length($1) + 3)
-		gsub(/\\/, "\\\\", v); gsub(/"/, "\\\"", v)
-		printf "\t\t\tadd_header %s \"%s\" always;\n", $1, v
-	}'
-}
-
-# nginx_conf NAME ACCESS_LOG(on|off) PORT
-nginx_conf() {
-	local alog="access_log off;" user=""
-	[ "$2" = on ] && alog="access_log $dir/nginx-access.log;"
-	[ "$(id -u)" -eq 0 ] && user="user root;"
-	cat >"$dir/$1" <<EOF
-$user
-worker_processes 1;
-error_log $dir/nginx-error.log crit;
-events {
-	worker_connections 4096;
-}
-http {
-	$alog
-	sendfile on;
-	# Corked headers + body: one segment per response. Measured faster
-	# than tcp_nopush off here despite two setsockopt() per response.
-	tcp_nopush on;
-	tcp_nodelay on;
-	server_tokens off;
-	keepalive_requests 100000;
-	keepalive_timeout 65;
-	open_file_cache max=64 inactive=600s;
-	open_file_cache_valid 600s;
-	open_file_cache_min_uses 1;
-	open_file_cache_errors on;
-	client_body_temp_path $dir/nginx-tmp/body;
-	proxy_temp_path $dir/nginx-tmp/proxy;
-	fastcgi_temp_path $dir/nginx-tmp/fastcgi;
-	uwsgi_temp_path $dir/nginx-tmp/uwsgi;
-	scgi_temp_path $dir/nginx-tmp/scgi;
-	server {
-		listen 127.0.0.1:$3;
-		allow 127.0.0.1;
-		deny all;
-		location = /ca.cer {
-			alias $dir/ca.der;
-			types {}
-			default_type application/x-x509-ca-cert;
-$(mirror_headers "$dir/ca.headers")
-		}
-		# "alias FILE" cannot serve a URI ending in "/" (nginx hands
-		# it to the index module); try_files serves the one file.
-		location = / {
-			root $dir/www;
-			try_files /index.html =404;
-			types {}
-			default_type "text/html; charset=utf-8";
-			add_header Vary User-Agent always;
-$(mirror_headers "$dir/page.headers")
-		}
-	}
-}
-EOF
-}
-
-cp_pid="" ng_pid="" ng_worker=""
-
-# start_certpost CONFIG PORT [OUTPUT]: OUTPUT takes its stdout and stderr.
-start_certpost() {
-	local out=${3:-$dir/certpost.out}
-	taskset -c "$SERVER_CPU" "$bin" --config "$dir/$1" >>"$out" 2>&1 &
-	cp_pid=$!
-	pids+=("$cp_pid")
-	wait_http "$2" /healthz "$cp_pid" ||
-		die "certpost did not start: $(tail -5 "$out")"
-}
-
-start_nginx() {
-	taskset -c "$SERVER_CPU" "$nginx_bin" -p "$dir/" -c "$dir/$1" \
-		-g "daemon off; pid $dir/nginx.pid;" >>"$dir/nginx.out" 2>&1 &
-	ng_pid=$!
-	pids+=("$ng_pid")
-	wait_http "$2" /ca.cer "$ng_pid" ||
-		die "nginx did not start: $(tail -5 "$dir/nginx.out" "$dir/nginx-error.log")"
-	ng_worker=$(pgrep -P "$ng_pid" | head -1)
-	[ -n "$ng_worker" ] || die "no nginx worker process"
-}
+# The HTTPS leaves both servers present, signed by the bench root.
+make_leaf p256 -algorithm EC -pkeyopt ec_paramgen_curve:P-256
+make_leaf rsa -algorithm RSA -pkeyopt rsa_keygen_bits:2048
+rm -f "$dir/ca.key" # only the certificate is served
 
 # --------------------------------------------------------------- running
 
 declare -A R   # "pass scenario server metric" -> values, one per round
-scenarios="ka1 ka50 ka256 close50 page50 deny"
-declare -A label=(
-	[ka1]="keep-alive GET /ca.cer, 1 conn"
-	[ka50]="keep-alive GET /ca.cer, 50 conns"
-	[ka256]="keep-alive GET /ca.cer, 256 conns"
-	[close50]="new connection per request, 50 conns"
-	[page50]="keep-alive GET /, 50 conns"
-	[deny]="denied source 127.0.0.2, 50 workers"
-)
-
-add() {
-	R["$1"]+="$2 "
-}
-
-# run_scenario PASS SCENARIO SERVER PORT PIDS...
-run_scenario() {
-	local pass=$1 scen=$2 srv=$3 port=$4
-	shift 4
-	local url="http://127.0.0.1:$port/ca.cer" conns=50 extra=() out
-	local t0 t1 c0 c1 req_s p50 p99 req bad cpu other line
-	case $scen in
-	ka1) conns=1 ;;
-	ka256) conns=256 ;;
-	close50) extra=(-H "Connection: close") ;;
-	page50) url="http://127.0.0.1:$port/" ;;
-	esac
-	t0=$(cpu_ticks "$@")
-	read -r c0 c0t <<<"$(core_ticks "$SERVER_CPU")"
-	if [ "$scen" = deny ]; then
-		run taskset -c "$CLIENT_CPU" python3 "$here/deny_flood.py" \
-			--port "$port" --duration "$DURATION" \
-			--concurrency "$FLOOD_WORKERS" >"$dir/run.out" || true
-		out=$(<"$dir/run.out")
-		t1=$(cpu_ticks "$@")
-		read -r c1 c1t <<<"$(core_ticks "$SERVER_CPU")"
-		req_s=$(sed -n 's/.*turned_away_per_s=\([0-9]*\).*/\1/p' <<<"$out")
-		req=$(sed -n 's/.*turned_away=\([0-9]*\).*/\1/p' <<<"$out")
-		bad=$(sed -n 's/.*served=\([0-9]*\) errors=\([0-9]*\).*/\1 served, \2 errors/p' <<<"$out")
-		[ -n "$req_s" ] || die "deny_flood.py failed: $out"
-		add "$pass $scen $srv rps" "$req_s"
-		line=$(printf "%-8s %-8s %9s turned away/s  (%s)" "$srv" "$scen" "$req_s" "$bad")
-	else
-		run taskset -c "$CLIENT_CPU" wrk -t1 -c"$conns" \
-			-d"${DURATION}s" --latency "${extra[@]}" "$url" \
-			>"$dir/run.out"
-		out=$(<"$dir/run.out")
-		t1=$(cpu_ticks "$@")
-		read -r c1 c1t <<<"$(core_ticks "$SERVER_CPU")"
-		read -r req_s p50 p99 req bad <<<"$(parse_wrk <<<"$out")"
-		add "$pass $scen $srv rps" "$req_s"
-		add "$pass $scen $srv p50" "$p50"
-		add "$pass $scen $srv p99" "$p99"
-		add "$pass $scen $srv bad" "$bad"
-		line=$(printf "%-8s %-8s %9s req/s  p50 %6s us  p99 %7s us  errors %s" \
-			"$srv" "$scen" "$req_s" "$p50" "$p99" "$bad")
-	fi
-	cpu=$(awk -v d=$((t1 - t0)) -v n="$req" -v hz="$clk_tck" \
-		'BEGIN { printf "%.2f", (n > 0 ? d * 1e6 / hz / n : 0) }')
-	[ "$scen" = ka50 ] && add "$pass $scen $srv cpu" "$cpu"
-	# Other processes on the servers' core during the run: drift shows.
-	other=$(awk -v b=$((c1 - c0)) -v t=$((c1t - c0t)) -v s=$((t1 - t0)) \
-		'BEGIN { o = t > 0 ? (b - s) * 100 / t : 0; printf "%.0f", (o < 0 ? 0 : o) }')
-	add "$pass other" "$other"
-	echo "$line  cpu ${cpu} us/req  others on core $SERVER_CPU ${other}%"
-	# Keep the disk out of it: the log files are emptied between runs.
-	: >"$dir/certpost.log"
-	: >"$dir/nginx-access.log"
-}
 
 echo "# certpost vs nginx, $(date -u +%Y-%m-%dT%H:%M:%SZ)"
 echo "certpost: $("$bin" --version)  ($bin)"
@@ -395,23 +108,13 @@ echo "machine:  $(nproc) CPUs, $(awk -F': ' '/^model name/ { print $2; exit }' /
 echo "setup:    servers on CPU $SERVER_CPU (certpost threads = 1, nginx worker_processes 1), load on CPU $CLIENT_CPU"
 echo "          $ROUNDS rounds x ${DURATION}s per scenario, alternating certpost/nginx; load average $(cut -d' ' -f1-3 /proc/loadavg)"
 
-first=1
-for pass in $passes; do
-	yn=no
+# plain_group PASS: the plain-HTTP scenarios, both servers on one core.
+plain_group() {
+	local pass=$1 yn=no path a b r scen
 	[ "$pass" = on ] && yn=yes
 	certpost_conf certpost.conf "$yn" "$port_a" "$dir/certpost.log"
 	start_certpost certpost.conf "$port_a"
-	if [ "$first" = 1 ]; then
-		# Serve nginx the very bytes certpost serves (wrk sends no
-		# User-Agent: the same page variant).
-		curl -fsS -D "$dir/ca.headers" -o "$dir/ca.served" \
-			"http://127.0.0.1:$port_a/ca.cer"
-		curl -fsS -H 'User-Agent:' -D "$dir/page.headers" \
-			-o "$dir/www/index.html" "http://127.0.0.1:$port_a/"
-		cmp -s "$dir/ca.served" "$dir/ca.der" ||
-			die "certpost's /ca.cer is not the test CA's DER"
-		first=0
-	fi
+	[ -f "$dir/ca.headers" ] || mirror_plain "$port_a"
 	nginx_conf nginx.conf "$pass" "$port_b"
 	start_nginx nginx.conf "$port_b"
 	for path in /ca.cer /; do
@@ -441,6 +144,16 @@ for pass in $passes; do
 		"$(anon_kib "$ng_worker") KiB"
 	stop_pid "$cp_pid"
 	stop_pid "$ng_pid"
+}
+
+for pass in $passes; do
+	part plain && plain_group "$pass"
+	for leaf in p256 rsa; do
+		if part https || part session || part memory; then
+			device_group "$pass" "$leaf"
+		fi
+	done
+	part threads && threads_group "$pass"
 done
 
 
@@ -519,98 +232,4 @@ stop_pid "$cp_pid"
 
 # --------------------------------------------------------------- report
 
-med() {
-	median <<<"${R[$1]:-}"
-}
-
-# ratio A B: A/B with two decimals, "-" when either is missing.
-ratio() {
-	awk -v a="$1" -v b="$2" 'BEGIN {
-		if (a == "-" || b == "-" || a == "" || b == "" || b + 0 == 0) print "-"
-		else printf "%.2f", a / b }'
-}
-
-row() {
-	printf "| %s | %s | %s | %s |\n" "$1" "$2" "$3" "$(ratio "$2" "$3")"
-}
-
-mib() {
-	awk -v k="$1" 'BEGIN { if (k == "-" || k == "") print "-"; else printf "%.1f", k / 1024 }'
-}
-
-echo
-echo "## results: medians of $ROUNDS rounds, ${DURATION}s each"
-echo
-for pass in $passes; do
-	echo "Other processes kept CPU $SERVER_CPU busy $(med "$pass other")% of the" \
-		"time during the median log-$pass run (0 on a quiet machine)."
-done
-echo
-echo "| scenario | certpost median | nginx median | ratio (certpost/nginx) |"
-echo "| --- | ---: | ---: | ---: |"
-for pass in $passes; do
-	for scen in $scenarios; do
-		unit="req/s"
-		[ "$scen" = deny ] && unit="turned away/s"
-		row "log $pass: ${label[$scen]}, $unit" \
-			"$(med "$pass $scen certpost rps")" "$(med "$pass $scen nginx rps")"
-	done
-	for scen in ka1 ka50 ka256 close50 page50; do
-		for q in p50 p99; do
-			row "log $pass: ${label[$scen]}, $q µs" \
-				"$(med "$pass $scen certpost $q")" "$(med "$pass $scen nginx $q")"
-		done
-	done
-	row "log $pass: server CPU µs/request (keep-alive, 50 conns)" \
-		"$(med "$pass ka50 certpost cpu")" "$(med "$pass ka50 nginx cpu")"
-	row "log $pass: peak RSS MiB (VmHWM; nginx: the worker)" \
-		"$(mib "$(med "$pass rss certpost kib")")" "$(mib "$(med "$pass rss nginx kib")")"
-	row "log $pass: private memory MiB after the load (RssAnon)" \
-		"$(mib "$(med "$pass anon certpost kib")")" "$(mib "$(med "$pass anon nginx kib")")"
-done
-row "start-up ms, certpost --demo (fork to first 200)" "${R[start demo certpost]}" "-"
-row "start-up ms, bench config (fork to first 200)" \
-	"${R[start conf certpost]}" "${R[start conf nginx]}"
-row "reload ms, idle (certpost's own log line)" "${R[reload idle]}" "-"
-row "reload ms, under keep-alive 50-conn load" "${R[reload load]}" "-"
-row "failed requests during the reloads under load" "${R[reload bad]}" "-"
-
-# target DESCRIPTION VALUE OP LIMIT
-target() {
-	local verdict
-	verdict=$(awk -v v="$2" -v op="$3" -v l="$4" 'BEGIN {
-		if (v == "-" || v == "") { print "not measured"; exit }
-		ok = (op == ">=") ? v + 0 >= l + 0 : v + 0 <= l + 0
-		print ok ? "met" : "missed" }')
-	printf -- "- %-58s %10s (target %s %s): %s\n" "$1" "$2" "$3" "$4" "$verdict"
-}
-
-echo
-echo "## targets"
-for pass in $passes; do
-	limit=2.0
-	[ "$pass" = on ] && limit=1.6
-	target "keep-alive@50 ratio, log $pass" \
-		"$(ratio "$(med "$pass ka50 certpost rps")" "$(med "$pass ka50 nginx rps")")" ">=" "$limit"
-	target "new-connection@50 ratio, log $pass" \
-		"$(ratio "$(med "$pass close50 certpost rps")" "$(med "$pass close50 nginx rps")")" ">=" 1.1
-	for scen in ka1 ka50 ka256 close50; do
-		# A p99 over the few requests a stalled server answered says
-		# nothing: a throughput collapse counts as a miss.
-		tput=$(ratio "$(med "$pass $scen certpost rps")" "$(med "$pass $scen nginx rps")")
-		if awk -v t="$tput" 'BEGIN { exit !(t != "-" && t + 0 < 0.5) }'; then
-			printf -- "- %-58s %10s (target <= 1.0): missed (throughput only %s of nginx's)\n" \
-				"p99 certpost/nginx, ${scen}, log $pass" \
-				"$(ratio "$(med "$pass $scen certpost p99")" "$(med "$pass $scen nginx p99")")" "$tput"
-			continue
-		fi
-		target "p99 certpost/nginx, ${scen}, log $pass" \
-			"$(ratio "$(med "$pass $scen certpost p99")" "$(med "$pass $scen nginx p99")")" "<=" 1.0
-	done
-	target "CPU µs/request (keep-alive@50), log $pass" "$(med "$pass ka50 certpost cpu")" "<=" 10
-	target "peak RSS MiB, log $pass" "$(mib "$(med "$pass rss certpost kib")")" "<=" 6
-done
-target "start-up ms (--demo)" "${R[start demo certpost]}" "<=" 20
-target "reload ms (median, under load)" "${R[reload load]}" "<=" 5
-target "failed requests during reloads" "${R[reload bad]}" "<=" 0
-exit 0
+. "$here/report.sh"
