@@ -7,6 +7,7 @@
 
 #include "catalog_int.h"
 #include "cert.h"
+#include "mail.h"
 
 static const char *
 lookup(void *ctx, const char *name, size_t *ret_len)
@@ -73,6 +74,62 @@ struct site_input {
 
 /* The trust check targets: the configured ones, or certpost's own HTTPS
  * listener. */
+/* An entry already added, by path (the table is not sorted yet). */
+static const struct catalog_entry *
+added(const struct catalog *c, const char *path)
+{
+	for (size_t i = 0; i < c->nentries; i++)
+		if (strcmp(c->entries[i].path, path) == 0)
+			return &c->entries[i];
+	return NULL;
+}
+
+/*
+ * /helpdesk/email.eml: the helpdesk's message as a draft e-mail with the
+ * iOS profile and the primary root's DER attached, the very bytes served
+ * at /ca.mobileconfig and /ca.cer. iOS Mail installs an attached profile
+ * as Safari does.
+ */
+static int
+add_email(struct catalog *c, const struct page_site *site, char *err,
+	  size_t errlen)
+{
+	const struct catalog_entry *prof = added(c, "/ca.mobileconfig");
+	const struct catalog_entry *der = added(c, "/ca.cer");
+	struct buf subject = {0}, text = {0}, eml = {0};
+	struct mail_attachment att[2];
+	size_t n = 0;
+	int ret = -1;
+
+	if (prof != NULL)
+		att[n++] = (struct mail_attachment){prof->filename,
+						    prof->content_type,
+						    prof->body, prof->len};
+	if (der != NULL)
+		att[n++] = (struct mail_attachment){
+			der->filename, der->content_type, der->body, der->len};
+	if (page_helpdesk_text(site, &subject, &text) == -1 ||
+	    mail_draft(subject.data, text.data, att, n, &eml, err, errlen) ==
+		    -1)
+		goto out;
+	/* The catalog owns the bytes from here, even on failure. */
+	if (cat_add_buf(c, "/helpdesk/email.eml", "message/rfc822", &eml,
+			CATALOG_HELPDESK) == -1)
+		goto out;
+	c->entries[c->nentries - 1].filename =
+		cat_strdup(c, "install-root-certificate.eml");
+	if (c->entries[c->nentries - 1].filename == NULL)
+		goto out;
+	ret = 0;
+out:
+	if (ret == -1 && err[0] == '\0')
+		err_set(err, errlen, "helpdesk e-mail: out of memory");
+	buf_free(&subject);
+	buf_free(&text);
+	buf_free(&eml);
+	return ret;
+}
+
 static void
 check_urls(const struct catalog *c, const struct config *cfg,
 	   struct site_input *in)
@@ -139,6 +196,8 @@ cat_add_pages(struct catalog *c, const struct config *cfg, char *err,
 		goto out;
 	/* The helpdesk view uses the page's stylesheet and QR image. */
 	c->entries[c->nentries - 1].csp = csp;
+	if (add_email(c, &in->site, err, errlen) == -1)
+		goto out;
 	c->nsorted = c->nentries;
 	for (i = 0; i < PAGE_PLATFORM_COUNT; i++) {
 		if (page_render_index(lookup, c, &in->site,

@@ -603,17 +603,28 @@ out:
 	return ret;
 }
 
+int
+page_helpdesk_text(const struct page_site *site, struct buf *subject,
+		   struct buf *body)
+{
+	const char *org = org_name(site);
+
+	if (buf_printf(subject, "%sInstall the %s root certificate",
+		       site->demo ? "DEMO: " : "", org) == -1 ||
+	    helpdesk_message(site, org, body) == -1)
+		return -1;
+	return 0;
+}
+
 /* Sets "message" (plain text for chat) and "mailto" (the same, as a
  * mailto: URL) in r. */
 static int
-helpdesk_vars(struct render *r, const char *org)
+helpdesk_vars(struct render *r)
 {
 	struct buf subject = {0};
 	int ret = -1;
 
-	if (buf_printf(&subject, "%sInstall the %s root certificate",
-		       r->site->demo ? "DEMO: " : "", org) == -1 ||
-	    helpdesk_message(r->site, org, &r->msg) == -1 ||
+	if (page_helpdesk_text(r->site, &subject, &r->msg) == -1 ||
 	    buf_puts(&r->mailto, "mailto:?subject=") == -1 ||
 	    buf_pct(&r->mailto, subject.data) == -1 ||
 	    buf_puts(&r->mailto, "&body=") == -1 ||
@@ -645,7 +656,7 @@ page_render_helpdesk(page_lookup_fn lookup, void *ctx,
 	/* The helpdesk shows the QR on its screen for the user's phone. */
 	var_set(&r, "qr", site->public_url && *site->public_url ? qr_block : "",
 		true);
-	if (helpdesk_vars(&r, org_name(site)) == 0)
+	if (helpdesk_vars(&r) == 0)
 		ret = render_page(&r, "helpdesk.html", out);
 	render_free(&r);
 	return ret;

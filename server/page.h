@@ -82,6 +82,12 @@ int page_render_index(page_lookup_fn lookup, void *ctx,
 		      const struct page_site *site, enum page_platform p,
 		      struct buf *out, char *err, size_t errlen);
 
+/* The helpdesk's message to a user, as plain text: what /helpdesk shows
+ * and its e-mail carries, and its subject line. Appends to both; returns
+ * 0 or -1. */
+int page_helpdesk_text(const struct page_site *site, struct buf *subject,
+		       struct buf *body);
+
 /* Renders the helpdesk page into out. Returns 0 or -1. */
 int page_render_helpdesk(page_lookup_fn lookup, void *ctx,
 			 const struct page_site *site, struct buf *out,

@@ -215,6 +215,82 @@ test_helpdesk(void **state)
 }
 
 /* The page may reach exactly the trust-check origins, nothing else. */
+/* Saves what path serves to dir/name; returns the full path. */
+static const char *
+save(const char *path, const char *name)
+{
+	struct hres r;
+	const char *file;
+
+	harness_request(&h, path, NULL, &r);
+	assert_int_equal(r.status, 200);
+	file = harness_path(&h, name);
+	assert_int_equal(
+		testca_write_file(file, r.body.data, r.body.len, false), 0);
+	hres_free(&r);
+	return file;
+}
+
+/*
+ * /helpdesk/email.eml is a draft a mail program opens ready to send:
+ * parsed with Python's email package (a real MIME parser), its
+ * attachments must be the very bytes /ca.mobileconfig and /ca.cer serve.
+ */
+static void
+test_helpdesk_email(void **state)
+{
+	static const char script[] =
+		"import email,email.policy,sys\n"
+		"m=email.message_from_bytes(open(sys.argv[1],\"rb\").read(),"
+		"policy=email.policy.default)\n"
+		"assert m[\"X-Unsent\"]==\"1\",m[\"X-Unsent\"]\n"
+		"assert m[\"Subject\"]==\"Install the Corp & Co root "
+		"certificate\",m[\"Subject\"]\n"
+		"assert m.get_content_type()==\"multipart/mixed\"\n"
+		"t=m.get_body((\"plain\",)).get_content()\n"
+		"assert \"http://ca.test.example\" in t and \"Corp Root\" in "
+		"t,t\n"
+		"hp=m.get_body((\"html\",)).get_content()\n"
+		"assert \"<a href=\\\"http://ca.test.example\\\">\" in hp,hp\n"
+		"a={p.get_filename():p for p in m.iter_attachments()}\n"
+		"assert sorted(a)==[\"ca.mobileconfig\",\"corp.cer\"],a\n"
+		"assert a[\"ca.mobileconfig\"].get_content_type()=="
+		"\"application/x-apple-aspen-config\"\n"
+		"assert a[\"corp.cer\"].get_content_type()=="
+		"\"application/x-x509-ca-cert\"\n"
+		"assert a[\"ca.mobileconfig\"].get_content()=="
+		"open(sys.argv[2],\"rb\").read()\n"
+		"assert a[\"corp.cer\"].get_content()==open(sys.argv[3],\"rb\")"
+		".read()\n"
+		"raw=open(sys.argv[1],\"rb\").read()\n"
+		"assert b\"\\n\" not in raw.replace(b\"\\r\\n\",b\"\")\n"
+		"assert max(len(l) for l in raw.split(b\"\\r\\n\"))<=76\n";
+	const char *eml, *prof, *cer;
+	char cmd[4096];
+	struct hres r;
+
+	(void)state;
+	start("");
+	harness_request(&h, "/helpdesk/email.eml", NULL, &r);
+	assert_int_equal(r.status, 200);
+	assert_string_equal(hres_header(&r, "Content-Type"), "message/rfc822");
+	assert_string_equal(hres_header(&r, "Content-Disposition"),
+			    "attachment; filename=\"install-root-"
+			    "certificate.eml\"");
+	hres_free(&r);
+	harness_request(&h, "/helpdesk", NULL, &r);
+	assert_non_null(strstr(r.body.data, "href=\"/helpdesk/email.eml\""));
+	hres_free(&r);
+	eml = save("/helpdesk/email.eml", "draft.eml");
+	prof = save("/ca.mobileconfig", "served.mobileconfig");
+	cer = save("/ca.cer", "served.cer");
+	harness_write(&h, "check_eml.py", script);
+	snprintf(cmd, sizeof(cmd), "python3 '%s' '%s' '%s' '%s'",
+		 harness_path(&h, "check_eml.py"), eml, prof, cer);
+	assert_int_equal(harness_sh("%s", cmd), 0);
+	assert_int_equal(harness_stop(&h), 0);
+}
+
 static void
 test_trust_check_policy(void **state)
 {
@@ -252,6 +328,7 @@ main(void)
 		cmocka_unit_test(test_signed_profile),
 		cmocka_unit_test(test_profile_payload),
 		cmocka_unit_test(test_helpdesk),
+		cmocka_unit_test(test_helpdesk_email),
 		cmocka_unit_test(test_trust_check_policy),
 	};
 
