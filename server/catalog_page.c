@@ -72,8 +72,6 @@ struct site_input {
 	char own_check[CONFIG_STR_MAX];
 };
 
-/* The trust check targets: the configured ones, or certpost's own HTTPS
- * listener. */
 /* An entry already added, by path (the table is not sorted yet). */
 static const struct catalog_entry *
 added(const struct catalog *c, const char *path)
@@ -130,6 +128,8 @@ out:
 	return ret;
 }
 
+/* The trust check targets: the configured ones, or certpost's own HTTPS
+ * listener. */
 static void
 check_urls(const struct catalog *c, const struct config *cfg,
 	   struct site_input *in)
