@@ -54,10 +54,9 @@ page_csp(struct catalog *c, const char *const *urls, size_t n)
 	(void)buf_printf(&b,
 			 "default-src 'none'; style-src 'self'; "
 			 "script-src 'self'; img-src 'self'%s; "
-			 "connect-src %s; base-uri 'none'; form-action 'none'; "
-			 "frame-ancestors 'none'",
-			 src.data ? src.data : "",
-			 src.data ? src.data + 1 : "'none'");
+			 "connect-src 'self'%s; base-uri 'none'; "
+			 "form-action 'none'; frame-ancestors 'none'",
+			 src.data ? src.data : "", src.data ? src.data : "");
 	buf_free(&src);
 	if (b.data == NULL || cat_own(c, b.data) == -1)
 		return NULL;

@@ -15,6 +15,7 @@
 #define MAX_DAEMONS (2 * CONFIG_MAX_LISTEN)
 
 enum site_error {
+	SITE_204, /* no content: a trust confirmation was taken */
 	SITE_400,
 	SITE_403,
 	SITE_404,

@@ -10,6 +10,7 @@
 #include "log.h"
 #include "metrics.h"
 #include "proxy.h"
+#include "rollout.h"
 
 struct request {
 	struct site *site;
@@ -208,6 +209,71 @@ serve_metrics(struct MHD_Connection *c, struct request *rq)
 	return ret;
 }
 
+/*
+ * The page's trust check succeeded: count the device once per address and
+ * platform a day (rollout.c), nothing else kept. GET only, allow-listed
+ * like everything, and a flood from one address counts once.
+ */
+static enum MHD_Result
+serve_confirm(struct MHD_Connection *c, struct request *rq)
+{
+	const char *ua = MHD_lookup_connection_value(
+		c, MHD_HEADER_KIND, MHD_HTTP_HEADER_USER_AGENT);
+
+	rq->cls = METRICS_INFO;
+	rq->platform = page_detect(ua);
+	rq->platform_known = true;
+	if (rollout_confirm(&rq->client, (unsigned)rq->platform, time(NULL)))
+		metrics_trust_confirmed(rq->platform);
+	return queue_error(c, rq, SITE_204);
+}
+
+/* The rollout for the helpdesk view: downloads and confirmations by
+ * platform, as JSON. */
+static enum MHD_Result
+serve_rollout(struct MHD_Connection *c, struct request *rq)
+{
+	struct MHD_Response *r;
+	struct buf b = {0};
+	enum MHD_Result ret;
+	size_t len;
+	char *body;
+
+	rq->cls = METRICS_INFO;
+	(void)buf_puts(&b, "{\"platforms\":[");
+	for (int p = 0; p < PAGE_PLATFORM_COUNT; p++)
+		(void)buf_printf(
+			&b,
+			"%s{\"platform\":\"%s\",\"downloads\":%llu,"
+			"\"confirmed\":%llu}",
+			p ? "," : "", page_platform_name((enum page_platform)p),
+			metrics_platform_downloads((enum page_platform)p),
+			metrics_trust_confirmations((enum page_platform)p));
+	if (buf_puts(&b, "]}\n") == -1) {
+		buf_free(&b);
+		return MHD_NO;
+	}
+	body = buf_steal(&b, &len);
+	r = MHD_create_response_from_buffer(len, body, MHD_RESPMEM_MUST_FREE);
+	if (r == NULL) {
+		free(body);
+		return MHD_NO;
+	}
+	if (site_common_headers(r, "default-src 'none'") == -1 ||
+	    MHD_add_response_header(r, "Content-Type", "application/json") !=
+		    MHD_YES ||
+	    MHD_add_response_header(r, "Cache-Control", "no-store") !=
+		    MHD_YES) {
+		MHD_destroy_response(r);
+		return MHD_NO;
+	}
+	rq->status = MHD_HTTP_OK;
+	rq->bytes = len;
+	ret = MHD_queue_response(c, rq->status, r);
+	MHD_destroy_response(r);
+	return ret;
+}
+
 /* redirect_https: send plain-HTTP visitors to the HTTPS site. */
 static enum MHD_Result
 serve_redirect(struct MHD_Connection *c, struct request *rq, const char *url)
@@ -245,6 +311,10 @@ route(struct MHD_Connection *c, struct request *rq, const char *url, bool head,
 
 	if (strcmp(url, "/metrics") == 0)
 		return serve_metrics(c, rq);
+	if (strcmp(url, "/trust/confirm") == 0)
+		return serve_confirm(c, rq);
+	if (strcmp(url, "/helpdesk/rollout.json") == 0)
+		return serve_rollout(c, rq);
 	if (!tls && cfg->redirect_https && cfg->nhttps_listen > 0 &&
 	    strcmp(url, "/healthz") != 0)
 		return serve_redirect(c, rq, url);
@@ -269,8 +339,13 @@ route(struct MHD_Connection *c, struct request *rq, const char *url, bool head,
 	}
 	rq->status = MHD_HTTP_OK;
 	rq->bytes = head ? 0 : e->len;
-	if (e->kind == CATALOG_DOWNLOAD && !head)
+	if (e->kind == CATALOG_DOWNLOAD && !head) {
 		metrics_download(e->ca_slug, e->format);
+		rq->platform = page_detect(MHD_lookup_connection_value(
+			c, MHD_HEADER_KIND, MHD_HTTP_HEADER_USER_AGENT));
+		rq->platform_known = true;
+		metrics_platform_download(rq->platform);
+	}
 	return MHD_queue_response(c, rq->status, rq->site->full[idx]);
 }
 

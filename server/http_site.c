@@ -17,6 +17,7 @@ static const struct {
 	unsigned status;
 	const char *body;
 } errors[SITE_ERROR_COUNT] = {
+	[SITE_204] = {204, ""},
 	[SITE_400] = {400, "<!doctype html><title>400 Bad Request</title>"
 			   "<h1>Bad Request</h1>\n"},
 	[SITE_403] = {403, "<!doctype html><title>403 Forbidden</title>"
@@ -119,9 +120,10 @@ prepare_errors(struct site *s)
 		r = response_static(errors[i].body, strlen(errors[i].body));
 		if ((s->errors[i] = r) == NULL ||
 		    site_common_headers(r, ERROR_CSP) == -1 ||
-		    MHD_add_response_header(r, "Content-Type",
-					    "text/html; charset=utf-8") !=
-			    MHD_YES ||
+		    (i != SITE_204 &&
+		     MHD_add_response_header(r, "Content-Type",
+					     "text/html; charset=utf-8") !=
+			     MHD_YES) ||
 		    MHD_add_response_header(r, "Cache-Control", "no-store") !=
 			    MHD_YES)
 			return -1;

@@ -37,6 +37,8 @@ static atomic_ullong denied[METRICS_DENY_COUNT];
 static atomic_ullong reloads_ok, reloads_failed;
 static atomic_llong snapshot_time;
 static atomic_llong connections;
+static atomic_ullong platform_downloads[PAGE_PLATFORM_COUNT];
+static atomic_ullong confirmed[PAGE_PLATFORM_COUNT];
 static long long start_time;
 
 /* Download counters by slug: slots are filled once under the mutex and
@@ -113,6 +115,59 @@ metrics_download(const char *slug, const char *format)
 		if (strcmp(formats[f], format) == 0)
 			break;
 	atomic_fetch_add_explicit(&slugs[s].count[f], 1, memory_order_relaxed);
+}
+
+void
+metrics_platform_download(enum page_platform p)
+{
+	atomic_fetch_add_explicit(&platform_downloads[p], 1,
+				  memory_order_relaxed);
+}
+
+void
+metrics_trust_confirmed(enum page_platform p)
+{
+	atomic_fetch_add_explicit(&confirmed[p], 1, memory_order_relaxed);
+}
+
+unsigned long long
+metrics_platform_downloads(enum page_platform p)
+{
+	return atomic_load(&platform_downloads[p]);
+}
+
+unsigned long long
+metrics_trust_confirmations(enum page_platform p)
+{
+	return atomic_load(&confirmed[p]);
+}
+
+/* The rollout by platform: downloads, and devices that then confirmed
+ * trust (once per address and platform a day). */
+static void
+render_rollout(struct buf *out)
+{
+	(void)buf_puts(out,
+		       "# HELP certpost_platform_downloads_total Certificate "
+		       "artefacts served, by the platform that fetched them.\n"
+		       "# TYPE certpost_platform_downloads_total counter\n");
+	for (int p = 0; p < PAGE_PLATFORM_COUNT; p++)
+		(void)buf_printf(out,
+				 "certpost_platform_downloads_total{platform="
+				 "\"%s\"} %llu\n",
+				 page_platform_name((enum page_platform)p),
+				 atomic_load(&platform_downloads[p]));
+	(void)buf_puts(out,
+		       "# HELP certpost_trust_confirmed_total Devices whose "
+		       "trust check succeeded, once per address and platform a "
+		       "day.\n"
+		       "# TYPE certpost_trust_confirmed_total counter\n");
+	for (int p = 0; p < PAGE_PLATFORM_COUNT; p++)
+		(void)buf_printf(out,
+				 "certpost_trust_confirmed_total{platform="
+				 "\"%s\"} %llu\n",
+				 page_platform_name((enum page_platform)p),
+				 atomic_load(&confirmed[p]));
 }
 
 void
@@ -242,6 +297,7 @@ metrics_render(struct buf *out, unsigned long long log_failures)
 				 "%llu\n",
 				 deny_names[i], atomic_load(&denied[i]));
 	render_downloads(out);
+	render_rollout(out);
 	(void)buf_printf(out,
 			 "# HELP certpost_reloads_total Configuration "
 			 "reloads, by result.\n"

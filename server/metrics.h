@@ -6,6 +6,7 @@
 
 #include <stddef.h>
 
+#include "page.h"
 #include "util.h"
 
 /* Path classes for certpost_http_requests_total{class=...}. */
@@ -37,6 +38,13 @@ void metrics_denied(enum metrics_deny r);
 /* Counts a download of slug in format; slugs are interned on first use
  * (bounded table; overflow goes to slug "other"). */
 void metrics_download(const char *slug, const char *format);
+/* The same download, by the platform that fetched it (for the rollout). */
+void metrics_platform_download(enum page_platform p);
+/* A device of platform p confirmed trust (first time today). */
+void metrics_trust_confirmed(enum page_platform p);
+/* The counters above, for the helpdesk's rollout view. */
+unsigned long long metrics_platform_downloads(enum page_platform p);
+unsigned long long metrics_trust_confirmations(enum page_platform p);
 void metrics_reload(int ok);
 /* Called when a snapshot goes live. */
 void metrics_snapshot(long long built_unix);

@@ -568,6 +568,26 @@ async function main() {
 			await page.locator("#check").scrollIntoViewIfNeeded();
 			await page.screenshot({ path: path.join(ARTIFACTS, "trusted.png"), fullPage: false });
 			await checkClean(page, w, "trusted");
+			/* The success was reported: /metrics and the helpdesk's
+			 * rollout table count this iPhone once. */
+			let confirmed = -1;
+			for (let i = 0; i < 50 && confirmed < 1; i++) {
+				const m = await (await fetch(`${base}/metrics`)).text();
+				const hit = /\ncertpost_trust_confirmed_total\{platform="ios"\} (\d+)/.exec(m);
+				confirmed = hit ? Number(hit[1]) : -1;
+				if (confirmed < 1)
+					await new Promise((res) => setTimeout(res, 100));
+			}
+			eq(confirmed, 1, "trusted: /metrics counts one confirmed iPhone");
+			await page.goto(`${base}/helpdesk`, { waitUntil: "load" });
+			await page.waitForSelector('#rollout-table tr[data-platform="ios"]', { timeout: 5000 })
+				.catch(() => {});
+			const cells = await page.$$eval('#rollout-table tr[data-platform="ios"] td',
+				(tds) => tds.map((td) => td.textContent));
+			eq(cells[2], "1", "trusted: the helpdesk view shows the confirmation");
+			await page.locator("#rollout").scrollIntoViewIfNeeded();
+			await page.screenshot({ path: path.join(ARTIFACTS, "helpdesk-rollout.png"), fullPage: false });
+			await checkClean(page, w, "helpdesk");
 			await context.close();
 		}
 	} catch (e) {

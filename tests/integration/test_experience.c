@@ -34,7 +34,7 @@ static const char base_conf[] =
 	"[ca \"corp\"]\nname = Corp Root\nfile = root.pem\n"
 	"[profile]\norganization = Corp & Co\nidentifier = com.example.corp\n"
 	"%s"
-	"[access]\nallow = 127.0.0.0/8\n"
+	"[access]\nallow = 127.0.0.0/8\nadmin = 127.0.0.1\n"
 	"[trust]\ncheck_url = https://chat.corp.example/\n"
 	"check_url = https://mail.corp.example:8443/login\n";
 
@@ -291,6 +291,99 @@ test_helpdesk_email(void **state)
 	assert_int_equal(harness_stop(&h), 0);
 }
 
+static long
+confirm_from(const char *src, const char *ua_line)
+{
+	const char *hdrs[] = {ua_line, NULL};
+	struct hreq opt = {.interface = src, .headers = hdrs};
+	struct hres r;
+	long status;
+
+	harness_request(&h, "/trust/confirm", &opt, &r);
+	status = r.status;
+	assert_int_equal(r.body.len, 0);
+	assert_non_null(hres_header(&r, "X-Content-Type-Options"));
+	hres_free(&r);
+	return status;
+}
+
+/* The metric's value for one platform, or -1. */
+static long
+metric(const char *text, const char *name, const char *platform)
+{
+	char needle[160];
+	const char *p;
+
+	snprintf(needle, sizeof(needle), "\n%s{platform=\"%s\"} ", name,
+		 platform);
+	p = strstr(text, needle);
+	return p != NULL ? strtol(p + strlen(needle), NULL, 10) : -1;
+}
+
+/*
+ * The rollout, measured: a confirmation from the page's trust check is
+ * counted once per address, platform and day, however often it is sent,
+ * and shows in /metrics and the helpdesk's rollout JSON beside the
+ * downloads by platform.
+ */
+static void
+test_rollout(void **state)
+{
+	static const char iphone[] = "User-Agent: Mozilla/5.0 (iPhone; CPU "
+				     "iPhone OS 17_5 like Mac OS X) "
+				     "AppleWebKit/605.1.15 (KHTML, like Gecko) "
+				     "Version/17.5 Mobile/15E148 Safari/604.1";
+	static const char android[] = "User-Agent: Mozilla/5.0 (Linux; Android "
+				      "14; Pixel 8) AppleWebKit/537.36 (KHTML, "
+				      "like Gecko) Chrome/126.0 Mobile "
+				      "Safari/537.36";
+	const char *dl_hdrs[] = {iphone, NULL};
+	struct hreq dl = {.interface = "127.0.0.2", .headers = dl_hdrs};
+	struct hres r;
+
+	(void)state;
+	start("");
+	for (int i = 0; i < 3; i++)
+		assert_int_equal(confirm_from("127.0.0.2", iphone), 204);
+	assert_int_equal(confirm_from("127.0.0.3", iphone), 204);
+	assert_int_equal(confirm_from("127.0.0.2", android), 204);
+	/* A flood from one address counts once. */
+	for (int i = 0; i < 300; i++)
+		assert_int_equal(confirm_from("127.0.0.4", android), 204);
+	harness_request(&h, "/ca.mobileconfig", &dl, &r);
+	assert_int_equal(r.status, 200);
+	hres_free(&r);
+	harness_request(&h, "/metrics", NULL, &r);
+	assert_int_equal(r.status, 200);
+	assert_int_equal(
+		metric(r.body.data, "certpost_trust_confirmed_total", "ios"),
+		2);
+	assert_int_equal(metric(r.body.data, "certpost_trust_confirmed_total",
+				"android"),
+			 2);
+	assert_int_equal(
+		metric(r.body.data, "certpost_platform_downloads_total", "ios"),
+		1);
+	hres_free(&r);
+	harness_request(&h, "/helpdesk/rollout.json", NULL, &r);
+	assert_int_equal(r.status, 200);
+	assert_string_equal(hres_header(&r, "Content-Type"),
+			    "application/json");
+	assert_non_null(strstr(r.body.data,
+			       "{\"platform\":\"ios\","
+			       "\"downloads\":1,\"confirmed\":2}"));
+	assert_non_null(strstr(r.body.data,
+			       "{\"platform\":\"android\","
+			       "\"downloads\":0,\"confirmed\":2}"));
+	hres_free(&r);
+	/* The helpdesk view reads it with its own script. */
+	harness_request(&h, "/helpdesk", NULL, &r);
+	assert_non_null(strstr(r.body.data, "src=\"/static/helpdesk.js\""));
+	assert_non_null(strstr(r.body.data, "id=\"rollout-table\""));
+	hres_free(&r);
+	assert_int_equal(harness_stop(&h), 0);
+}
+
 static void
 test_trust_check_policy(void **state)
 {
@@ -303,8 +396,9 @@ test_trust_check_policy(void **state)
 	assert_int_equal(r.status, 200);
 	csp = hres_header(&r, "Content-Security-Policy");
 	assert_non_null(csp);
-	assert_non_null(strstr(csp, "connect-src https://chat.corp.example "
-				    "https://mail.corp.example:8443;"));
+	/* 'self' for the trust confirmation (/trust/confirm). */
+	assert_non_null(strstr(csp, "connect-src 'self' https://chat.corp."
+				    "example https://mail.corp.example:8443;"));
 	assert_non_null(strstr(csp, "img-src 'self' https://chat.corp.example "
 				    "https://mail.corp.example:8443;"));
 	assert_non_null(strstr(csp, "script-src 'self';"));
@@ -329,6 +423,7 @@ main(void)
 		cmocka_unit_test(test_profile_payload),
 		cmocka_unit_test(test_helpdesk),
 		cmocka_unit_test(test_helpdesk_email),
+		cmocka_unit_test(test_rollout),
 		cmocka_unit_test(test_trust_check_policy),
 	};
 

@@ -174,7 +174,7 @@ test_paths(void **state)
 		assert_int_equal(e->len, strlen((const char *)e->body));
 		assert_non_null(strstr((const char *)e->body, "</html>"));
 		/* Exactly the check origin, in both directives. */
-		assert_non_null(strstr(e->csp, "connect-src "
+		assert_non_null(strstr(e->csp, "connect-src 'self' "
 					       "https://chat.example:8443;"));
 		assert_non_null(strstr(e->csp, "img-src 'self' "
 					       "https://chat.example:8443;"));

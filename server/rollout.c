@@ -1,0 +1,68 @@
+/* SPDX-License-Identifier: MIT */
+/* The rollout, measured: one confirmation per address, platform and day. */
+#include "rollout.h"
+
+#include <pthread.h>
+#include <stdint.h>
+#include <string.h>
+#include <sys/socket.h>
+
+#include "util.h"
+
+/* A power of two, twice the pairs kept: probes stay short. */
+#define SLOTS (2 * ROLLOUT_MAX_PER_DAY)
+
+struct pair {
+	struct acl_addr addr;
+	uint8_t platform;
+	bool used;
+};
+
+static pthread_mutex_t lock = PTHREAD_MUTEX_INITIALIZER;
+static struct pair table[SLOTS];
+static size_t used;
+static long long day = -1;
+
+static size_t
+hash(const struct acl_addr *a, unsigned platform)
+{
+	size_t len = a->family == AF_INET ? 4 : 16;
+	uint64_t h = 1469598103934665603ull ^ platform;
+
+	h = (h ^ (uint64_t)a->family) * 1099511628211ull;
+	for (size_t i = 0; i < len; i++)
+		h = (h ^ a->bytes[i]) * 1099511628211ull;
+	return (size_t)h & (SLOTS - 1);
+}
+
+bool
+rollout_confirm(const struct acl_addr *a, unsigned platform, time_t now)
+{
+	long long today = (long long)now / 86400;
+	bool counted = false;
+	size_t i;
+
+	pthread_mutex_lock(&lock);
+	/* A new day forgets every address: only counts outlive it. */
+	if (today != day) {
+		/* Untouched pages stay untouched until the table is used. */
+		if (used > 0)
+			memset(table, 0, sizeof(table));
+		used = 0;
+		day = today;
+	}
+	for (i = hash(a, platform); table[i].used; i = (i + 1) & (SLOTS - 1))
+		if (table[i].platform == platform &&
+		    acl_addr_equal(&table[i].addr, a))
+			goto out;
+	if (used < ROLLOUT_MAX_PER_DAY) {
+		table[i].addr = *a;
+		table[i].platform = (uint8_t)platform;
+		table[i].used = true;
+		used++;
+		counted = true;
+	}
+out:
+	pthread_mutex_unlock(&lock);
+	return counted;
+}
