@@ -50,6 +50,10 @@ int cat_own(struct catalog *c, void *p);
 char *cat_strdup(struct catalog *c, const char *s);
 void cat_warn(struct catalog *c, const char *fmt, ...) PRINTF_LIKE(2, 3);
 int cat_finish(struct catalog *c);
+/* catalog_admin.c: adds /admin, the managed-deployment page (csp: the
+ * page's policy, for its stylesheet). Returns 0, or -1 with a reason. */
+int cat_add_admin(struct catalog *c, bool demo, const char *csp, char *err,
+		  size_t errlen);
 
 /* Moves a rendered buffer into the catalog (b is left empty). */
 int cat_add_buf(struct catalog *c, const char *path, const char *type,

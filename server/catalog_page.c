@@ -195,7 +195,8 @@ cat_add_pages(struct catalog *c, const struct config *cfg, char *err,
 		goto out;
 	/* The helpdesk view uses the page's stylesheet and QR image. */
 	c->entries[c->nentries - 1].csp = csp;
-	if (add_email(c, &in->site, err, errlen) == -1)
+	if (add_email(c, &in->site, err, errlen) == -1 ||
+	    cat_add_admin(c, cfg->demo, csp, err, errlen) == -1)
 		goto out;
 	c->nsorted = c->nentries;
 	for (i = 0; i < PAGE_PLATFORM_COUNT; i++) {

@@ -384,6 +384,50 @@ test_rollout(void **state)
 	assert_int_equal(harness_stop(&h), 0);
 }
 
+/* /admin fills every command in with this server's URLs, file names and
+ * fingerprints. */
+static void
+test_admin_page(void **state)
+{
+	unsigned char md[20];
+	char thumb[41], want[256];
+	struct hres r;
+
+	(void)state;
+	start("");
+	harness_request(&h, "/admin", NULL, &r);
+	assert_int_equal(r.status, 200);
+	assert_string_equal(hres_header(&r, "Content-Type"),
+			    "text/html; charset=utf-8");
+	assert_non_null(strstr(hres_header(&r, "Content-Security-Policy"),
+			       "style-src 'self'"));
+	X509_digest(root, EVP_sha1(), md, NULL);
+	for (int i = 0; i < 20; i++)
+		snprintf(thumb + 2 * i, 3, "%02X", md[i]);
+	snprintf(want, sizeof(want), "certutil -store Root %s", thumb);
+	assert_non_null(strstr(r.body.data, want));
+	assert_non_null(strstr(r.body.data,
+			       "curl.exe -fsSo corp.cer "
+			       "http://ca.test.example/corp.cer\n"
+			       "certutil -addstore -f Root corp.cer"));
+	assert_non_null(strstr(r.body.data,
+			       "-CertStoreLocation Cert:\\LocalMachine\\Root"));
+	assert_non_null(strstr(r.body.data, "security add-trusted-cert -d -r "
+					    "trustRoot -k /Library/Keychains/"
+					    "System.keychain corp.cer"));
+	assert_non_null(strstr(r.body.data, "\"Install\": "
+					    "[\"/etc/ssl/certs/corp.pem\"]"));
+	assert_non_null(
+		strstr(r.body.data,
+		       "href=\"http://ca.test.example/ca.mobileconfig\""));
+	assert_non_null(strstr(r.body.data, "Corp Root"));
+	hres_free(&r);
+	harness_request(&h, "/helpdesk", NULL, &r);
+	assert_non_null(strstr(r.body.data, "href=\"/admin\""));
+	hres_free(&r);
+	assert_int_equal(harness_stop(&h), 0);
+}
+
 static void
 test_trust_check_policy(void **state)
 {
@@ -424,6 +468,7 @@ main(void)
 		cmocka_unit_test(test_helpdesk),
 		cmocka_unit_test(test_helpdesk_email),
 		cmocka_unit_test(test_rollout),
+		cmocka_unit_test(test_admin_page),
 		cmocka_unit_test(test_trust_check_policy),
 	};
 

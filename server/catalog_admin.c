@@ -1,0 +1,74 @@
+/* SPDX-License-Identifier: MIT */
+/* /admin: managed deployment (Group Policy, MDM, policies.json, admin
+ * consoles, scripts), each command filled in with this server's URLs,
+ * file names and fingerprints. */
+#include <string.h>
+
+#include "catalog_int.h"
+#include "cert.h"
+#include "page.h"
+
+/* "AB:CD:..." without the colons: how Windows shows a thumbprint. */
+static void
+thumbprint(const char *hex, char *dst, size_t dstlen)
+{
+	size_t n = 0;
+
+	for (; *hex != '\0' && n + 1 < dstlen; hex++)
+		if (*hex != ':')
+			dst[n++] = *hex;
+	dst[n] = '\0';
+}
+
+int
+cat_add_admin(struct catalog *c, bool demo, const char *csp, char *err,
+	      size_t errlen)
+{
+	const struct cat_asset *t = cat_asset(c, "admin.html");
+	const struct cat_ca *ca = &c->cas[0];
+	char urls[4][CONFIG_STR_MAX + 80], thumb[64];
+	static const char *const ext[3] = {"cer", "crt", "pem"};
+	struct buf b = {0};
+	size_t i;
+
+	for (i = 0; i < c->ncas; i++)
+		if (c->cas[i].pub.primary)
+			ca = &c->cas[i];
+	if (t == NULL) {
+		err_set(err, errlen, "admin.html: no such template");
+		return -1;
+	}
+	for (i = 0; i < 3; i++)
+		(void)str_printf(urls[i], sizeof(urls[i]), "%s/%s.%s",
+				 c->public_url, ca->pub.slug, ext[i]);
+	(void)str_printf(urls[3], sizeof(urls[3]), "%s/ca.mobileconfig",
+			 c->public_url);
+	thumbprint(ca->cert->sha1_hex, thumb, sizeof(thumb));
+	{
+		const struct page_var vars[] = {
+			{"demo_label", demo ? "DEMO " : "", false},
+			{"organization", c->organization, false},
+			{"ca_name", ca->pub.name, false},
+			{"slug", ca->pub.slug, false},
+			{"sha256", ca->cert->sha256_hex, false},
+			{"thumbprint", thumb, false},
+			{"cer_url", urls[0], false},
+			{"crt_url", urls[1], false},
+			{"pem_url", urls[2], false},
+			{"mobileconfig_url", urls[3], false},
+		};
+
+		if (page_substitute((const char *)t->data, t->len, vars,
+				    ARRAY_LEN(vars), &b, err, errlen) == -1) {
+			buf_free(&b);
+			return -1;
+		}
+	}
+	if (cat_add_buf(c, "/admin", "text/html; charset=utf-8", &b,
+			CATALOG_HELPDESK) == -1) {
+		err_set(err, errlen, "/admin: out of memory");
+		return -1;
+	}
+	c->entries[c->nentries - 1].csp = csp;
+	return 0;
+}
