@@ -364,8 +364,8 @@ test_refused(void **state)
 		buf_free(&out);
 		/* Its own log: the running daemon's is read later. */
 		h2.pid = 0;
-		snprintf(h2.log_path, sizeof(h2.log_path), "%s/start.log",
-			 h.dir);
+		(void)str_copy(h2.log_path, sizeof(h2.log_path),
+			       harness_path(&h, "start.log"));
 		if (harness_start(&h2, start, &status) == 0)
 			fail_msg("%s: the daemon started", cases[i].name);
 	}
