@@ -142,6 +142,8 @@ catalog_free(struct catalog *c)
 		free(c->owned[i]);
 	for (i = 0; i < CONFIG_MAX_CA; i++)
 		cert_list_free(c->certs[i], c->ncerts[i]);
+	for (i = 0; i < CONFIG_MAX_ISSUER; i++)
+		cert_list_free(c->issuers[i], c->nissuers[i]);
 	free(c->assets);
 	free(c->owned);
 	free(c->entries);
@@ -205,6 +207,18 @@ catalog_ca_at(const struct catalog *c, size_t i)
 	return &c->cas[i].pub;
 }
 
+size_t
+catalog_crl_count(const struct catalog *c)
+{
+	return c->ncrls;
+}
+
+const struct catalog_crl *
+catalog_crl_at(const struct catalog *c, size_t i)
+{
+	return &c->crls[i];
+}
+
 int
 catalog_summary(const struct catalog *c, struct buf *out)
 {
@@ -229,6 +243,8 @@ catalog_summary(const struct catalog *c, struct buf *out)
 				 ce->sha256_hex, c->cas[i].pub.slug,
 				 c->cas[i].pub.slug, c->cas[i].pub.slug);
 	}
+	if (c->pki_urls != NULL)
+		(void)buf_puts(out, c->pki_urls);
 	(void)buf_printf(out, "trust check:  %s\n", c->checks);
 	(void)buf_printf(out, "profile:      %s\n",
 			 c->profile_signed ? "signed" : "unsigned");

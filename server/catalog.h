@@ -18,6 +18,8 @@ enum catalog_kind {
 	CATALOG_QR,	  /* /qr.svg */
 	CATALOG_STATIC,	  /* /static/... */
 	CATALOG_HEALTH,	  /* /healthz */
+	CATALOG_CRL,	  /* /<slug>.crl, /<slug>+.crl */
+	CATALOG_ISSUER,	  /* /<slug>.cer, .p7c of an [issuer] */
 };
 
 struct catalog_entry {
@@ -31,7 +33,12 @@ struct catalog_entry {
 	enum catalog_kind kind;
 	const char *ca_slug; /* downloads: which CA ("all" for bundles) */
 	const char *format;  /* downloads: "cer", "crt", "pem", "p7b",
-				"mobileconfig" */
+				"mobileconfig"; "crl", "delta-crl", "p7c" */
+	/* Revocation data (RFC 5019 6 for the idea): Last-Modified is the
+	 * CRL's thisUpdate, and caches may keep it until its nextUpdate.
+	 * 0 = not given; such entries are revalidated (no-cache). */
+	long long last_modified;
+	long long fresh_until;
 };
 
 struct catalog;
@@ -81,6 +88,17 @@ struct catalog_ca {
 };
 size_t catalog_ca_count(const struct catalog *c);
 const struct catalog_ca *catalog_ca_at(const struct catalog *c, size_t i);
+
+/* Per-CRL facts for metrics and the summary. Borrowed. */
+struct catalog_crl {
+	const char *slug; /* the [ca] or [issuer] section's */
+	bool delta;
+	long long this_update;
+	long long next_update; /* 0 = none */
+	const char *number;    /* decimal crlNumber, "" without one */
+};
+size_t catalog_crl_count(const struct catalog *c);
+const struct catalog_crl *catalog_crl_at(const struct catalog *c, size_t i);
 
 /* Appends a human-readable summary (what --check-config prints). */
 int catalog_summary(const struct catalog *c, struct buf *out);

@@ -502,7 +502,8 @@ catalog_build(const struct config *cfg, char *err, size_t errlen)
 		     add_ca_files(c, "ca", &c->cas[i]) == -1))
 			goto fail;
 	}
-	if (add_bundles(c, cfg, err, errlen) == -1 || add_json(c) == -1 ||
+	if (cat_add_pki(c, cfg, time(NULL), err, errlen) == -1 ||
+	    add_bundles(c, cfg, err, errlen) == -1 || add_json(c) == -1 ||
 	    add_static(c) == -1 || add_misc(c, err, errlen) == -1 ||
 	    cat_add_pages(c, cfg, err, errlen) == -1)
 		goto fail;

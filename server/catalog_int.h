@@ -39,6 +39,12 @@ struct catalog {
 	size_t ncerts[CONFIG_MAX_CA];
 	struct cat_asset *assets;
 	size_t nassets;
+	/* catalog_pki.c */
+	struct cert *issuers[CONFIG_MAX_ISSUER];
+	size_t nissuers[CONFIG_MAX_ISSUER];
+	struct catalog_crl crls[2 * CONFIG_MAX_CA + CONFIG_MAX_ISSUER];
+	size_t ncrls;
+	const char *pki_urls; /* what --check-config prints, or NULL */
 };
 
 int cat_add(struct catalog *c, const char *path, const char *type, void *body,
@@ -63,6 +69,17 @@ int cat_add_buf(struct catalog *c, const char *path, const char *type,
  * helpdesk view, rendered from the loaded CAs and the site's templates. */
 int cat_add_pages(struct catalog *c, const struct config *cfg, char *err,
 		  size_t errlen);
+
+/*
+ * catalog_pki.c: the publication point. Each [ca]'s CRLs (checked against
+ * the section's certificate), each [issuer]'s certificate and CRL, their
+ * entries, warnings (a CRL past nextUpdate, an issuer that chains to no
+ * configured root) and the AIA and CDP URLs for the summary. Needs the CAs
+ * and public_url loaded. Returns 0, or -1 with a reason naming the file
+ * and the line that configured it.
+ */
+int cat_add_pki(struct catalog *c, const struct config *cfg, time_t now,
+		char *err, size_t errlen);
 
 /* A configured file that must never be served: a private key. */
 struct cat_secret {

@@ -118,4 +118,38 @@ void cert_ssl_error(char *err, size_t errlen, const char *what);
  */
 int cert_wipe_freed_memory(void);
 
+/* Largest CRL we will read: a big organisation's full CRL runs to a few
+ * megabytes. */
+#define CERT_MAX_CRL (16 * 1024 * 1024)
+
+/* A CRL as published, with what its responses and metrics need. */
+struct cert_crl {
+	unsigned char *der; /* owned; re-encoded from PEM when given as PEM */
+	size_t der_len;
+	time_t this_update;
+	time_t next_update; /* 0 when the CRL gives none */
+	bool has_number;
+	char number[64]; /* crlNumber in decimal, "" without one */
+	size_t nrevoked;
+};
+
+/*
+ * Reads the CRL in path (PEM or DER) and checks it is ca's: issued by
+ * ca's subject and signed with ca's key, a delta CRL when delta is true
+ * and a full one otherwise. Refuses, with a reason naming path, a file
+ * holding a private key, anything after the CRL's DER, a truncated CRL, or
+ * a nextUpdate before thisUpdate. A nextUpdate in the past is not refused
+ * (it is what the CA published). Returns 0 and fills *ret (free with
+ * cert_crl_finish()), or -1.
+ */
+int cert_crl_load(const char *path, const struct cert *ca, bool delta,
+		  struct cert_crl *ret, char *err, size_t errlen);
+
+/* Frees what cert_crl_load() filled in; accepts NULL and a zeroed one. */
+void cert_crl_finish(struct cert_crl *crl);
+
+/* True when c names issuer's subject as its issuer and its signature
+ * verifies with issuer's key. */
+bool cert_signed_by(const struct cert *c, const struct cert *issuer);
+
 #endif

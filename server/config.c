@@ -184,6 +184,7 @@ config_defaults(struct config *cfg)
 	cfg->connection_memory = 16384;
 	cfg->tls_session_tickets = true;
 	cfg->tls_session_lifetime = 3600;
+	cfg->watch = true;
 	cfg->access_log = true;
 	cfg->log_healthz = true;
 	cfg->deny = CONFIG_DENY_DROP;
@@ -205,6 +206,7 @@ config_load(struct config *cfg, const char *path, char *err, size_t errlen)
 	p.cfg = cfg;
 	p.file = path;
 	p.cur_ca = -1;
+	p.cur_issuer = -1;
 	(void)str_copy(cfg->path, sizeof(cfg->path), path);
 	if ((slash = strrchr(path, '/')) != NULL &&
 	    (size_t)(slash - path) < sizeof(p.dir)) {

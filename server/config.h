@@ -22,6 +22,8 @@
 #define CONFIG_MAX_CA 32	     /* [ca] sections */
 #define CONFIG_MAX_CERTS_PER_FILE 32 /* certificates in one CA file */
 #define CONFIG_MAX_CERTS 64	     /* certificates served, all files */
+/* [issuer] sections: intermediate CAs published for AIA. */
+#define CONFIG_MAX_ISSUER 16
 #define CONFIG_MAX_CHECK_URL 16
 #define CONFIG_MAX_SERVER_NAME 32
 #define CONFIG_MAX_ERRORS 20
@@ -48,7 +50,20 @@ struct config_ca {
 	char file[PATH_MAX];	/* absolute, or "" when inline_pem is set */
 	const char *inline_pem; /* borrowed; the demo's in-memory root */
 	bool primary;
-	unsigned line; /* of the section header, for messages */
+	unsigned line;		  /* of the section header, for messages */
+	char crl[PATH_MAX];	  /* "" = none; served at /<slug>.crl */
+	char delta_crl[PATH_MAX]; /* "" = none; served at /<slug>+.crl */
+	unsigned crl_line, delta_crl_line;
+};
+
+/* An issuing (intermediate) CA, published for AIA, never offered for
+ * installation. */
+struct config_issuer {
+	char slug[CONFIG_SLUG_MAX];
+	char name[256];
+	char file[PATH_MAX];
+	char crl[PATH_MAX]; /* "" = none */
+	unsigned line, file_line, crl_line;
 };
 
 enum config_deny { CONFIG_DENY_DROP, CONFIG_DENY_403 };
@@ -81,6 +96,9 @@ struct config {
 	char tls_priorities[CONFIG_STR_MAX]; /* "" = the built-in floor */
 	bool tls_session_tickets;	     /* TLS resumption by tickets */
 	unsigned tls_session_lifetime;	     /* seconds a ticket is good for */
+	/* Follow every loaded file with inotify and reload when one
+	 * changes, as SIGHUP does. */
+	bool watch;
 	/* Every name a Host header may give: public_url's host, listen
 	 * addresses, localhost, server_name. Filled by config_validate(). */
 	struct host_names hosts;
@@ -94,6 +112,10 @@ struct config {
 	/* [ca "slug"] */
 	struct config_ca ca[CONFIG_MAX_CA];
 	size_t nca;
+
+	/* [issuer "slug"] */
+	struct config_issuer issuer[CONFIG_MAX_ISSUER];
+	size_t nissuer;
 
 	/* [profile] */
 	char organization[256];

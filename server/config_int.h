@@ -23,7 +23,8 @@ struct config_parse {
 	unsigned seen_section_line; /* section_line at the last key */
 	struct buf errors;
 	unsigned nerrors;
-	int cur_ca; /* index into cfg->ca of the open [ca] section */
+	int cur_ca;	/* index into cfg->ca of the open [ca] section */
+	int cur_issuer; /* the same for [issuer] */
 	/* First line of each single-valued key, to reject repeats: the
 	 * whole section name and key, so two sections differing only late
 	 * in their names (long slugs) are two scopes. */
@@ -48,5 +49,22 @@ void config_perr_section(struct config_parse *p, const char *fmt, ...)
  * first key after a header. Problems go to config_perr(). */
 void config_key(struct config_parse *p, const char *section, const char *key,
 		const char *value, bool new_section);
+
+/* config_keys.c: the checked setters every section's keys use. */
+void config_set_str(struct config_parse *p, const char *section,
+		    const char *key, char *dst, size_t dstlen,
+		    const char *value);
+void config_set_file(struct config_parse *p, const char *section,
+		     const char *key, char *dst, const char *value);
+/* A slug names URLs (/<slug>.cer) and files, so it is kept plain. */
+bool config_slug_valid(const char *s);
+
+/* config_pki.c: [issuer "slug"] sections. */
+void config_open_issuer(struct config_parse *p, const char *section);
+void config_issuer_key(struct config_parse *p, const char *section,
+		       const char *key, const char *value);
+/* The cross-section rules of [issuer] sections and CRL files, appended
+ * to b as "FILE:LINE: reason" lines; *n counts them. */
+void config_validate_pki(const struct config *cfg, struct buf *b, unsigned *n);
 
 #endif

@@ -244,6 +244,8 @@ server_key(struct config_parse *p, const char *s, const char *k, const char *v)
 		add_server_name(p, s, k, v);
 	else if (strcmp(k, "tls_priorities") == 0)
 		set_tls_priorities(p, s, k, v);
+	else if (strcmp(k, "watch") == 0)
+		set_bool(p, s, k, &c->watch, v);
 	else
 		config_perr(p, s, k, "unknown key");
 }
@@ -285,8 +287,28 @@ ca_key(struct config_parse *p, const char *s, const char *k, const char *v)
 		set_file(p, s, k, ca->file, v);
 	else if (strcmp(k, "primary") == 0)
 		set_bool(p, s, k, &ca->primary, v);
-	else
+	else if (strcmp(k, "crl") == 0) {
+		set_file(p, s, k, ca->crl, v);
+		ca->crl_line = p->line;
+	} else if (strcmp(k, "delta_crl") == 0) {
+		set_file(p, s, k, ca->delta_crl, v);
+		ca->delta_crl_line = p->line;
+	} else
 		config_perr(p, s, k, "unknown key");
+}
+
+void
+config_set_str(struct config_parse *p, const char *section, const char *key,
+	       char *dst, size_t dstlen, const char *value)
+{
+	set_str(p, section, key, dst, dstlen, value);
+}
+
+void
+config_set_file(struct config_parse *p, const char *section, const char *key,
+		char *dst, const char *value)
+{
+	set_file(p, section, key, dst, value);
 }
 
 static void
@@ -434,8 +456,8 @@ trust_key(struct config_parse *p, const char *s, const char *k, const char *v)
 }
 
 /* A slug names URLs (/<slug>.cer) and files, so it is kept plain. */
-static bool
-slug_valid(const char *s)
+bool
+config_slug_valid(const char *s)
 {
 	size_t i;
 
@@ -473,7 +495,7 @@ open_ca(struct config_parse *p, const char *section)
 	}
 	memcpy(slug, q + 1, len);
 	slug[len] = '\0';
-	if (!slug_valid(slug)) {
+	if (!config_slug_valid(slug)) {
 		config_perr_section(p,
 				    "[%s]: slug '%s' must be lower-case "
 				    "letters, digits, '-' or '_'",
@@ -525,6 +547,11 @@ config_key(struct config_parse *p, const char *section, const char *key,
 			open_ca(p, section);
 		if (p->cur_ca >= 0)
 			ca_key(p, section, key, value);
+	} else if (strncmp(section, "issuer ", 7) == 0) {
+		if (new_section)
+			config_open_issuer(p, section);
+		if (p->cur_issuer >= 0)
+			config_issuer_key(p, section, key, value);
 	} else if (section[0] == '\0')
 		config_perr(p, NULL, key, "key outside any section");
 	else if (new_section)

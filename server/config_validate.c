@@ -8,6 +8,7 @@
 #include <stdarg.h>
 #include <string.h>
 
+#include "config_int.h"
 #include "demo.h"
 #include "util.h"
 
@@ -341,6 +342,7 @@ config_validate(struct config *cfg, char *err, size_t errlen)
 	if (cfg->sign_chain[0] != '\0' && cfg->sign_cert[0] == '\0')
 		verr(&b, &n, cfg->path, 0,
 		     "[profile] sign_chain needs sign_cert");
+	config_validate_pki(cfg, &b, &n);
 	build_hosts(cfg, &b, &n);
 	validate_public(cfg, &b, &n);
 	if (n > CONFIG_MAX_ERRORS)

@@ -39,6 +39,7 @@ struct site {
 	struct MHD_Response **notmod; /* per catalog entry, 304 */
 	struct MHD_Response *errors[SITE_ERROR_COUNT];
 	long long built;
+	struct site_fresh **fresh; /* per catalog entry; NULL unless a CRL */
 };
 
 /* One libmicrohttpd daemon per listening address. */
@@ -143,6 +144,29 @@ struct site *site_new(struct config *cfg, struct catalog *cat, char *err,
 void site_unref(struct site *s);
 /* Adds the headers every response carries. */
 int site_common_headers(struct MHD_Response *r, const char *csp);
+/* A response for catalog entry e with every header of the entry: the
+ * body (or none for a 304) borrowed from the snapshot. */
+struct MHD_Response *site_entry_response(const struct catalog_entry *e,
+					 bool notmod, const char *cache_control,
+					 const char *expires);
+
+/* http_cache.c: revocation data's caching. */
+/* "Sun, 06 Nov 1994 08:49:37 GMT" (RFC 9110 5.6.7). Returns 0 or -1. */
+int http_date(char *dst, size_t dstlen, long long t);
+/* Parses an HTTP-date in its preferred form (IMF-fixdate); -1 for
+ * anything else, which RFC 9110 13.1.3 says to ignore. */
+long long http_date_parse(const char *s);
+/* Prepares entry i's per-second state when it has a freshness limit.
+ * Returns 0 or -1. */
+int site_fresh_init(struct site *s, size_t i);
+void site_fresh_finish(struct site *s, size_t i);
+/*
+ * Queues entry i's 200 or 304 with Cache-Control: max-age and Expires
+ * that end at its fresh_until, as of now; once that has passed (or for
+ * an entry without one), the prepared no-cache responses.
+ */
+enum MHD_Result site_queue_entry(struct site *s, size_t i,
+				 struct MHD_Connection *c, unsigned status);
 /* HTTP status of a prepared error. */
 unsigned site_error_status(enum site_error e);
 

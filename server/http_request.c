@@ -147,6 +147,30 @@ etag_matches(const char *header, const char *etag)
 	return false;
 }
 
+/* RFC 9110 13.1.3: only without If-None-Match (the caller's test), only
+ * for an entry with a Last-Modified, only for a valid date. */
+static bool
+not_modified_since(struct MHD_Connection *c, const struct catalog_entry *e)
+{
+	const char *ims;
+	long long t;
+
+	if (e->last_modified == 0)
+		return false;
+	ims = MHD_lookup_connection_value(c, MHD_HEADER_KIND,
+					  MHD_HTTP_HEADER_IF_MODIFIED_SINCE);
+	return ims != NULL && (t = http_date_parse(ims)) != -1 &&
+	       e->last_modified <= t;
+}
+
+/* Root, bundle, CRL and issuer downloads: counted and named in the log. */
+static bool
+is_download(const struct catalog_entry *e)
+{
+	return e->kind == CATALOG_DOWNLOAD || e->kind == CATALOG_CRL ||
+	       e->kind == CATALOG_ISSUER;
+}
+
 static enum metrics_class
 class_of(enum catalog_kind k)
 {
@@ -158,6 +182,8 @@ class_of(enum catalog_kind k)
 	case CATALOG_QR: return METRICS_QR;
 	case CATALOG_STATIC: return METRICS_STATIC;
 	case CATALOG_HEALTH: return METRICS_HEALTH;
+	case CATALOG_CRL: return METRICS_DOWNLOAD;
+	case CATALOG_ISSUER: return METRICS_DOWNLOAD;
 	}
 	return METRICS_OTHER;
 }
@@ -333,20 +359,21 @@ route(struct MHD_Connection *c, struct request *rq, const char *url, bool head,
 	idx = (size_t)(e - catalog_entry_at(rq->site->cat, 0));
 	inm = MHD_lookup_connection_value(c, MHD_HEADER_KIND,
 					  MHD_HTTP_HEADER_IF_NONE_MATCH);
-	if (inm != NULL && etag_matches(inm, e->etag)) {
+	if (inm != NULL ? etag_matches(inm, e->etag)
+			: not_modified_since(c, e)) {
 		rq->status = MHD_HTTP_NOT_MODIFIED;
-		return MHD_queue_response(c, rq->status, rq->site->notmod[idx]);
+		return site_queue_entry(rq->site, idx, c, rq->status);
 	}
 	rq->status = MHD_HTTP_OK;
 	rq->bytes = head ? 0 : e->len;
-	if (e->kind == CATALOG_DOWNLOAD && !head) {
+	if (is_download(e) && !head) {
 		metrics_download(e->ca_slug, e->format);
 		rq->platform = page_detect(MHD_lookup_connection_value(
 			c, MHD_HEADER_KIND, MHD_HTTP_HEADER_USER_AGENT));
 		rq->platform_known = true;
 		metrics_platform_download(rq->platform);
 	}
-	return MHD_queue_response(c, rq->status, rq->site->full[idx]);
+	return site_queue_entry(rq->site, idx, c, rq->status);
 }
 
 static enum MHD_Result
@@ -538,7 +565,7 @@ log_request(struct MHD_Connection *c, const struct request *rq)
 	la.platform = page_platform_name(
 		rq->platform_known ? rq->platform : page_detect(la.user_agent));
 	la.deny = rq->deny;
-	if (rq->entry != NULL && rq->entry->kind == CATALOG_DOWNLOAD &&
+	if (rq->entry != NULL && is_download(rq->entry) &&
 	    str_printf(dl, sizeof(dl), "%s.%s", rq->entry->ca_slug,
 		       rq->entry->format) == 0)
 		la.download = dl;

@@ -70,13 +70,25 @@ site_common_headers(struct MHD_Response *r, const char *csp)
 	return 0;
 }
 
-/* Headers shared by the 200 and the 304 of one entry. */
+/* Headers shared by the 200 and the 304 of one entry (RFC 9110 15.4.5:
+ * a 304 carries the validators and caching headers a 200 would). */
 static int
-entry_headers(struct MHD_Response *r, const struct catalog_entry *e)
+entry_headers(struct MHD_Response *r, const struct catalog_entry *e,
+	      const char *cache_control, const char *expires)
 {
+	char date[40];
+
 	if (site_common_headers(r, e->csp) == -1 ||
 	    MHD_add_response_header(r, "ETag", e->etag) != MHD_YES ||
-	    MHD_add_response_header(r, "Cache-Control", "no-cache") != MHD_YES)
+	    MHD_add_response_header(r, "Cache-Control", cache_control) !=
+		    MHD_YES)
+		return -1;
+	if (expires != NULL &&
+	    MHD_add_response_header(r, "Expires", expires) != MHD_YES)
+		return -1;
+	if (e->last_modified != 0 &&
+	    (http_date(date, sizeof(date), e->last_modified) == -1 ||
+	     MHD_add_response_header(r, "Last-Modified", date) != MHD_YES))
 		return -1;
 	/* One URL, a page per platform: caches must key on the UA. */
 	if (e->kind == CATALOG_PAGE &&
@@ -85,28 +97,48 @@ entry_headers(struct MHD_Response *r, const struct catalog_entry *e)
 	return 0;
 }
 
+struct MHD_Response *
+site_entry_response(const struct catalog_entry *e, bool notmod,
+		    const char *cache_control, const char *expires)
+{
+	struct MHD_Response *r = notmod ? response_static("", 0)
+					: response_static(e->body, e->len);
+	char disp[160];
+
+	if (r == NULL)
+		return NULL;
+	if (entry_headers(r, e, cache_control, expires) == -1)
+		goto fail;
+	if (notmod)
+		return r;
+	if (MHD_add_response_header(r, "Content-Type", e->content_type) !=
+	    MHD_YES)
+		goto fail;
+	if (e->filename != NULL &&
+	    (str_printf(disp, sizeof(disp), "attachment; filename=\"%s\"",
+			e->filename) == -1 ||
+	     MHD_add_response_header(r, "Content-Disposition", disp) !=
+		     MHD_YES))
+		goto fail;
+	return r;
+fail:
+	MHD_destroy_response(r);
+	return NULL;
+}
+
+/* Entries with a freshness limit (CRLs) get their caching headers per
+ * second (http_cache.c); these two serve them once it has passed. */
 static int
 prepare_entry(struct site *s, size_t i)
 {
 	const struct catalog_entry *e = catalog_entry_at(s->cat, i);
-	char disp[160];
 
-	if ((s->full[i] = response_static(e->body, e->len)) == NULL ||
-	    (s->notmod[i] = response_static("", 0)) == NULL)
+	if ((s->full[i] = site_entry_response(e, false, "no-cache", NULL)) ==
+		    NULL ||
+	    (s->notmod[i] = site_entry_response(e, true, "no-cache", NULL)) ==
+		    NULL)
 		return -1;
-	if (entry_headers(s->full[i], e) == -1 ||
-	    entry_headers(s->notmod[i], e) == -1 ||
-	    MHD_add_response_header(s->full[i], "Content-Type",
-				    e->content_type) != MHD_YES)
-		return -1;
-	if (e->filename != NULL) {
-		if (str_printf(disp, sizeof(disp),
-			       "attachment; filename=\"%s\"", e->filename) ||
-		    MHD_add_response_header(s->full[i], "Content-Disposition",
-					    disp) != MHD_YES)
-			return -1;
-	}
-	return 0;
+	return site_fresh_init(s, i);
 }
 
 static int
@@ -159,7 +191,8 @@ site_new(struct config *cfg, struct catalog *cat, char *err, size_t errlen)
 	s->n = catalog_count(cat);
 	s->full = calloc(s->n, sizeof(*s->full));
 	s->notmod = calloc(s->n, sizeof(*s->notmod));
-	if (s->full == NULL || s->notmod == NULL)
+	s->fresh = calloc(s->n, sizeof(*s->fresh));
+	if (s->full == NULL || s->notmod == NULL || s->fresh == NULL)
 		goto fail;
 	for (i = 0; i < s->n; i++) {
 		if (prepare_entry(s, i) == -1) {
@@ -191,6 +224,8 @@ site_unref(struct site *s)
 	if (s == NULL || atomic_fetch_sub(&s->refs, 1) != 1)
 		return;
 	for (i = 0; i < s->n; i++) {
+		if (s->fresh != NULL)
+			site_fresh_finish(s, i);
 		if (s->full != NULL && s->full[i] != NULL)
 			MHD_destroy_response(s->full[i]);
 		if (s->notmod != NULL && s->notmod[i] != NULL)
@@ -201,6 +236,7 @@ site_unref(struct site *s)
 			MHD_destroy_response(s->errors[i]);
 	free(s->full);
 	free(s->notmod);
+	free(s->fresh);
 	catalog_free(s->cat);
 	free(s->cfg);
 	free(s);

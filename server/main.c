@@ -4,11 +4,13 @@
 #include <pthread.h>
 #include <stddef.h>
 #include <getopt.h>
+#include <poll.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/resource.h>
+#include <sys/signalfd.h>
 #include <sys/socket.h>
 #include <sys/un.h>
 #include <time.h>
@@ -22,6 +24,7 @@
 #include "http.h"
 #include "log.h"
 #include "metrics.h"
+#include "watch.h"
 
 #define DEFAULT_CONFIG CERTPOST_SYSCONFDIR "/certpost.conf"
 
@@ -261,6 +264,15 @@ log_snapshot(const struct catalog *cat)
 		log_info("serving %s \"%s\" SHA-256 %s%s", ca->slug, ca->name,
 			 ca->sha256_hex, ca->primary ? " (primary)" : "");
 	}
+	for (i = 0; i < catalog_crl_count(cat); i++) {
+		const struct catalog_crl *crl = catalog_crl_at(cat, i);
+
+		metrics_crl(crl->slug, crl->delta, crl->next_update,
+			    crl->number);
+		log_info("serving %s's %s, number %s", crl->slug,
+			 crl->delta ? "delta CRL" : "CRL",
+			 crl->number[0] ? crl->number : "(none)");
+	}
 	metrics_snapshot((long long)time(NULL));
 }
 
@@ -381,8 +393,19 @@ log_error_lines(const char *text)
 	}
 }
 
+/* Follows cfg's files when it asks for it (none otherwise). */
 static void
-reload(const struct options *o, const struct demo *demo, struct http *h)
+watch_files(struct watch *w, const struct config *cfg)
+{
+	char err[PATH_MAX + 64];
+
+	if (w != NULL && watch_set(w, cfg, err, sizeof(err)) == -1)
+		log_warnx("%s; changes there need SIGHUP", err);
+}
+
+static void
+reload(const struct options *o, const struct demo *demo, struct http *h,
+       struct watch *w, enum metrics_trigger trigger)
 {
 	char err[4096], note[512];
 	struct timespec t0;
@@ -393,6 +416,9 @@ reload(const struct options *o, const struct demo *demo, struct http *h)
 	sd_notify_reloading();
 	if ((cfg = load_config(o, demo, err, sizeof(err))) == NULL)
 		goto fail;
+	/* Before anything can fail: a file that is missing now is the one
+	 * whose arrival should bring the next reload. */
+	watch_files(w, cfg);
 	http_adopt(h, cfg, note, sizeof(note));
 	if ((cat = catalog_build(cfg, err, sizeof(err))) == NULL) {
 		free(cfg);
@@ -408,18 +434,18 @@ reload(const struct options *o, const struct demo *demo, struct http *h)
 	if (note[0] != '\0')
 		log_warnx("%s", note);
 	log_snapshot(cat);
-	metrics_reload(1);
+	metrics_reload(trigger, 1);
 	log_info("reloaded in %.2f ms", ms_since(&t0));
 	sd_notify_msg("READY=1");
 	return;
 fail:
 	log_error_lines(err);
 	log_errx("reload failed; still serving the previous configuration");
-	metrics_reload(0);
+	metrics_reload(trigger, 0);
 	sd_notify_msg("READY=1");
 }
 
-/* Blocks the signals we take with sigwait(); server threads started
+/* Blocks the signals we read from a signalfd; server threads started
  * afterwards inherit the mask and never see them. */
 static void
 block_signals(sigset_t *set)
@@ -435,7 +461,7 @@ block_signals(sigset_t *set)
 
 /* Configuration, sockets, snapshot, server; exits on any failure. */
 static struct http *
-start(const struct options *o, const struct demo *demo)
+start(const struct options *o, const struct demo *demo, struct watch *w)
 {
 	struct config *cfg;
 	struct catalog *cat;
@@ -469,9 +495,62 @@ start(const struct options *o, const struct demo *demo)
 		log_info("demo mode: a throwaway root CA, loopback clients "
 			 "only; open http://%s/",
 			 cfg->listen[0].text);
+	watch_files(w, cfg);
 	if (http_serve(h, cfg, cat, err, sizeof(err)) == -1)
 		fatalx("%s", err);
 	return h;
+}
+
+static long long
+now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/*
+ * Signals and file changes in one poll(): both reach the main thread as
+ * descriptors, so a reload always runs here, one at a time, whatever
+ * asked for it, and the watcher's quiet period is just poll()'s timeout.
+ * (A watcher thread would have to hand its events back here anyway.)
+ * Returns the signal that stops the daemon.
+ */
+static int
+serve_loop(const struct options *o, const struct demo *demo, struct http *h,
+	   struct watch *w, int sfd)
+{
+	struct pollfd p[2] = {{.fd = sfd, .events = POLLIN},
+			      {.fd = w ? watch_fd(w) : -1, .events = POLLIN}};
+	struct signalfd_siginfo si;
+	char what[NAME_MAX + 1];
+
+	for (;;) {
+		long long wait = w ? watch_timeout_ms(w, now_ms()) : -1;
+
+		/* Woken once a second to sum up repeated warnings. */
+		log_repeats_flush(false);
+		if (wait < 0 || wait > 1000)
+			wait = 1000;
+		if (poll(p, 2, (int)wait) == -1 && errno != EINTR)
+			fatal("poll");
+		if (p[1].revents & POLLIN)
+			watch_read(w, now_ms(), what, sizeof(what));
+		if (w != NULL && watch_due(w, now_ms())) {
+			log_info("%s changed: reloading", what);
+			reload(o, demo, h, w, METRICS_TRIGGER_WATCH);
+		}
+		if (!(p[0].revents & POLLIN) ||
+		    read(sfd, &si, sizeof(si)) != (ssize_t)sizeof(si))
+			continue;
+		if (si.ssi_signo == SIGTERM || si.ssi_signo == SIGINT)
+			return (int)si.ssi_signo;
+		if (si.ssi_signo == SIGHUP)
+			reload(o, demo, h, w, METRICS_TRIGGER_SIGNAL);
+		else if (si.ssi_signo == SIGUSR1 && log_reopen() == -1)
+			log_warn("reopening the log file");
+	}
 }
 
 int
@@ -481,10 +560,10 @@ main(int argc, char **argv)
 	struct demo demo = {0};
 	struct timespec t0;
 	struct http *h;
-	const struct timespec tick = {.tv_sec = 1};
+	struct watch *w;
 	char err[1024];
 	sigset_t set;
-	int sig = 0;
+	int sig, sfd;
 
 	clock_gettime(CLOCK_MONOTONIC, &t0);
 	if (cert_wipe_freed_memory() == -1)
@@ -500,23 +579,21 @@ main(int argc, char **argv)
 		return rc;
 	}
 	block_signals(&set);
-	h = start(&o, &demo);
+	if ((sfd = signalfd(-1, &set, SFD_CLOEXEC | SFD_NONBLOCK)) == -1)
+		fatal("signalfd");
+	/* Without inotify the daemon still serves; SIGHUP still reloads. */
+	if ((w = watch_new(err, sizeof(err))) == NULL)
+		log_warnx("%s; files are not followed", err);
+	h = start(&o, &demo, w);
 	log_info("certpost %s ready in %.1f ms", CERTPOST_VERSION,
 		 ms_since(&t0));
 	sd_notify_msg("READY=1");
-	while (sig != SIGTERM && sig != SIGINT) {
-		/* Woken once a second to sum up repeated warnings. */
-		log_repeats_flush(false);
-		if ((sig = sigtimedwait(&set, NULL, &tick)) == -1)
-			continue;
-		if (sig == SIGHUP)
-			reload(&o, &demo, h);
-		else if (sig == SIGUSR1 && log_reopen() == -1)
-			log_warn("reopening the log file");
-	}
+	sig = serve_loop(&o, &demo, h, w, sfd);
 	log_info("stopping (signal %d)", sig);
 	sd_notify_msg("STOPPING=1");
 	http_stop(h);
+	watch_free(w);
+	close(sfd);
 	log_repeats_flush(true);
 	demo_finish(&demo);
 	return 0;

@@ -22,19 +22,20 @@ static const char *const deny_names[METRICS_DENY_COUNT] = {
 	"not_allowed", "not_admin",    "bad_proxy_header",
 	"host",	       "per_ip_limit", "denied_share",
 };
-static const char *const formats[] = {"cer", "crt",	     "pem",
-				      "p7b", "mobileconfig", "other"};
+static const char *const formats[] = {"cer",	   "crt",	   "pem",
+				      "p7b",	   "mobileconfig", "crl",
+				      "delta-crl", "p7c",	   "other"};
 #define NFORMAT ARRAY_LEN(formats)
 /* Download counters by slug outlive reloads (a counter never goes back),
  * so the table holds twice what one configuration serves (every CA and
  * "all"): a reload may rename every CA and still be counted apart. */
-#define MAX_SLUGS (2 * (CONFIG_MAX_CERTS + 1))
+#define MAX_SLUGS (2 * (CONFIG_MAX_CERTS + 1 + CONFIG_MAX_ISSUER))
 /* One expiry gauge for every CA served. */
 #define MAX_CA_GAUGES CONFIG_MAX_CERTS
 
 static atomic_ullong requests[METRICS_CLASS_COUNT][NSTATUS];
 static atomic_ullong denied[METRICS_DENY_COUNT];
-static atomic_ullong reloads_ok, reloads_failed;
+static atomic_ullong reloads[METRICS_TRIGGER_COUNT][2]; /* [1] = ok */
 static atomic_llong snapshot_time;
 static atomic_llong connections;
 static atomic_ullong platform_downloads[PAGE_PLATFORM_COUNT];
@@ -56,6 +57,17 @@ static struct {
 } ca_gauges[MAX_CA_GAUGES];
 static size_t nca_gauges;
 static pthread_mutex_t ca_lock = PTHREAD_MUTEX_INITIALIZER;
+
+/* One per CRL served (a full and a delta per CA, one per issuer); under
+ * ca_lock too. */
+#define MAX_CRL_GAUGES (2 * CONFIG_MAX_CA + CONFIG_MAX_ISSUER)
+static struct {
+	char slug[CONFIG_SLUG_MAX];
+	bool delta;
+	long long next_update;
+	char number[64];
+} crl_gauges[MAX_CRL_GAUGES];
+static size_t ncrl_gauges;
 
 static size_t
 status_index(unsigned status)
@@ -171,9 +183,26 @@ render_rollout(struct buf *out)
 }
 
 void
-metrics_reload(int ok)
+metrics_reload(enum metrics_trigger t, int ok)
 {
-	atomic_fetch_add(ok ? &reloads_ok : &reloads_failed, 1);
+	atomic_fetch_add(&reloads[t][ok ? 1 : 0], 1);
+}
+
+void
+metrics_crl(const char *slug, bool delta, long long next_update,
+	    const char *number)
+{
+	pthread_mutex_lock(&ca_lock);
+	if (ncrl_gauges < MAX_CRL_GAUGES) {
+		(void)str_copy(crl_gauges[ncrl_gauges].slug,
+			       sizeof(crl_gauges[0].slug), slug);
+		crl_gauges[ncrl_gauges].delta = delta;
+		crl_gauges[ncrl_gauges].next_update = next_update;
+		(void)str_copy(crl_gauges[ncrl_gauges].number,
+			       sizeof(crl_gauges[0].number), number);
+		ncrl_gauges++;
+	}
+	pthread_mutex_unlock(&ca_lock);
 }
 
 void
@@ -189,6 +218,7 @@ metrics_ca_clear(void)
 {
 	pthread_mutex_lock(&ca_lock);
 	nca_gauges = 0;
+	ncrl_gauges = 0;
 	pthread_mutex_unlock(&ca_lock);
 }
 
@@ -279,6 +309,30 @@ render_ca(struct buf *out)
 				 "certpost_ca_not_after_timestamp_seconds"
 				 "{ca=\"%s\"} %lld\n",
 				 ca_gauges[i].slug, ca_gauges[i].not_after);
+	(void)buf_puts(out,
+		       "# HELP certpost_crl_next_update_timestamp_seconds "
+		       "When each served CRL says the next one is due (0: it "
+		       "does not say).\n"
+		       "# TYPE certpost_crl_next_update_timestamp_seconds "
+		       "gauge\n");
+	for (i = 0; i < ncrl_gauges; i++)
+		(void)buf_printf(out,
+				 "certpost_crl_next_update_timestamp_seconds"
+				 "{ca=\"%s\",crl=\"%s\"} %lld\n",
+				 crl_gauges[i].slug,
+				 crl_gauges[i].delta ? "delta" : "full",
+				 crl_gauges[i].next_update);
+	(void)buf_puts(out, "# HELP certpost_crl_number The crlNumber of each "
+			    "served CRL that has one.\n"
+			    "# TYPE certpost_crl_number gauge\n");
+	for (i = 0; i < ncrl_gauges; i++)
+		if (crl_gauges[i].number[0] != '\0')
+			(void)buf_printf(out,
+					 "certpost_crl_number{ca=\"%s\","
+					 "crl=\"%s\"} %s\n",
+					 crl_gauges[i].slug,
+					 crl_gauges[i].delta ? "delta" : "full",
+					 crl_gauges[i].number);
 	pthread_mutex_unlock(&ca_lock);
 }
 
@@ -298,14 +352,20 @@ metrics_render(struct buf *out, unsigned long long log_failures)
 				 deny_names[i], atomic_load(&denied[i]));
 	render_downloads(out);
 	render_rollout(out);
-	(void)buf_printf(out,
-			 "# HELP certpost_reloads_total Configuration "
-			 "reloads, by result.\n"
-			 "# TYPE certpost_reloads_total counter\n"
-			 "certpost_reloads_total{result=\"ok\"} %llu\n"
-			 "certpost_reloads_total{result=\"failed\"} %llu\n",
-			 atomic_load(&reloads_ok),
-			 atomic_load(&reloads_failed));
+	(void)buf_printf(out, "# HELP certpost_reloads_total Configuration "
+			      "reloads, by what asked for them (SIGHUP, or a "
+			      "watched file) and result.\n"
+			      "# TYPE certpost_reloads_total counter\n");
+	for (i = 0; i < METRICS_TRIGGER_COUNT; i++)
+		for (int ok = 1; ok >= 0; ok--)
+			(void)buf_printf(
+				out,
+				"certpost_reloads_total{trigger=\"%s\","
+				"result=\"%s\"} %llu\n",
+				i == METRICS_TRIGGER_SIGNAL ? "signal"
+							    : "watch",
+				ok ? "ok" : "failed",
+				atomic_load(&reloads[i][ok]));
 	(void)buf_printf(out,
 			 "# HELP certpost_snapshot_timestamp_seconds When "
 			 "the live snapshot was built.\n"

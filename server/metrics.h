@@ -4,6 +4,7 @@
 #ifndef CERTPOST_METRICS_H
 #define CERTPOST_METRICS_H
 
+#include <stdbool.h>
 #include <stddef.h>
 
 #include "page.h"
@@ -45,12 +46,22 @@ void metrics_trust_confirmed(enum page_platform p);
 /* The counters above, for the helpdesk's rollout view. */
 unsigned long long metrics_platform_downloads(enum page_platform p);
 unsigned long long metrics_trust_confirmations(enum page_platform p);
-void metrics_reload(int ok);
+/* What asked for a reload. */
+enum metrics_trigger {
+	METRICS_TRIGGER_SIGNAL,
+	METRICS_TRIGGER_WATCH,
+	METRICS_TRIGGER_COUNT
+};
+void metrics_reload(enum metrics_trigger t, int ok);
 /* Called when a snapshot goes live. */
 void metrics_snapshot(long long built_unix);
 /* CA expiry gauges: reset with metrics_ca_clear() then set for each. */
 void metrics_ca_clear(void);
 void metrics_ca_expiry(const char *slug, long long not_after);
+/* A served CRL's gauges (cleared with the CAs'); number is decimal text,
+ * "" without one. */
+void metrics_crl(const char *slug, bool delta, long long next_update,
+		 const char *number);
 void metrics_connection(int delta);
 
 /* Appends the whole exposition into out. Returns 0 or -1. */

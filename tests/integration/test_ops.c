@@ -320,7 +320,7 @@ test_metrics(void **state)
 		"certpost_http_requests_total{class=\"other\",code=\"404\"}",
 		"certpost_http_requests_total{class=\"page\",code=\"200\"}",
 		"certpost_ca_not_after_timestamp_seconds{ca=\"ops-root\"}",
-		"certpost_reloads_total{result=\"ok\"}",
+		"certpost_reloads_total{trigger=\"signal\",result=\"ok\"}",
 	};
 	char file[PATH_MAX], cmd[PATH_MAX + 2048], want[2048];
 	struct buf out = {0};

@@ -36,7 +36,7 @@ static atomic_bool running;
 static atomic_int ok_a, ok_b, failed;
 
 static const char conf_fmt[] =
-	"[server]\nlisten = 127.0.0.1:0\n"
+	"[server]\nlisten = 127.0.0.1:0\nwatch = no\n"
 	"[ca \"root\"]\nfile = %s\n"
 	"[access]\nallow = 127.0.0.0/8\nadmin = 127.0.0.1\n"
 	"[log]\nfile = daemon-access.log\n";
@@ -254,11 +254,13 @@ test_broken_reloads_keep_old(void **state)
 	buf_free(&log);
 
 	harness_request(&h, "/metrics", NULL, &r);
-	if (strstr(r.body.data, "certpost_reloads_total{result=\"ok\"} 50\n") ==
-	    NULL)
+	if (strstr(r.body.data, "certpost_reloads_total{trigger=\"signal\","
+				"result=\"ok\"} 50\n") == NULL)
 		fail_msg("metrics:\n%s", r.body.data);
 	assert_non_null(strstr(
-		r.body.data, "certpost_reloads_total{result=\"failed\"} 2\n"));
+		r.body.data,
+		"certpost_reloads_total{trigger=\"signal\",result=\"failed\"} "
+		"2\n"));
 	hres_free(&r);
 }
 

@@ -369,3 +369,62 @@ testca_root_file(const char *cn, const char *path, unsigned char **ret_der)
 	EVP_PKEY_free(k);
 	return len;
 }
+
+int
+testca_write_crl(const char *path, const struct testca_crl *o)
+{
+	X509_CRL *crl = X509_CRL_new();
+	ASN1_TIME *t = NULL;
+	ASN1_INTEGER *num = NULL;
+	BIO *bio = NULL;
+	int ok = 0;
+
+	if (crl == NULL || X509_CRL_set_version(crl, 1) != 1 ||
+	    X509_CRL_set_issuer_name(crl, X509_get_subject_name(o->issuer)) !=
+		    1)
+		goto out;
+	if ((t = X509_gmtime_adj(NULL, o->this_offset_s)) == NULL ||
+	    X509_CRL_set1_lastUpdate(crl, t) != 1)
+		goto out;
+	ASN1_TIME_free(t);
+	if ((t = X509_gmtime_adj(NULL, o->next_offset_s ? o->next_offset_s
+							: 7L * 86400L)) ==
+		    NULL ||
+	    X509_CRL_set1_nextUpdate(crl, t) != 1)
+		goto out;
+	for (long i = 0; i < o->nrevoked; i++) {
+		X509_REVOKED *r = X509_REVOKED_new();
+		ASN1_INTEGER *sn = ASN1_INTEGER_new();
+
+		if (r == NULL || sn == NULL ||
+		    ASN1_INTEGER_set(sn, 1000 + i) != 1 ||
+		    X509_REVOKED_set_serialNumber(r, sn) != 1 ||
+		    X509_REVOKED_set_revocationDate(r, t) != 1 ||
+		    X509_CRL_add0_revoked(crl, r) != 1) {
+			X509_REVOKED_free(r);
+			ASN1_INTEGER_free(sn);
+			goto out;
+		}
+		ASN1_INTEGER_free(sn);
+	}
+	if ((num = ASN1_INTEGER_new()) == NULL ||
+	    ASN1_INTEGER_set(num, o->number) != 1 ||
+	    X509_CRL_add1_ext_i2d(crl, NID_crl_number, num, 0, 0) != 1)
+		goto out;
+	if (o->delta &&
+	    X509_CRL_add1_ext_i2d(crl, NID_delta_crl, num, 1, 0) != 1)
+		goto out;
+	if (X509_CRL_sort(crl) != 1 ||
+	    X509_CRL_sign(crl, o->issuer_key, EVP_sha256()) <= 0)
+		goto out;
+	if ((bio = BIO_new_file(path, "wb")) == NULL)
+		goto out;
+	ok = o->der ? i2d_X509_CRL_bio(bio, crl)
+		    : PEM_write_bio_X509_CRL(bio, crl);
+out:
+	BIO_free(bio);
+	ASN1_INTEGER_free(num);
+	ASN1_TIME_free(t);
+	X509_CRL_free(crl);
+	return ok == 1 ? 0 : fail("testca_write_crl");
+}

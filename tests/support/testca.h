@@ -70,4 +70,17 @@ int testca_write_p12(const char *path, X509 *x, EVP_PKEY *k, const char *pass);
  * with certpost's own encoder), as PEM or DER. */
 int testca_write_p7(const char *path, X509 *const *certs, size_t n, bool der);
 
+/* A CRL signed by issuer_key in issuer's name. */
+struct testca_crl {
+	X509 *issuer;
+	EVP_PKEY *issuer_key;
+	long this_offset_s; /* thisUpdate = now + this */
+	long next_offset_s; /* nextUpdate = now + this; 0 = 7 days */
+	long number;	    /* crlNumber */
+	long nrevoked;	    /* serials 1000, 1001, ... */
+	bool delta;	    /* with a deltaCRLIndicator */
+	bool der;	    /* DER instead of PEM */
+};
+int testca_write_crl(const char *path, const struct testca_crl *o);
+
 #endif

@@ -1,0 +1,247 @@
+/* SPDX-License-Identifier: MIT */
+/* Files followed without a signal: a republished CRL served within
+ * seconds, bad, missing and half-written files keep the last good
+ * snapshot, a burst of changes is one or two reloads. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <openssl/evp.h>
+#include <openssl/x509.h>
+
+/* clang-format off */
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <setjmp.h>
+#include <cmocka.h>
+/* clang-format on */
+
+#include "harness.h"
+#include "testca.h"
+
+static struct harness h;
+static X509 *root, *impostor;
+static EVP_PKEY *root_key, *impostor_key;
+static long crl_number = 1;
+
+#define CONF                                                                   \
+	"[server]\nlisten = 127.0.0.1:0\n"                                     \
+	"[access]\nallow = 127.0.0.0/8\nadmin = 127.0.0.1\n"                   \
+	"[ca \"root\"]\nfile = root.pem\ncrl = crl/root.crl\n"
+
+/* Written aside and renamed in, as publishing scripts do; returns the DER
+ * in want. */
+static void
+publish(X509 *issuer, EVP_PKEY *key, const char *name, struct buf *want)
+{
+	struct testca_crl o = {.issuer = issuer,
+			       .issuer_key = key,
+			       .this_offset_s = -60,
+			       .number = crl_number++,
+			       .der = true};
+	char tmp[PATH_MAX], err[256];
+
+	snprintf(tmp, sizeof(tmp), "%s.tmp", harness_path(&h, name));
+	assert_int_equal(testca_write_crl(tmp, &o), 0);
+	if (want != NULL) {
+		buf_free(want);
+		assert_int_equal(
+			file_read(tmp, 1 << 20, want, err, sizeof(err)), 0);
+	}
+	assert_int_equal(rename(tmp, harness_path(&h, name)), 0);
+}
+
+static bool
+serves(const struct buf *want)
+{
+	struct hres r;
+	bool ok;
+
+	harness_request(&h, "/root.crl", NULL, &r);
+	ok = r.status == 200 && r.body.len == want->len &&
+	     memcmp(r.body.data, want->data, want->len) == 0;
+	hres_free(&r);
+	return ok;
+}
+
+/* Polls for up to ms until the daemon serves want. */
+static bool
+serves_within(const struct buf *want, long ms)
+{
+	struct timespec ts = {0, 50 * 1000 * 1000};
+
+	for (long t = 0; t < ms; t += 50) {
+		if (serves(want))
+			return true;
+		nanosleep(&ts, NULL);
+	}
+	return false;
+}
+
+static int
+count_log(const char *needle)
+{
+	struct buf log = {0};
+	const char *p;
+	int n = 0;
+
+	harness_log(&h, &log);
+	for (p = log.data; p != NULL && (p = strstr(p, needle)) != NULL;
+	     p += strlen(needle))
+		n++;
+	buf_free(&log);
+	return n;
+}
+
+static void
+wait_count(const char *needle, int want)
+{
+	struct timespec ts = {0, 50 * 1000 * 1000};
+
+	for (int i = 0; i < 200 && count_log(needle) < want; i++)
+		nanosleep(&ts, NULL);
+	assert_int_equal(count_log(needle), want);
+}
+
+static struct buf good;
+
+static int
+setup(void **state)
+{
+	struct testca_opts ro = {.cn = "Watch Root", .ca = true};
+
+	(void)state;
+	harness_init(&h);
+	if (testca_make(&ro, &root, &root_key) ||
+	    testca_make(&ro, &impostor, &impostor_key))
+		return -1;
+	testca_write_pem(harness_path(&h, "root.pem"), root);
+	if (mkdir(harness_path(&h, "crl"), 0700) == -1)
+		return -1;
+	publish(root, root_key, "crl/root.crl", &good);
+	harness_write(&h, "certpost.conf", CONF);
+	return harness_start_config(&h);
+}
+
+static int
+teardown(void **state)
+{
+	int rc = harness_stop(&h);
+
+	(void)state;
+	buf_free(&good);
+	X509_free(root);
+	X509_free(impostor);
+	EVP_PKEY_free(root_key);
+	EVP_PKEY_free(impostor_key);
+	harness_cleanup(&h);
+	return rc == 0 ? 0 : -1;
+}
+
+static void
+test_republished_crl(void **state)
+{
+	(void)state;
+	assert_true(serves(&good));
+	publish(root, root_key, "crl/root.crl", &good);
+	assert_true(serves_within(&good, 5000));
+	wait_count("reloaded in ", 1);
+	assert_true(harness_wait_log(&h, "root.crl changed: reloading", 10));
+}
+
+/* Each bad state of the file is refused, logged, and the last good CRL
+ * keeps serving; the good file brings it back. */
+static void
+test_bad_files_keep_last_good(void **state)
+{
+	char dir[PATH_MAX];
+	int failed = count_log("reload failed");
+
+	(void)state;
+	publish(impostor, impostor_key, "crl/root.crl", NULL);
+	wait_count("reload failed", ++failed);
+	assert_true(serves(&good));
+
+	/* Half-written: the first bytes of a new CRL. */
+	testca_write_file(harness_path(&h, "crl/root.crl"), good.data, 40,
+			  false);
+	wait_count("reload failed", ++failed);
+	assert_true(serves(&good));
+
+	assert_int_equal(unlink(harness_path(&h, "crl/root.crl")), 0);
+	wait_count("reload failed", ++failed);
+	assert_true(serves(&good));
+
+	snprintf(dir, sizeof(dir), "%s", harness_path(&h, "crl/root.crl"));
+	assert_int_equal(mkdir(dir, 0700), 0);
+	wait_count("reload failed", ++failed);
+	assert_true(serves(&good));
+	assert_int_equal(rmdir(dir), 0);
+
+	publish(root, root_key, "crl/root.crl", &good);
+	assert_true(serves_within(&good, 5000));
+}
+
+/* 100 changes within a second: debounced into a reload or two, and the
+ * last CRL is the one served. */
+static void
+test_burst(void **state)
+{
+	struct timespec ts = {0, 8 * 1000 * 1000};
+	int before;
+
+	(void)state;
+	/* Let the previous test's reloads settle. */
+	sleep(1);
+	before = count_log("reloaded in ") + count_log("reload failed");
+	for (int i = 0; i < 100; i++) {
+		publish(root, root_key, "crl/root.crl", &good);
+		nanosleep(&ts, NULL);
+	}
+	assert_true(serves_within(&good, 8000));
+	sleep(1);
+	int n = count_log("reloaded in ") + count_log("reload failed") - before;
+	printf("# 100 changes in about a second: %d reloads\n", n);
+	assert_true(n >= 1 && n <= 3);
+}
+
+static void
+test_metrics(void **state)
+{
+	struct hres r;
+
+	(void)state;
+	harness_request(&h, "/metrics", NULL, &r);
+	assert_int_equal(r.status, 200);
+	assert_non_null(strstr(r.body.data,
+			       "certpost_reloads_total{trigger=\"signal\","
+			       "result=\"ok\"} 0\n"));
+	/* Four refusals at least (the directory's removal may add one). */
+	assert_non_null(strstr(r.body.data, "certpost_reloads_total{trigger="
+					    "\"watch\",result=\"failed\"} "));
+	assert_null(strstr(r.body.data, "certpost_reloads_total{trigger="
+					"\"watch\",result=\"failed\"} 0\n"));
+	assert_non_null(strstr(r.body.data,
+			       "certpost_crl_next_update_timestamp_seconds{"
+			       "ca=\"root\",crl=\"full\"} "));
+	assert_non_null(strstr(r.body.data, "certpost_crl_number{ca=\"root\","
+					    "crl=\"full\"} "));
+	hres_free(&r);
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_republished_crl),
+		cmocka_unit_test(test_bad_files_keep_last_good),
+		cmocka_unit_test(test_burst),
+		cmocka_unit_test(test_metrics),
+	};
+
+	return cmocka_run_group_tests(tests, setup, teardown);
+}
