@@ -147,8 +147,9 @@ start_daemon(struct http *h, struct listener *l, const struct config *cfg,
 	/* libmicrohttpd takes option pointers as void *; it only reads
 	 * the priority string, within MHD_start_daemon(). */
 	struct MHD_OptionItem tls[] = {
-		{MHD_OPTION_HTTPS_MEM_CERT, 0, h->tls_cert},
-		{MHD_OPTION_HTTPS_MEM_KEY, 0, h->tls_key},
+		/* The certificate is chosen per handshake (tls.c), so a
+		 * renewed one is used without a restart. */
+		{MHD_OPTION_HTTPS_CERT_CALLBACK, 0, tls_certificate_callback()},
 		/* libmicrohttpd's default is GnuTLS "NORMAL": TLS 1.0 and
 		 * CBC suites included. */
 		{MHD_OPTION_HTTPS_PRIORITIES, 0,
@@ -356,6 +357,12 @@ http_serve(struct http *h, struct config *cfg, struct catalog *cat, char *err,
 	struct site *s;
 	size_t i;
 
+	if (h->tls_cert != NULL &&
+	    tls_credentials_set(h->tls_cert, h->tls_key, err, errlen) == -1) {
+		free(cfg);
+		catalog_free(cat);
+		return -1;
+	}
 	if ((s = site_new(cfg, cat, err, errlen)) == NULL)
 		return -1;
 	atomic_init(&h->live, s);
@@ -440,12 +447,6 @@ http_adopt(const struct http *h, struct config *cfg, char *note, size_t notelen)
 	if (!listen_equal(h->conf_https, h->nconf_https, cfg->https_listen,
 			  cfg->nhttps_listen))
 		(void)buf_puts(&b, " https_listen");
-	if (strcmp(h->tls_cert_path, cfg->tls_cert) != 0 ||
-	    strcmp(h->tls_key_path, cfg->tls_key) != 0 ||
-	    (cfg->nhttps_listen > 0 && cfg->tls_cert_pem == NULL &&
-	     (tls_file_changed(cfg->tls_cert, h->tls_cert_sha256, false) ||
-	      tls_file_changed(cfg->tls_key, h->tls_key_sha256, true))))
-		(void)buf_puts(&b, " tls_cert/tls_key (or their contents)");
 	if (h->threads != cfg->threads ||
 	    h->max_connections != cfg->max_connections ||
 	    h->max_per_ip != cfg->max_connections_per_ip ||
@@ -466,15 +467,60 @@ http_adopt(const struct http *h, struct config *cfg, char *note, size_t notelen)
 	cfg->nhttps_listen = h->nconf_https;
 }
 
+/*
+ * A renewed TLS certificate and key (new contents, or other files): made
+ * current for every new handshake. Returns 1 when renewed, 0 when
+ * unchanged, -1 with a reason when the new pair cannot be used (the
+ * running one stays).
+ */
+static int
+renew_tls(struct http *h, const struct config *cfg, char *err, size_t errlen)
+{
+	char *cert = NULL, *key = NULL;
+	int ret = -1;
+
+	if (h->nconf_https == 0 || cfg->tls_cert_pem != NULL ||
+	    (strcmp(h->tls_cert_path, cfg->tls_cert) == 0 &&
+	     strcmp(h->tls_key_path, cfg->tls_key) == 0 &&
+	     !tls_file_changed(cfg->tls_cert, h->tls_cert_sha256, false) &&
+	     !tls_file_changed(cfg->tls_key, h->tls_key_sha256, true)))
+		return 0;
+	if ((cert = read_tls_file(cfg->tls_cert, false, err, errlen)) == NULL ||
+	    (key = read_tls_file(cfg->tls_key, true, err, errlen)) == NULL ||
+	    tls_credentials_set(cert, key, err, errlen) == -1)
+		goto out;
+	sha256(cert, h->tls_cert_sha256);
+	sha256(key, h->tls_key_sha256);
+	(void)str_copy(h->tls_cert_path, sizeof(h->tls_cert_path),
+		       cfg->tls_cert);
+	(void)str_copy(h->tls_key_path, sizeof(h->tls_key_path), cfg->tls_key);
+	ret = 1;
+out:
+	free(cert);
+	free_secret(key);
+	return ret;
+}
+
 int
 http_swap(struct http *h, struct config *cfg, struct catalog *cat, char *err,
 	  size_t errlen)
 {
 	struct site *old = atomic_load(&h->live), *s;
 	size_t i;
+	int tls;
 
 	if ((s = site_new(cfg, cat, err, errlen)) == NULL)
 		return -1;
+	/* After the snapshot is ready, so a failed reload changes nothing;
+	 * the pair was checked (it matches) while the catalog was built. */
+	if ((tls = renew_tls(h, cfg, err, errlen)) == -1) {
+		site_unref(s);
+		return -1;
+	}
+	if (tls == 1)
+		log_info("TLS certificate %s and key reloaded: new handshakes "
+			 "use them",
+			 cfg->tls_cert);
 	atomic_store(&h->live, s);
 	/* Wait out readers that loaded the old pointer but have not yet
 	 * counted themselves in (a few instructions long). */
@@ -506,6 +552,8 @@ http_stop(struct http *h)
 		nanosleep(&ts, NULL);
 	for (i = 0; i < h->n; i++)
 		MHD_stop_daemon(h->listeners[i].d);
+	/* No handshake can be under way any more. */
+	tls_credentials_finish();
 	for (i = 0; i < h->nfds; i++)
 		if (h->fds[i] != -1)
 			close(h->fds[i]);

@@ -2,6 +2,13 @@
 /* The TLS policy of the HTTPS listener (libmicrohttpd's TLS is GnuTLS). */
 #include "tls.h"
 
+#include <stdatomic.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include <gnutls/abstract.h>
 #include <gnutls/gnutls.h>
 
 #include "util.h"
@@ -35,4 +42,134 @@ tls_priorities_check(const char *prio, char *err, size_t errlen)
 	}
 	gnutls_priority_deinit(p);
 	return 0;
+}
+
+/* A chain of at most this many certificates (leaf, intermediates). */
+#define TLS_MAX_CHAIN 8
+/* Pairs replaced but maybe still in a handshake; more are freed early. */
+#define TLS_MAX_RETIRED 16
+
+struct tls_creds {
+	gnutls_pcert_st pcert[TLS_MAX_CHAIN];
+	unsigned npcert;
+	gnutls_privkey_t key;
+	time_t retired; /* when replaced */
+};
+
+static _Atomic(struct tls_creds *) current;
+static struct tls_creds *retired[TLS_MAX_RETIRED];
+static size_t nretired;
+
+static void
+creds_free(struct tls_creds *c)
+{
+	if (c == NULL)
+		return;
+	for (unsigned i = 0; i < c->npcert; i++)
+		gnutls_pcert_deinit(&c->pcert[i]);
+	gnutls_privkey_deinit(c->key);
+	free(c);
+}
+
+/*
+ * gnutls_certificate_retrieve_function2: the current pair, as pointers
+ * GnuTLS borrows for this handshake (it frees nothing it gets here).
+ */
+static int
+certificate_callback(gnutls_session_t session, const gnutls_datum_t *req_ca,
+		     int nreq, const gnutls_pk_algorithm_t *pk_algos,
+		     int npk_algos, gnutls_pcert_st **pcert,
+		     unsigned int *pcert_length, gnutls_privkey_t *privkey)
+{
+	struct tls_creds *c = atomic_load(&current);
+
+	(void)session;
+	(void)req_ca;
+	(void)nreq;
+	(void)pk_algos;
+	(void)npk_algos;
+	if (c == NULL)
+		return -1;
+	*pcert = c->pcert;
+	*pcert_length = c->npcert;
+	*privkey = c->key;
+	return 0;
+}
+
+void *
+tls_certificate_callback(void)
+{
+	gnutls_certificate_retrieve_function2 *fn = certificate_callback;
+	void *p;
+
+	/* A function's address as the object pointer the option list
+	 * holds (POSIX guarantees the round trip). */
+	memcpy(&p, &fn, sizeof(p));
+	return p;
+}
+
+/* Frees pairs replaced long enough ago that no handshake can still be
+ * using them (a connection idle for the whole timeout is closed). */
+static void
+retire(struct tls_creds *old, time_t now)
+{
+	size_t i, keep = 0;
+
+	for (i = 0; i < nretired; i++) {
+		if (now - retired[i]->retired >= TLS_RETIRE_S ||
+		    (old != NULL && nretired == TLS_MAX_RETIRED && i == 0))
+			creds_free(retired[i]);
+		else
+			retired[keep++] = retired[i];
+	}
+	nretired = keep;
+	if (old != NULL) {
+		old->retired = now;
+		retired[nretired++] = old;
+	}
+}
+
+int
+tls_credentials_set(const char *cert_pem, const char *key_pem, char *err,
+		    size_t errlen)
+{
+	gnutls_datum_t cd = {(unsigned char *)(uintptr_t)cert_pem,
+			     (unsigned)strlen(cert_pem)};
+	gnutls_datum_t kd = {(unsigned char *)(uintptr_t)key_pem,
+			     (unsigned)strlen(key_pem)};
+	struct tls_creds *c = calloc(1, sizeof(*c));
+	int r;
+
+	if (c == NULL) {
+		err_set(err, errlen, "out of memory");
+		return -1;
+	}
+	c->npcert = TLS_MAX_CHAIN;
+	r = gnutls_pcert_list_import_x509_raw(c->pcert, &c->npcert, &cd,
+					      GNUTLS_X509_FMT_PEM, 0);
+	if (r < 0) {
+		c->npcert = 0;
+		err_set(err, errlen, "tls_cert: %s", gnutls_strerror(r));
+		goto fail;
+	}
+	if ((r = gnutls_privkey_init(&c->key)) < 0 ||
+	    (r = gnutls_privkey_import_x509_raw(
+		     c->key, &kd, GNUTLS_X509_FMT_PEM, NULL, 0)) < 0) {
+		err_set(err, errlen, "tls_key: %s", gnutls_strerror(r));
+		goto fail;
+	}
+	retire(atomic_exchange(&current, c), time(NULL));
+	return 0;
+fail:
+	creds_free(c);
+	return -1;
+}
+
+void
+tls_credentials_finish(void)
+{
+	creds_free(atomic_exchange(&current, NULL));
+	for (size_t i = 0; i < nretired; i++)
+		creds_free(retired[i]);
+	nretired = 0;
 }

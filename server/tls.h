@@ -26,4 +26,27 @@ const char *tls_priorities(const char *configured);
  * -1 with a reason naming where it stopped. */
 int tls_priorities_check(const char *prio, char *err, size_t errlen);
 
+/*
+ * The certificate chain and key every new handshake uses. libmicrohttpd
+ * asks for them per handshake (tls_certificate_callback), so a renewed
+ * pair is used from the next handshake on without a restart.
+ *
+ * tls_credentials_set() parses cert_pem (the chain, leaf first) and
+ * key_pem (PEM) with GnuTLS and makes them current; the caller still owns
+ * and should wipe the text. The pair replaced stays valid for handshakes
+ * already under way and is freed TLS_RETIRE_S seconds later. Only one
+ * thread sets. Returns 0, or -1 with a reason (the current pair is kept).
+ */
+#define TLS_RETIRE_S 3600
+int tls_credentials_set(const char *cert_pem, const char *key_pem, char *err,
+			size_t errlen);
+
+/* Frees every pair; only once no daemon runs. */
+void tls_credentials_finish(void);
+
+/* The address of the callback, for MHD_OPTION_HTTPS_CERT_CALLBACK (a
+ * gnutls_certificate_retrieve_function2), as libmicrohttpd's option list
+ * takes it. */
+void *tls_certificate_callback(void);
+
 #endif
