@@ -182,7 +182,7 @@ start_daemon(struct http *h, struct listener *l, const struct config *cfg,
 		 * the target) are certpost's own, answered with our headers
 		 * instead of a library page sent twice. */
 		l, MHD_OPTION_STRICT_FOR_CLIENT, 0, MHD_OPTION_ARRAY,
-		l->tls ? tls : tls + 3, MHD_OPTION_ARRAY,
+		l->tls ? tls : tls + ARRAY_LEN(tls) - 1, MHD_OPTION_ARRAY,
 		threads > 1 ? pool : pool + 1, MHD_OPTION_END);
 	if (l->d == NULL) {
 		err_set(err, errlen, "cannot start libmicrohttpd on %s%s",
