@@ -1,33 +1,12 @@
 /* SPDX-License-Identifier: MIT */
-/* The instructions and helpdesk pages: UA detection, {{name}} templates. */
-#include "page.h"
+/* The instructions and helpdesk pages assembled from {{name}} templates. */
+#include "page_int.h"
 
 #include <assert.h>
-#include <ctype.h>
 #include <string.h>
 #include <time.h>
 
-/* Real User-Agents are a few hundred bytes; a bound keeps detection cheap. */
-#define UA_SCAN_MAX 1024
 #define NAME_MAX_LEN 64
-
-/* Browsers that exist only on iOS: their tokens mean iOS even when an iPad
- * asks for the desktop site and says "Macintosh". Like the in-app web views
- * below, they may not hand a downloaded profile to Settings; Safari does. */
-static const char *const ios_browsers[] = {"CriOS/", "FxiOS/", "EdgiOS/",
-					   "OPiOS/"};
-static const char *const ios_in_app[] = {
-	"OPT/",	       "GSA/",	      "FBAN/",	    "FBAV/",
-	"Instagram",   "Line/",	      "Twitter",    "Snapchat",
-	"LinkedInApp", "DuckDuckGo/", "YaBrowser/", "MicroMessenger/"};
-
-static const char *const ios_devices[] = {"iPhone", "iPod", "iPad"};
-
-static const char *const platform_names[PAGE_PLATFORM_COUNT] = {
-	[PAGE_IOS] = "ios",	    [PAGE_IOS_OTHER_BROWSER] = "ios-other",
-	[PAGE_ANDROID] = "android", [PAGE_MACOS] = "macos",
-	[PAGE_WINDOWS] = "windows", [PAGE_LINUX] = "linux",
-	[PAGE_FIREFOX] = "firefox", [PAGE_OTHER] = "other"};
 
 /* The order of the collapsed sections after the visitor's own. */
 static const struct {
@@ -41,100 +20,6 @@ static const struct {
 	{PAGE_LINUX, "steps-linux.html"},
 	{PAGE_FIREFOX, "steps-firefox.html"},
 };
-
-static const char demo_banner[] =
-	"<p class=\"demo-banner\" role=\"alert\"><strong>DEMO</strong> This is "
-	"the certpost demo: a throwaway root CA generated at start. Do not "
-	"install it on a device you care about.</p>\n";
-
-static const char ios_warning[] =
-	"<p class=\"warning\" role=\"alert\"><strong>Open this page in "
-	"Safari:</strong> other browsers on iPhone cannot hand the profile to "
-	"Settings. Copy this page's address and paste it into Safari, or "
-	"choose <b>Open in Safari</b> in this app's menu.</p>\n";
-
-static const char note_unsigned[] =
-	"The profile screen shows <b class=\"bad\">Not Verified</b> in red. "
-	"That is expected: the profile is not signed, and the certificate is "
-	"not issued by anyone your device already trusts.";
-
-static const char note_signed[] =
-	"The profile is signed: the profile screen should show <b "
-	"class=\"good\">Verified</b>. If it shows Not Verified instead, stop "
-	"and ask your helpdesk.";
-
-static const char qr_block[] =
-	"<aside class=\"qr\" id=\"qr\"><img src=\"/qr.svg\" width=\"160\" "
-	"height=\"160\" alt=\"QR code of this page's address\"><p>Scan this "
-	"with your iPhone camera (or any phone) to open this page there.</p>"
-	"</aside>\n";
-
-/* Substring search over the first len bytes only. */
-static bool
-ua_has(const char *ua, size_t len, const char *needle)
-{
-	size_t n = strlen(needle);
-	const char *p = ua, *end = ua + len;
-
-	while ((size_t)(end - p) >= n &&
-	       (p = memchr(p, needle[0], (size_t)(end - p) - n + 1)) != NULL) {
-		if (memcmp(p, needle, n) == 0)
-			return true;
-		p++;
-	}
-	return false;
-}
-
-static bool
-ua_has_any(const char *ua, size_t len, const char *const *needles, size_t n)
-{
-	size_t i;
-
-	for (i = 0; i < n; i++)
-		if (ua_has(ua, len, needles[i]))
-			return true;
-	return false;
-}
-
-enum page_platform
-page_detect(const char *user_agent)
-{
-	const char *u = user_agent;
-	size_t n;
-
-	if (u == NULL || (n = strnlen(u, UA_SCAN_MAX)) == 0)
-		return PAGE_OTHER;
-	/* Windows Phone claimed to be Android and iPhone at once. */
-	if (ua_has(u, n, "Windows Phone"))
-		return PAGE_OTHER;
-	if (ua_has(u, n, "Android"))
-		return PAGE_ANDROID;
-	if (ua_has_any(u, n, ios_browsers, ARRAY_LEN(ios_browsers)))
-		return PAGE_IOS_OTHER_BROWSER;
-	if (ua_has_any(u, n, ios_devices, ARRAY_LEN(ios_devices))) {
-		/* Web views in apps leave out "Safari/" or "Version/". */
-		if (ua_has_any(u, n, ios_in_app, ARRAY_LEN(ios_in_app)) ||
-		    !ua_has(u, n, "Safari/") || !ua_has(u, n, "Version/"))
-			return PAGE_IOS_OTHER_BROWSER;
-		return PAGE_IOS;
-	}
-	if (ua_has(u, n, "Firefox/") && !ua_has(u, n, "Mobile"))
-		return PAGE_FIREFOX;
-	if (ua_has(u, n, "Macintosh"))
-		return PAGE_MACOS;
-	if (ua_has(u, n, "Windows"))
-		return PAGE_WINDOWS;
-	if (ua_has(u, n, "CrOS") || ua_has(u, n, "Linux") ||
-	    ua_has(u, n, "X11"))
-		return PAGE_LINUX;
-	return PAGE_OTHER;
-}
-
-const char *
-page_platform_name(enum page_platform p)
-{
-	return (unsigned)p < PAGE_PLATFORM_COUNT ? platform_names[p] : "other";
-}
 
 static bool
 is_name_char(char c)
@@ -241,47 +126,6 @@ nomem:
 	return -1;
 }
 
-int
-page_fingerprint_groups(const char *hex, struct buf *out)
-{
-	char c[2] = "";
-
-	for (; hex != NULL && *hex != '\0'; hex++) {
-		/* Upper case, as iOS, macOS and Windows show it. */
-		c[0] = *hex == ':' ? ' ' : (char)toupper((unsigned char)*hex);
-		if (buf_html_escape(out, c) == -1)
-			return -1;
-	}
-	return 0;
-}
-
-/* The grouped fingerprint as lines of 8 pairs, one <span> each, so it
- * wraps between groups and never inside one. */
-static int
-fingerprint_lines(const char *hex, struct buf *out)
-{
-	struct buf g = {0};
-	const char *p;
-	size_t pairs = 0;
-	int ret = -1;
-
-	if (page_fingerprint_groups(hex, &g) == -1 ||
-	    buf_puts(out, "<span>") == -1)
-		goto out;
-	for (p = g.data != NULL ? g.data : ""; *p != '\0'; p++) {
-		if (*p == ' ' && ++pairs % 8 == 0) {
-			if (buf_puts(out, "</span> <span>") == -1)
-				goto out;
-		} else if (buf_append(out, p, 1) == -1) {
-			goto out;
-		}
-	}
-	ret = buf_puts(out, "</span>");
-out:
-	buf_free(&g);
-	return ret;
-}
-
 /* Everything one render needs; vars is the one set of placeholders every
  * template of the page may use. */
 struct render {
@@ -376,20 +220,22 @@ render_init(struct render *r, page_lookup_fn lookup, void *ctx,
 			     .errlen = errlen};
 	var_set(r, "organization", org_name(site), false);
 	var_set(r, "demo_label", site->demo ? "DEMO " : "", true);
-	var_set(r, "demo_banner", site->demo ? demo_banner : "", true);
+	var_set(r, "demo_banner", site->demo ? page_demo_banner : "", true);
 	var_set(r, "platform", page_platform_name(p), false);
 	var_set(r, "public_url", site->public_url, false);
 	var_set(r, "qr",
-		!phone && site->public_url && *site->public_url ? qr_block : "",
+		!phone && site->public_url && *site->public_url ? page_qr_block
+								: "",
 		true);
 	var_set(r, "slug", ca != NULL ? ca->slug : "ca", false);
 	var_set(r, "ca_name", ca != NULL ? ca->name : "", false);
 	var_set(r, "ios_href",
 		site->profile_signed ? "/ca.mobileconfig" : "/ca.cer", false);
 	var_set(r, "ios_warning",
-		p == PAGE_IOS_OTHER_BROWSER ? ios_warning : "", true);
+		p == PAGE_IOS_OTHER_BROWSER ? page_ios_warning : "", true);
 	var_set(r, "profile_note",
-		site->profile_signed ? note_signed : note_unsigned, true);
+		site->profile_signed ? page_note_signed : page_note_unsigned,
+		true);
 }
 
 /* The visitor's section first and open, the others after it, closed. */
@@ -433,8 +279,8 @@ render_ca(const struct render *page, const struct page_ca *ca, struct buf *out)
 		err_set(r->err, r->errlen, "%s: bad expiry date", ca->name);
 		return -1;
 	}
-	if (fingerprint_lines(ca->sha256_hex, &sha256) == -1 ||
-	    fingerprint_lines(ca->sha1_hex, &sha1) == -1) {
+	if (page_fingerprint_lines(ca->sha256_hex, &sha256) == -1 ||
+	    page_fingerprint_lines(ca->sha1_hex, &sha1) == -1) {
 		err_set(r->err, r->errlen, "out of memory");
 		goto out;
 	}
@@ -537,72 +383,6 @@ page_render_index(page_lookup_fn lookup, void *ctx,
 	return ret;
 }
 
-/* Percent-encodes everything but RFC 3986 unreserved characters; a
- * newline becomes CRLF, as RFC 6068 wants in a mailto body. */
-static int
-buf_pct(struct buf *b, const char *s)
-{
-	static const char hex[] = "0123456789ABCDEF";
-	unsigned char c;
-	char e[3];
-
-	for (; *s != '\0'; s++) {
-		c = (unsigned char)*s;
-		if ((c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') ||
-		    (c >= '0' && c <= '9') || c == '-' || c == '.' ||
-		    c == '_' || c == '~') {
-			if (buf_append(b, s, 1) == -1)
-				return -1;
-			continue;
-		}
-		if (c == '\n' && buf_puts(b, "%0D") == -1)
-			return -1;
-		e[0] = '%';
-		e[1] = hex[c >> 4];
-		e[2] = hex[c & 15];
-		if (buf_append(b, e, 3) == -1)
-			return -1;
-	}
-	return 0;
-}
-
-/* The message a helpdesk sends: where to go and what to compare. */
-static int
-helpdesk_message(const struct page_site *s, const char *org, struct buf *m)
-{
-	struct buf fp = {0};
-	size_t i;
-	int ret = -1;
-
-	if (buf_printf(m,
-		       "Hello,\n\nTo use %s's internal services without "
-		       "certificate errors, install our root certificate:\n\n"
-		       "1. Open this link (on an iPhone or iPad: in Safari):\n"
-		       "   %s\n"
-		       "2. Follow the steps the page shows for your device.\n"
-		       "3. Before you trust the certificate, check that its "
-		       "SHA-256 fingerprint is:\n",
-		       org, s->public_url != NULL ? s->public_url : "") == -1)
-		goto out;
-	for (i = 0; i < s->nca; i++) {
-		buf_free(&fp);
-		if (page_fingerprint_groups(s->cas[i].sha256_hex, &fp) == -1 ||
-		    buf_printf(m, "   %s: %s\n", s->cas[i].name,
-			       fp.data != NULL ? fp.data : "") == -1)
-			goto out;
-	}
-	ret = buf_printf(m,
-			 "\nIf it looks different, stop and contact the "
-			 "helpdesk.%s\n",
-			 s->demo ? "\n\n(DEMO: this is a throwaway test "
-				   "certificate. Do not install it on a "
-				   "device you care about.)"
-				 : "");
-out:
-	buf_free(&fp);
-	return ret;
-}
-
 /* Sets "message" (plain text for chat) and "mailto" (the same, as a
  * mailto: URL) in r. */
 static int
@@ -613,11 +393,11 @@ helpdesk_vars(struct render *r, const char *org)
 
 	if (buf_printf(&subject, "%sInstall the %s root certificate",
 		       r->site->demo ? "DEMO: " : "", org) == -1 ||
-	    helpdesk_message(r->site, org, &r->msg) == -1 ||
+	    page_helpdesk_message(r->site, org, &r->msg) == -1 ||
 	    buf_puts(&r->mailto, "mailto:?subject=") == -1 ||
-	    buf_pct(&r->mailto, subject.data) == -1 ||
+	    page_pct(&r->mailto, subject.data) == -1 ||
 	    buf_puts(&r->mailto, "&body=") == -1 ||
-	    buf_pct(&r->mailto, r->msg.data) == -1) {
+	    page_pct(&r->mailto, r->msg.data) == -1) {
 		err_set(r->err, r->errlen, "out of memory");
 		goto out;
 	}
@@ -643,7 +423,8 @@ page_render_helpdesk(page_lookup_fn lookup, void *ctx,
 	}
 	render_init(&r, lookup, ctx, site, PAGE_OTHER, err, errlen);
 	/* The helpdesk shows the QR on its screen for the user's phone. */
-	var_set(&r, "qr", site->public_url && *site->public_url ? qr_block : "",
+	var_set(&r, "qr",
+		site->public_url && *site->public_url ? page_qr_block : "",
 		true);
 	if (helpdesk_vars(&r, org_name(site)) == 0)
 		ret = render_page(&r, "helpdesk.html", out);
