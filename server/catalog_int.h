@@ -80,6 +80,12 @@ const struct cat_asset *cat_asset(const struct catalog *c, const char *name);
 /* MIME type for a served file name, or NULL when it is not served. */
 const char *cat_mime(const char *name);
 
+/* catalog_profile.c: the Apple configuration profiles of the CAs already
+ * loaded into c, signed when cfg names a signer. Returns 0, or -1 with a
+ * reason in err. */
+int cat_add_profiles(struct catalog *c, const struct config *cfg, char *err,
+		     size_t errlen);
+
 /* catalog_page.c: "/" for every platform and /helpdesk, rendered from the
  * CAs already loaded into c. Returns 0, or -1 with a reason in err. */
 int cat_add_pages(struct catalog *c, const struct config *cfg, char *err,
