@@ -6,6 +6,7 @@
 
 #include "catalog.h"
 #include "cert.h"
+#include "profile.h"
 
 struct cat_ca {
 	struct catalog_ca pub;
@@ -35,6 +36,8 @@ struct catalog {
 	const char *https_origin; /* NULL without an HTTPS listener */
 	const char *checks;	  /* the trust-check URLs, space-separated */
 	bool profile_signed;
+	enum profile_label profile_label; /* what an iPhone will show */
+	const char *profile_label_why;	  /* and why */
 	struct cert *certs[CONFIG_MAX_CA];
 	size_t ncerts[CONFIG_MAX_CA];
 	struct cat_asset *assets;

@@ -14,6 +14,24 @@ static int cat_sign_profile(struct catalog *c, const struct config *cfg,
 			    const void *data, size_t len, unsigned char **ret,
 			    size_t *ret_len, char *err, size_t errlen);
 
+/* Records what an iPhone will call a profile signed by signer (NULL:
+ * unsigned), for the page and --check-config. */
+static int
+set_label(struct catalog *c, const struct cert *signer,
+	  const struct cert *chain, size_t nchain)
+{
+	const struct cert *served[CONFIG_MAX_CERTS];
+	char why[600];
+	size_t i;
+
+	for (i = 0; i < c->ncas; i++)
+		served[i] = c->cas[i].cert;
+	c->profile_label = profile_expected_label(signer, chain, nchain, served,
+						  c->ncas, why, sizeof(why));
+	c->profile_label_why = cat_strdup(c, why);
+	return c->profile_label_why == NULL ? -1 : 0;
+}
+
 int
 cat_add_profiles(struct catalog *c, const struct config *cfg, char *err,
 		 size_t errlen)
@@ -63,6 +81,10 @@ cat_add_profiles(struct catalog *c, const struct config *cfg, char *err,
 	} else {
 		char *body = buf_steal(&prof, &slen);
 
+		if (set_label(c, NULL, NULL, 0) == -1) {
+			free(body);
+			return -1;
+		}
 		if (cat_add(c, "/ca.mobileconfig", TYPE_PROFILE, body, slen,
 			    "ca.mobileconfig", CATALOG_DOWNLOAD) == -1)
 			return -1;
@@ -85,7 +107,6 @@ cat_sign_profile(struct catalog *c, const struct config *cfg, const void *data,
 	EVP_PKEY *key = NULL;
 	int ret_code = -1;
 
-	(void)c;
 	if (cert_load_file(cfg->sign_cert, &signer, &nsigner, err, errlen) ||
 	    cert_load_key(cfg->sign_key, &key, err, errlen) ||
 	    (cfg->sign_chain[0] != '\0' &&
@@ -94,6 +115,10 @@ cat_sign_profile(struct catalog *c, const struct config *cfg, const void *data,
 	if (X509_check_private_key(signer[0].x509, key) != 1) {
 		err_set(err, errlen, "%s does not match the key in %s",
 			cfg->sign_cert, cfg->sign_key);
+		goto out;
+	}
+	if (set_label(c, &signer[0], chain, nchain) == -1) {
+		err_set(err, errlen, "out of memory");
 		goto out;
 	}
 	ret_code = profile_sign(data, len, &signer[0], key, chain, nchain, ret,

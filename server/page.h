@@ -7,6 +7,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 
+#include "profile.h"
 #include "util.h"
 
 /*
@@ -57,7 +58,7 @@ struct page_site {
 	size_t nca;
 	const char *const *check_urls; /* trust check targets, may be 0 */
 	size_t ncheck;
-	bool profile_signed;
+	enum profile_label profile_label; /* what the iPhone will show */
 };
 
 /* One {{name}} placeholder value. raw values are inserted as they are

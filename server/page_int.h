@@ -7,8 +7,7 @@
 
 extern const char page_demo_banner[];
 extern const char page_ios_warning[];
-extern const char page_note_unsigned[];
-extern const char page_note_signed[];
+extern const char *const page_profile_notes[PROFILE_LABEL_COUNT];
 extern const char page_qr_block[];
 
 /* The grouped fingerprint as lines of 8 pairs, one <span> each, appended

@@ -17,15 +17,27 @@ const char page_ios_warning[] =
 	"Settings. Copy this page's address and paste it into Safari, or "
 	"choose <b>Open in Safari</b> in this app's menu.</p>\n";
 
-const char page_note_unsigned[] =
-	"The profile screen shows <b class=\"bad\">Not Verified</b> in red. "
-	"That is expected: the profile is not signed, and the certificate is "
-	"not issued by anyone your device already trusts.";
-
-const char page_note_signed[] =
-	"The profile is signed: the profile screen should show <b "
-	"class=\"good\">Verified</b>. If it shows Not Verified instead, stop "
-	"and ask your helpdesk.";
+/*
+ * What the Install Profile screen says, word for word, and what to do
+ * about it. Only "Verified" means the signature proves anything to the
+ * user; for the other two the fingerprint is the check, so the page says
+ * so instead of sending everyone to the helpdesk.
+ */
+const char *const page_profile_notes[PROFILE_LABEL_COUNT] = {
+	[PROFILE_NOT_SIGNED] =
+		"The profile screen shows <b class=\"bad\">Not Signed</b> in "
+		"red. That is expected: this profile is not signed. What "
+		"proves it is the right certificate is its fingerprint.",
+	[PROFILE_VERIFIED] =
+		"The profile screen shows <b class=\"good\">Verified</b> in "
+		"green. If it shows Not Verified or Not Signed instead, stop "
+		"and ask your helpdesk.",
+	[PROFILE_NOT_VERIFIED] =
+		"The profile screen shows <b class=\"bad\">Not Verified</b> "
+		"in red. That is expected: the profile is signed with a "
+		"certificate this device does not trust yet. What proves it is "
+		"the right certificate is its fingerprint.",
+};
 
 const char page_qr_block[] =
 	"<aside class=\"qr\" id=\"qr\"><img src=\"/qr.svg\" width=\"160\" "

@@ -507,7 +507,12 @@ test_render_content(void **state)
 	assert_non_null(strstr(html, "href=\"/example-root.pem\""));
 	/* The primary CA names the trust switch. */
 	assert_non_null(strstr(html, "switch on <b>Example Root CA</b>"));
-	assert_non_null(strstr(html, "Not Verified"));
+	/* Unsigned: the words the iPhone shows, and the profile all the
+	 * same (a raw certificate download is unreliable on recent iOS). */
+	assert_non_null(strstr(html, ">Not Signed</b>"));
+	assert_null(strstr(html, "Not Verified"));
+	assert_non_null(
+		strstr(html, "<a class=\"btn\" href=\"/ca.mobileconfig\">"));
 	assert_non_null(strstr(html, "<a class=\"btn\" href=\"/ca.cer\">"));
 	assert_null(strstr(html, "DEMO"));
 	/* The trust check, escaped into attributes. */
@@ -531,7 +536,7 @@ test_render_variants(void **state)
 	(void)state;
 	s.demo = true;
 	s.ncheck = 0;
-	s.profile_signed = true;
+	s.profile_label = PROFILE_VERIFIED;
 	html = render(&s, PAGE_IOS);
 	assert_csp_clean(html);
 	assert_non_null(strstr(html, "class=\"demo-banner\""));
@@ -541,6 +546,20 @@ test_render_variants(void **state)
 	assert_null(strstr(html, "id=\"check\""));
 	assert_null(strstr(html, "data-check-url"));
 	assert_non_null(strstr(html, ">Verified<"));
+	assert_non_null(
+		strstr(html, "<a class=\"btn\" href=\"/ca.mobileconfig\">"));
+	free(html);
+
+	/* Signed by a signer the phone does not trust yet: no call to the
+	 * helpdesk, the fingerprint is what to compare. */
+	s.profile_label = PROFILE_NOT_VERIFIED;
+	html = render(&s, PAGE_IOS);
+	assert_non_null(strstr(html, ">Not Verified</b>"));
+	assert_null(strstr(html, ">Verified</b>"));
+	assert_null(strstr(html, "instead, stop and ask"));
+	assert_non_null(
+		strstr(html, "Not Verified</b> in red. That is expected"));
+	assert_non_null(strstr(html, "is its fingerprint"));
 	assert_non_null(
 		strstr(html, "<a class=\"btn\" href=\"/ca.mobileconfig\">"));
 	free(html);
