@@ -32,14 +32,57 @@ set_label(struct catalog *c, const struct cert *signer,
 	return c->profile_label_why == NULL ? -1 : 0;
 }
 
+/* One profile at path, signed when cfg names a signer. */
+static int
+add_profile(struct catalog *c, const struct config *cfg,
+	    const struct profile_opts *po, const struct cert *const *list,
+	    const char *path, char *err, size_t errlen)
+{
+	unsigned char *body = NULL;
+	struct buf prof = {0};
+	size_t len;
+
+	if (profile_build(po, list, c->ncas, &prof, err, errlen) == -1)
+		goto fail;
+	if (cfg->sign_cert[0] != '\0') {
+		if (cat_sign_profile(c, cfg, prof.data, prof.len, &body, &len,
+				     err, errlen) == -1)
+			goto fail;
+		buf_free(&prof);
+		c->profile_signed = true;
+	} else {
+		if (set_label(c, NULL, NULL, 0) == -1)
+			goto fail;
+		body = (unsigned char *)buf_steal(&prof, &len);
+	}
+	if (cat_add(c, path, TYPE_PROFILE, body, len, path + 1,
+		    CATALOG_DOWNLOAD) == -1)
+		return -1;
+	c->entries[c->nentries - 1].ca_slug = "all";
+	c->entries[c->nentries - 1].format = "mobileconfig";
+	return 0;
+fail:
+	buf_free(&prof);
+	return -1;
+}
+
 int
 cat_add_profiles(struct catalog *c, const struct config *cfg, char *err,
 		 size_t errlen)
 {
+	/* The unmarked profile for MDM and Configurator, and one marked for
+	 * each device the page links it from. */
+	static const struct {
+		const char *path;
+		int target;
+		bool mac;
+	} variants[] = {
+		{"/ca.mobileconfig", 0, false},
+		{"/ca-ios.mobileconfig", 1, false},
+		{"/ca-mac.mobileconfig", 5, true},
+	};
 	const struct cert *list[CONFIG_MAX_CERTS];
-	unsigned char *signed_prof = NULL;
-	size_t i, slen;
-	struct buf prof = {0};
+	size_t i;
 	char display[300], ident[300];
 	struct profile_opts po = {
 		.organization = c->organization,
@@ -67,34 +110,16 @@ cat_add_profiles(struct catalog *c, const struct config *cfg, char *err,
 
 	for (i = 0; i < c->ncas; i++)
 		list[i] = c->cas[i].cert;
-	if (profile_build(&po, list, c->ncas, &prof, err, errlen) == -1)
-		goto fail;
-	if (cfg->sign_cert[0] != '\0') {
-		if (cat_sign_profile(c, cfg, prof.data, prof.len, &signed_prof,
-				     &slen, err, errlen) == -1)
-			goto fail;
-		buf_free(&prof);
-		c->profile_signed = true;
-		if (cat_add(c, "/ca.mobileconfig", TYPE_PROFILE, signed_prof,
-			    slen, "ca.mobileconfig", CATALOG_DOWNLOAD) == -1)
-			return -1;
-	} else {
-		char *body = buf_steal(&prof, &slen);
-
-		if (set_label(c, NULL, NULL, 0) == -1) {
-			free(body);
-			return -1;
-		}
-		if (cat_add(c, "/ca.mobileconfig", TYPE_PROFILE, body, slen,
-			    "ca.mobileconfig", CATALOG_DOWNLOAD) == -1)
+	for (i = 0; i < ARRAY_LEN(variants); i++) {
+		po.target_device_type = variants[i].target;
+		po.scope = !variants[i].mac	 ? NULL
+			   : cfg->profile_system ? "System"
+						 : "User";
+		if (add_profile(c, cfg, &po, list, variants[i].path, err,
+				errlen) == -1)
 			return -1;
 	}
-	c->entries[c->nentries - 1].ca_slug = "all";
-	c->entries[c->nentries - 1].format = "mobileconfig";
 	return 0;
-fail:
-	buf_free(&prof);
-	return -1;
 }
 
 static int

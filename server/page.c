@@ -229,7 +229,7 @@ render_init(struct render *r, page_lookup_fn lookup, void *ctx,
 		true);
 	var_set(r, "slug", ca != NULL ? ca->slug : "ca", false);
 	var_set(r, "ca_name", ca != NULL ? ca->name : "", false);
-	var_set(r, "ios_href", "/ca.mobileconfig", false);
+	var_set(r, "ios_href", "/ca-ios.mobileconfig", false);
 	var_set(r, "ios_warning",
 		p == PAGE_IOS_OTHER_BROWSER ? page_ios_warning : "", true);
 	var_set(r, "profile_note",

@@ -14,6 +14,8 @@ struct profile_opts {
 	const char *identifier;	  /* reverse-DNS, e.g. com.example.certpost */
 	const char *display_name; /* PayloadDisplayName */
 	const char *description; /* PayloadDescription, fingerprints appended */
+	int target_device_type;	 /* TargetDeviceType; 0: left out (any) */
+	const char *scope; /* PayloadScope "User"/"System"; NULL: left out */
 };
 
 /*

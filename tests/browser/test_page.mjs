@@ -421,8 +421,8 @@ async function main() {
 
 			const link = page.locator("#ios a.btn").first();
 			const href = await link.getAttribute("href");
-			ok(href === "/ca.cer" || href === "/ca.mobileconfig",
-				"iphone: the iOS section's button links /ca.cer (or /ca.mobileconfig when signed)", { href });
+			eq(href, "/ca-ios.mobileconfig",
+				"iphone: the iOS section's button links the iPhone profile, signed or not");
 
 			/* What Safari would get: the response to the tapped link. */
 			let navResponse = null;
@@ -448,11 +448,13 @@ async function main() {
 			}
 			ok(/^attachment/i.test(headers["content-disposition"] || ""),
 				"iphone: the download is sent as an attachment", headers);
-			if (href === "/ca.mobileconfig") {
+			if (href.endsWith(".mobileconfig")) {
 				eq((headers["content-type"] || "").split(";")[0].trim(), "application/x-apple-aspen-config",
 					"iphone: the profile's Content-Type is application/x-apple-aspen-config");
 				ok(got.toString("latin1").replace(/\s+/g, "").includes(der.toString("base64")),
 					"iphone: the profile carries the root from /ca.pem");
+				ok(/<key>TargetDeviceType<\/key>\s*<integer>1<\/integer>/.test(got.toString("latin1")),
+					"iphone: the profile is marked for iPhone and iPad (TargetDeviceType 1)");
 			} else {
 				eq((headers["content-type"] || "").split(";")[0].trim(), "application/x-x509-ca-cert",
 					"iphone: the download's Content-Type is application/x-x509-ca-cert");

@@ -210,11 +210,67 @@ test_page_label(void **state)
 	assert_int_equal(r.status, 200);
 	assert_non_null(strstr(r.body.data, ">Not Verified</b> in red"));
 	assert_non_null(
-		strstr(r.body.data, "class=\"btn\" href=\"/ca.mobileconfig\""));
+		strstr(r.body.data, "class=\"btn\" href=\"/ca-ios.mobileconfig\""));
 	hres_free(&r);
 	harness_request(&h, "/helpdesk", NULL, &r);
 	assert_non_null(strstr(r.body.data, ">Not Verified</b> in red"));
 	hres_free(&r);
+	assert_int_equal(harness_stop(&h), 0);
+}
+
+/* Writes path's body to dir/name and returns what script (python3, the
+ * file on stdin) prints. */
+static void
+profile_keys(const char *path, const char *name, struct buf *out)
+{
+	static const char script[] =
+		"import plistlib,sys\n"
+		"p=plistlib.loads(sys.stdin.buffer.read())\n"
+		"print(p.get(\"TargetDeviceType\"),p.get(\"PayloadScope\"),"
+		"len(p[\"PayloadContent\"]))\n";
+	char line[128] = "", txt[600];
+	struct hres r;
+	FILE *f;
+
+	harness_request(&h, path, NULL, &r);
+	assert_int_equal(r.status, 200);
+	assert_string_equal(hres_header(&r, "Content-Type"),
+			    "application/x-apple-aspen-config");
+	f = fopen(harness_path(&h, name), "wb");
+	fwrite(r.body.data, 1, r.body.len, f);
+	fclose(f);
+	hres_free(&r);
+	assert_int_equal(harness_sh("python3 -c '%s' < '%s' > '%s.txt'", script,
+				    harness_path(&h, name),
+				    harness_path(&h, name)),
+			 0);
+	snprintf(txt, sizeof(txt), "%s.txt", harness_path(&h, name));
+	f = fopen(txt, "r");
+	assert_non_null(f);
+	assert_non_null(fgets(line, sizeof(line), f));
+	fclose(f);
+	buf_puts(out, line);
+}
+
+/* One profile per Apple platform: iPhone/iPad (TargetDeviceType 1), Mac
+ * (5, with [profile] scope), and the unmarked one for MDM. */
+static void
+test_profile_targets(void **state)
+{
+	struct buf o = {0};
+
+	(void)state;
+	start("");
+	profile_keys("/ca.mobileconfig", "any.mobileconfig", &o);
+	profile_keys("/ca-ios.mobileconfig", "ios.mobileconfig", &o);
+	profile_keys("/ca-mac.mobileconfig", "mac.mobileconfig", &o);
+	assert_string_equal(o.data, "None None 1\n1 None 1\n5 User 1\n");
+	buf_free(&o);
+	assert_int_equal(harness_stop(&h), 0);
+	start("scope = system\n");
+	profile_keys("/ca-mac.mobileconfig", "mac.mobileconfig", &o);
+	assert_string_equal(o.data, "5 System 1\n");
+	buf_free(&o);
 	assert_int_equal(harness_stop(&h), 0);
 }
 
@@ -342,6 +398,7 @@ main(void)
 		cmocka_unit_test(test_signed_profile),
 		cmocka_unit_test(test_profile_payload),
 		cmocka_unit_test(test_profile_label),
+		cmocka_unit_test(test_profile_targets),
 		cmocka_unit_test(test_page_label),
 		cmocka_unit_test(test_helpdesk),
 		cmocka_unit_test(test_trust_check_policy),

@@ -512,7 +512,7 @@ test_render_content(void **state)
 	assert_non_null(strstr(html, ">Not Signed</b>"));
 	assert_null(strstr(html, "Not Verified"));
 	assert_non_null(
-		strstr(html, "<a class=\"btn\" href=\"/ca.mobileconfig\">"));
+		strstr(html, "<a class=\"btn\" href=\"/ca-ios.mobileconfig\">"));
 	assert_non_null(strstr(html, "<a class=\"btn\" href=\"/ca.cer\">"));
 	assert_null(strstr(html, "DEMO"));
 	/* The trust check, escaped into attributes. */
@@ -547,7 +547,7 @@ test_render_variants(void **state)
 	assert_null(strstr(html, "data-check-url"));
 	assert_non_null(strstr(html, ">Verified<"));
 	assert_non_null(
-		strstr(html, "<a class=\"btn\" href=\"/ca.mobileconfig\">"));
+		strstr(html, "<a class=\"btn\" href=\"/ca-ios.mobileconfig\">"));
 	free(html);
 
 	/* Signed by a signer the phone does not trust yet: no call to the
@@ -561,7 +561,7 @@ test_render_variants(void **state)
 		strstr(html, "Not Verified</b> in red. That is expected"));
 	assert_non_null(strstr(html, "is its fingerprint"));
 	assert_non_null(
-		strstr(html, "<a class=\"btn\" href=\"/ca.mobileconfig\">"));
+		strstr(html, "<a class=\"btn\" href=\"/ca-ios.mobileconfig\">"));
 	free(html);
 
 	s.organization = NULL;
