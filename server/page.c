@@ -8,17 +8,39 @@
 
 #define NAME_MAX_LEN 64
 
-/* The order of the collapsed sections after the visitor's own. */
-static const struct {
-	enum page_platform p;
-	const char *file;
-} steps_files[] = {
-	{PAGE_IOS, "steps-ios.html"},
-	{PAGE_ANDROID, "steps-android.html"},
-	{PAGE_WINDOWS, "steps-windows.html"},
-	{PAGE_MACOS, "steps-macos.html"},
-	{PAGE_LINUX, "steps-linux.html"},
-	{PAGE_FIREFOX, "steps-firefox.html"},
+/* Every platform's steps, one template each, in the order of the closed
+ * sections after the visitor's own. */
+static const char *const steps_files[] = {
+	"steps-ios.html",
+	"steps-android.html",
+	"steps-firefox-android.html",
+	"steps-windows.html",
+	"steps-macos.html",
+	"steps-visionos.html",
+	"steps-chromeos.html",
+	"steps-linux.html",
+	"steps-firefox.html",
+	"steps-developers.html",
+};
+
+/*
+ * The sections a platform gets first, open. A Mac User-Agent may be an
+ * iPad (iPadOS Safari asks for the desktop site): without JavaScript to
+ * tell them apart, the iPad's steps are open right after the Mac's.
+ * Firefox for Android needs Android's install and then its own switch.
+ */
+static const char *const lead_files[PAGE_PLATFORM_COUNT][3] = {
+	[PAGE_IOS] = {"steps-ios.html"},
+	[PAGE_IOS_OTHER_BROWSER] = {"steps-ios.html"},
+	[PAGE_IOS_CHROME] = {"steps-ios.html"},
+	[PAGE_ANDROID] = {"steps-android.html"},
+	[PAGE_ANDROID_FIREFOX] = {"steps-firefox-android.html",
+				  "steps-android.html"},
+	[PAGE_MACOS] = {"steps-macos.html", "steps-ios.html"},
+	[PAGE_WINDOWS] = {"steps-windows.html"},
+	[PAGE_CHROMEOS] = {"steps-chromeos.html"},
+	[PAGE_LINUX] = {"steps-linux.html"},
+	[PAGE_FIREFOX] = {"steps-firefox.html", "steps-linux.html"},
 };
 
 static bool
@@ -209,8 +231,9 @@ render_init(struct render *r, page_lookup_fn lookup, void *ctx,
 	    size_t errlen)
 {
 	const struct page_ca *ca = primary_ca(site);
-	bool ios = p == PAGE_IOS || p == PAGE_IOS_OTHER_BROWSER;
-	bool phone = ios || p == PAGE_ANDROID;
+	bool ios = p == PAGE_IOS || p == PAGE_IOS_OTHER_BROWSER ||
+		   p == PAGE_IOS_CHROME;
+	bool phone = ios || p == PAGE_ANDROID || p == PAGE_ANDROID_FIREFOX;
 
 	*r = (struct render){.lookup = lookup,
 			     .ctx = ctx,
@@ -231,7 +254,10 @@ render_init(struct render *r, page_lookup_fn lookup, void *ctx,
 	var_set(r, "ca_name", ca != NULL ? ca->name : "", false);
 	var_set(r, "ios_href", "/ca-ios.mobileconfig", false);
 	var_set(r, "ios_warning",
-		p == PAGE_IOS_OTHER_BROWSER ? page_ios_warning : "", true);
+		p == PAGE_IOS_OTHER_BROWSER ? page_ios_warning
+		: p == PAGE_IOS_CHROME	    ? page_ios_chrome_warning
+					    : "",
+		true);
 	var_set(r, "profile_note",
 		page_profile_notes[(unsigned)site->profile_label <
 						   PROFILE_LABEL_COUNT
@@ -240,27 +266,34 @@ render_init(struct render *r, page_lookup_fn lookup, void *ctx,
 		true);
 }
 
-/* The visitor's section first and open, the others after it, closed. */
+static bool
+is_lead(enum page_platform p, const char *file)
+{
+	size_t i;
+
+	for (i = 0; i < ARRAY_LEN(lead_files[p]); i++)
+		if (lead_files[p][i] != NULL &&
+		    strcmp(lead_files[p][i], file) == 0)
+			return true;
+	return false;
+}
+
+/* The visitor's sections first and open, the others after them, closed. */
 static int
 render_steps(struct render *r, struct buf *out)
 {
-	enum page_platform mine = r->p;
-	int pass;
 	size_t i;
-	bool first;
 
-	if (mine == PAGE_IOS_OTHER_BROWSER)
-		mine = PAGE_IOS;
-	for (pass = 0; pass < 2; pass++) {
-		for (i = 0; i < ARRAY_LEN(steps_files); i++) {
-			first = steps_files[i].p == mine;
-			if (first != (pass == 0))
-				continue;
-			var_set(r, "open", first ? " open" : "", true);
-			if (render_file(r, steps_files[i].file, out) == -1)
-				return -1;
-		}
-	}
+	var_set(r, "open", " open", true);
+	for (i = 0; i < ARRAY_LEN(lead_files[r->p]); i++)
+		if (lead_files[r->p][i] != NULL &&
+		    render_file(r, lead_files[r->p][i], out) == -1)
+			return -1;
+	var_set(r, "open", "", true);
+	for (i = 0; i < ARRAY_LEN(steps_files); i++)
+		if (!is_lead(r->p, steps_files[i]) &&
+		    render_file(r, steps_files[i], out) == -1)
+			return -1;
 	return 0;
 }
 

@@ -11,8 +11,7 @@
 /* Browsers that exist only on iOS: their tokens mean iOS even when an iPad
  * asks for the desktop site and says "Macintosh". Like the in-app web views
  * below, they may not hand a downloaded profile to Settings; Safari does. */
-static const char *const ios_browsers[] = {"CriOS/", "FxiOS/", "EdgiOS/",
-					   "OPiOS/"};
+static const char *const ios_browsers[] = {"FxiOS/", "EdgiOS/", "OPiOS/"};
 static const char *const ios_in_app[] = {
 	"OPT/",	       "GSA/",	      "FBAN/",	    "FBAV/",
 	"Instagram",   "Line/",	      "Twitter",    "Snapchat",
@@ -21,10 +20,17 @@ static const char *const ios_in_app[] = {
 static const char *const ios_devices[] = {"iPhone", "iPod", "iPad"};
 
 static const char *const platform_names[PAGE_PLATFORM_COUNT] = {
-	[PAGE_IOS] = "ios",	    [PAGE_IOS_OTHER_BROWSER] = "ios-other",
-	[PAGE_ANDROID] = "android", [PAGE_MACOS] = "macos",
-	[PAGE_WINDOWS] = "windows", [PAGE_LINUX] = "linux",
-	[PAGE_FIREFOX] = "firefox", [PAGE_OTHER] = "other"};
+	[PAGE_IOS] = "ios",
+	[PAGE_IOS_OTHER_BROWSER] = "ios-other",
+	[PAGE_ANDROID] = "android",
+	[PAGE_MACOS] = "macos",
+	[PAGE_WINDOWS] = "windows",
+	[PAGE_LINUX] = "linux",
+	[PAGE_FIREFOX] = "firefox",
+	[PAGE_IOS_CHROME] = "ios-chrome",
+	[PAGE_ANDROID_FIREFOX] = "android-firefox",
+	[PAGE_CHROMEOS] = "chromeos",
+	[PAGE_OTHER] = "other"};
 
 /* Substring search over the first len bytes only. */
 static bool
@@ -65,7 +71,12 @@ page_detect(const char *user_agent)
 	if (ua_has(u, n, "Windows Phone"))
 		return PAGE_OTHER;
 	if (ua_has(u, n, "Android"))
-		return PAGE_ANDROID;
+		return ua_has(u, n, "Firefox/") ? PAGE_ANDROID_FIREFOX
+						: PAGE_ANDROID;
+	/* Chrome on iOS hands a profile to Settings, but only from a page
+	 * served over HTTPS the phone already trusts. */
+	if (ua_has(u, n, "CriOS/"))
+		return PAGE_IOS_CHROME;
 	if (ua_has_any(u, n, ios_browsers, ARRAY_LEN(ios_browsers)))
 		return PAGE_IOS_OTHER_BROWSER;
 	if (ua_has_any(u, n, ios_devices, ARRAY_LEN(ios_devices))) {
@@ -75,14 +86,17 @@ page_detect(const char *user_agent)
 			return PAGE_IOS_OTHER_BROWSER;
 		return PAGE_IOS;
 	}
-	if (ua_has(u, n, "Firefox/") && !ua_has(u, n, "Mobile"))
-		return PAGE_FIREFOX;
+	/* Firefox 120+ trusts the Windows and macOS stores by default: those
+	 * users follow their system's steps. */
 	if (ua_has(u, n, "Macintosh"))
 		return PAGE_MACOS;
 	if (ua_has(u, n, "Windows"))
 		return PAGE_WINDOWS;
-	if (ua_has(u, n, "CrOS") || ua_has(u, n, "Linux") ||
-	    ua_has(u, n, "X11"))
+	if (ua_has(u, n, "CrOS"))
+		return PAGE_CHROMEOS;
+	if (ua_has(u, n, "Firefox/") && !ua_has(u, n, "Mobile"))
+		return PAGE_FIREFOX;
+	if (ua_has(u, n, "Linux") || ua_has(u, n, "X11"))
 		return PAGE_LINUX;
 	return PAGE_OTHER;
 }

@@ -7,6 +7,7 @@
 
 extern const char page_demo_banner[];
 extern const char page_ios_warning[];
+extern const char page_ios_chrome_warning[];
 extern const char *const page_profile_notes[PROFILE_LABEL_COUNT];
 extern const char page_qr_block[];
 

@@ -13,9 +13,10 @@ const char page_demo_banner[] =
 
 const char page_ios_warning[] =
 	"<p class=\"warning\" role=\"alert\"><strong>Open this page in "
-	"Safari:</strong> other browsers on iPhone cannot hand the profile to "
-	"Settings. Copy this page's address and paste it into Safari, or "
-	"choose <b>Open in Safari</b> in this app's menu.</p>\n";
+	"Safari:</strong> Firefox, DuckDuckGo and the browsers inside apps "
+	"on iPhone cannot hand the profile to Settings. Copy this page's "
+	"address and paste it into Safari, or choose <b>Open in Safari</b> in "
+	"this app's menu.</p>\n";
 
 /*
  * What the Install Profile screen says, word for word, and what to do
@@ -23,6 +24,15 @@ const char page_ios_warning[] =
  * user; for the other two the fingerprint is the check, so the page says
  * so instead of sending everyone to the helpdesk.
  */
+/* Chrome on iOS downloads a profile for Settings only over HTTPS that the
+ * phone trusts; before the root is installed that is rarely this page. */
+const char page_ios_chrome_warning[] =
+	"<p class=\"warning\" role=\"alert\"><strong>Chrome:</strong> "
+	"Chrome on iPhone hands the profile to Settings only when this page's "
+	"address starts with <b>https://</b> and Chrome shows no certificate "
+	"warning. Otherwise, copy this page's address and open it in "
+	"<b>Safari</b>.</p>\n";
+
 const char *const page_profile_notes[PROFILE_LABEL_COUNT] = {
 	[PROFILE_NOT_SIGNED] =
 		"The profile screen shows <b class=\"bad\">Not Signed</b> in "
