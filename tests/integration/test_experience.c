@@ -209,8 +209,8 @@ test_page_label(void **state)
 	harness_request(&h, "/", &q, &r);
 	assert_int_equal(r.status, 200);
 	assert_non_null(strstr(r.body.data, ">Not Verified</b> in red"));
-	assert_non_null(
-		strstr(r.body.data, "class=\"btn\" href=\"/ca-ios.mobileconfig\""));
+	assert_non_null(strstr(r.body.data,
+			       "class=\"btn\" href=\"/ca-ios.mobileconfig\""));
 	hres_free(&r);
 	harness_request(&h, "/helpdesk", NULL, &r);
 	assert_non_null(strstr(r.body.data, ">Not Verified</b> in red"));
