@@ -6,17 +6,11 @@
 
 #include "catalog_int.h"
 #include "cert.h"
-#include "profile.h"
 #include "qr.h"
 
 #define TYPE_DER "application/x-x509-ca-cert"
 #define TYPE_PEM "application/x-pem-file"
 #define TYPE_P7B "application/x-pkcs7-certificates"
-#define TYPE_PROFILE "application/x-apple-aspen-config"
-
-static int cat_sign_profile(struct catalog *c, const struct config *cfg,
-			    const void *data, size_t len, unsigned char **ret,
-			    size_t *ret_len, char *err, size_t errlen);
 
 static void *
 dup_bytes(const void *p, size_t len)
@@ -191,37 +185,11 @@ add_ca_files(struct catalog *c, const char *urlname, const struct cat_ca *cc)
 }
 
 static int
-add_bundles(struct catalog *c, const struct config *cfg, char *err,
-	    size_t errlen)
+add_p7b(struct catalog *c, char *err, size_t errlen)
 {
 	const struct cert *list[CONFIG_MAX_CERTS];
-	unsigned char *p7 = NULL, *signed_prof = NULL;
-	size_t i, p7len, slen;
-	struct buf prof = {0};
-	char display[300], ident[300];
-	struct profile_opts po = {
-		.organization = c->organization,
-		.identifier = cfg->identifier,
-		.display_name = cfg->display_name,
-		.description = cfg->description,
-	};
-
-	/* Defaults a user sees on the device: who this is from. */
-	if (po.display_name[0] == '\0') {
-		(void)str_printf(display, sizeof(display),
-				 "%.200s root "
-				 "certificate%s",
-				 c->organization, c->ncas > 1 ? "s" : "");
-		po.display_name = display;
-	}
-	if (po.identifier[0] == '\0') {
-		(void)str_printf(ident, sizeof(ident), "local.certpost.%s",
-				 c->cas[0].pub.slug);
-		po.identifier = ident;
-	}
-	if (po.description[0] == '\0')
-		po.description = "Installs the root certificate that internal "
-				 "servers use, so this device can verify them.";
+	unsigned char *p7 = NULL;
+	size_t i, p7len;
 
 	for (i = 0; i < c->ncas; i++)
 		list[i] = c->cas[i].cert;
@@ -231,30 +199,7 @@ add_bundles(struct catalog *c, const struct config *cfg, char *err,
 		return -1;
 	c->entries[c->nentries - 1].ca_slug = "all";
 	c->entries[c->nentries - 1].format = "p7b";
-	if (profile_build(&po, list, c->ncas, &prof, err, errlen) == -1)
-		goto fail;
-	if (cfg->sign_cert[0] != '\0') {
-		if (cat_sign_profile(c, cfg, prof.data, prof.len, &signed_prof,
-				     &slen, err, errlen) == -1)
-			goto fail;
-		buf_free(&prof);
-		c->profile_signed = true;
-		if (cat_add(c, "/ca.mobileconfig", TYPE_PROFILE, signed_prof,
-			    slen, "ca.mobileconfig", CATALOG_DOWNLOAD) == -1)
-			return -1;
-	} else {
-		char *body = buf_steal(&prof, &slen);
-
-		if (cat_add(c, "/ca.mobileconfig", TYPE_PROFILE, body, slen,
-			    "ca.mobileconfig", CATALOG_DOWNLOAD) == -1)
-			return -1;
-	}
-	c->entries[c->nentries - 1].ca_slug = "all";
-	c->entries[c->nentries - 1].format = "mobileconfig";
 	return 0;
-fail:
-	buf_free(&prof);
-	return -1;
 }
 
 /* public_url + "/" + name + "." + ext as a JSON string: the whole URL
@@ -349,36 +294,6 @@ add_static(struct catalog *c)
 			return -1;
 	}
 	return 0;
-}
-
-static int
-cat_sign_profile(struct catalog *c, const struct config *cfg, const void *data,
-		 size_t len, unsigned char **ret, size_t *ret_len, char *err,
-		 size_t errlen)
-{
-	struct cert *signer = NULL, *chain = NULL;
-	size_t nsigner = 0, nchain = 0;
-	EVP_PKEY *key = NULL;
-	int ret_code = -1;
-
-	(void)c;
-	if (cert_load_file(cfg->sign_cert, &signer, &nsigner, err, errlen) ||
-	    cert_load_key(cfg->sign_key, &key, err, errlen) ||
-	    (cfg->sign_chain[0] != '\0' &&
-	     cert_load_file(cfg->sign_chain, &chain, &nchain, err, errlen)))
-		goto out;
-	if (X509_check_private_key(signer[0].x509, key) != 1) {
-		err_set(err, errlen, "%s does not match the key in %s",
-			cfg->sign_cert, cfg->sign_key);
-		goto out;
-	}
-	ret_code = profile_sign(data, len, &signer[0], key, chain, nchain, ret,
-				ret_len, err, errlen);
-out:
-	EVP_PKEY_free(key);
-	cert_list_free(signer, nsigner);
-	cert_list_free(chain, nchain);
-	return ret_code;
 }
 
 static int
@@ -503,7 +418,8 @@ catalog_build(const struct config *cfg, char *err, size_t errlen)
 			goto fail;
 	}
 	if (cat_add_pki(c, cfg, time(NULL), err, errlen) == -1 ||
-	    add_bundles(c, cfg, err, errlen) == -1 || add_json(c) == -1 ||
+	    add_p7b(c, err, errlen) == -1 ||
+	    cat_add_profiles(c, cfg, err, errlen) == -1 || add_json(c) == -1 ||
 	    add_static(c) == -1 || add_misc(c, err, errlen) == -1 ||
 	    cat_add_pages(c, cfg, err, errlen) == -1)
 		goto fail;

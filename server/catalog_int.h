@@ -6,6 +6,7 @@
 
 #include "catalog.h"
 #include "cert.h"
+#include "profile.h"
 
 struct cat_ca {
 	struct catalog_ca pub;
@@ -35,6 +36,8 @@ struct catalog {
 	const char *https_origin; /* NULL without an HTTPS listener */
 	const char *checks;	  /* the trust-check URLs, space-separated */
 	bool profile_signed;
+	enum profile_label profile_label; /* what an iPhone will show */
+	const char *profile_label_why;	  /* and why */
 	struct cert *certs[CONFIG_MAX_CA];
 	size_t ncerts[CONFIG_MAX_CA];
 	struct cat_asset *assets;
@@ -100,6 +103,12 @@ int cat_load_assets(struct catalog *c, const char *static_dir,
 const struct cat_asset *cat_asset(const struct catalog *c, const char *name);
 /* MIME type for a served file name, or NULL when it is not served. */
 const char *cat_mime(const char *name);
+
+/* catalog_profile.c: the Apple configuration profiles of the CAs already
+ * loaded into c, signed when cfg names a signer. Returns 0, or -1 with a
+ * reason in err. */
+int cat_add_profiles(struct catalog *c, const struct config *cfg, char *err,
+		     size_t errlen);
 
 /* catalog_page.c: "/" for every platform and /helpdesk, rendered from the
  * CAs already loaded into c. Returns 0, or -1 with a reason in err. */

@@ -177,7 +177,7 @@ cat_add_pages(struct catalog *c, const struct config *cfg, char *err,
 		.cas = in->pcas,
 		.nca = c->ncas,
 		.check_urls = in->checks,
-		.profile_signed = c->profile_signed,
+		.profile_label = c->profile_label,
 	};
 	check_urls(c, cfg, in);
 	for (i = 0; i < in->site.ncheck; i++)

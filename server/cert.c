@@ -323,6 +323,19 @@ cert_warnings(const struct cert *c, time_t now, char (*ret)[CERT_WARN_LEN],
 			 "not self-signed, so not a root; "
 			 "issued by %s",
 			 c->issuer);
+	/* iOS lists a root in Certificate Trust Settings by its CN only: one
+	 * without it never appears there, and the user cannot finish. */
+	if (c->common_name[0] == '\0')
+		warn_add(
+			ret, max, &n,
+			"no Subject CN: iPhone and iPad do not list it in "
+			"Certificate Trust Settings, so users cannot trust it");
+	if (c->is_ca && c->x509 != NULL &&
+	    (X509_get_extension_flags(c->x509) & EXFLAG_KUSAGE) != 0 &&
+	    (X509_get_key_usage(c->x509) & KU_KEY_CERT_SIGN) == 0)
+		warn_add(ret, max, &n,
+			 "keyUsage without keyCertSign: devices will not "
+			 "accept certificates it issued");
 	warn_validity(c, now, ret, max, &n);
 	if (strncmp(c->key_type, "RSA", 3) == 0 && c->key_bits < 2048)
 		warn_add(ret, max, &n,

@@ -125,6 +125,7 @@ struct config {
 	char sign_cert[PATH_MAX];
 	char sign_key[PATH_MAX];
 	char sign_chain[PATH_MAX];
+	bool profile_system; /* scope = system: the Mac profile for all users */
 
 	/* [access] */
 	struct acl allow;

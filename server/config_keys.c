@@ -344,6 +344,12 @@ profile_key(struct config_parse *p, const char *s, const char *k, const char *v)
 		set_file(p, s, k, c->sign_key, v);
 	else if (strcmp(k, "sign_chain") == 0)
 		set_file(p, s, k, c->sign_chain, v);
+	else if (strcmp(k, "scope") == 0 && strcmp(v, "user") == 0)
+		c->profile_system = false;
+	else if (strcmp(k, "scope") == 0 && strcmp(v, "system") == 0)
+		c->profile_system = true;
+	else if (strcmp(k, "scope") == 0)
+		config_perr(p, s, k, "'%s': neither user nor system", v);
 	else
 		config_perr(p, s, k, "unknown key");
 }

@@ -1,140 +1,47 @@
 /* SPDX-License-Identifier: MIT */
-/* The instructions and helpdesk pages: UA detection, {{name}} templates. */
-#include "page.h"
+/* The instructions and helpdesk pages assembled from {{name}} templates. */
+#include "page_int.h"
 
 #include <assert.h>
-#include <ctype.h>
 #include <string.h>
 #include <time.h>
 
-/* Real User-Agents are a few hundred bytes; a bound keeps detection cheap. */
-#define UA_SCAN_MAX 1024
 #define NAME_MAX_LEN 64
 
-/* Browsers that exist only on iOS: their tokens mean iOS even when an iPad
- * asks for the desktop site and says "Macintosh". Like the in-app web views
- * below, they may not hand a downloaded profile to Settings; Safari does. */
-static const char *const ios_browsers[] = {"CriOS/", "FxiOS/", "EdgiOS/",
-					   "OPiOS/"};
-static const char *const ios_in_app[] = {
-	"OPT/",	       "GSA/",	      "FBAN/",	    "FBAV/",
-	"Instagram",   "Line/",	      "Twitter",    "Snapchat",
-	"LinkedInApp", "DuckDuckGo/", "YaBrowser/", "MicroMessenger/"};
-
-static const char *const ios_devices[] = {"iPhone", "iPod", "iPad"};
-
-static const char *const platform_names[PAGE_PLATFORM_COUNT] = {
-	[PAGE_IOS] = "ios",	    [PAGE_IOS_OTHER_BROWSER] = "ios-other",
-	[PAGE_ANDROID] = "android", [PAGE_MACOS] = "macos",
-	[PAGE_WINDOWS] = "windows", [PAGE_LINUX] = "linux",
-	[PAGE_FIREFOX] = "firefox", [PAGE_OTHER] = "other"};
-
-/* The order of the collapsed sections after the visitor's own. */
-static const struct {
-	enum page_platform p;
-	const char *file;
-} steps_files[] = {
-	{PAGE_IOS, "steps-ios.html"},
-	{PAGE_ANDROID, "steps-android.html"},
-	{PAGE_WINDOWS, "steps-windows.html"},
-	{PAGE_MACOS, "steps-macos.html"},
-	{PAGE_LINUX, "steps-linux.html"},
-	{PAGE_FIREFOX, "steps-firefox.html"},
+/* Every platform's steps, one template each, in the order of the closed
+ * sections after the visitor's own. */
+static const char *const steps_files[] = {
+	"steps-ios.html",
+	"steps-android.html",
+	"steps-firefox-android.html",
+	"steps-windows.html",
+	"steps-macos.html",
+	"steps-visionos.html",
+	"steps-chromeos.html",
+	"steps-linux.html",
+	"steps-firefox.html",
+	"steps-developers.html",
 };
 
-static const char demo_banner[] =
-	"<p class=\"demo-banner\" role=\"alert\"><strong>DEMO</strong> This is "
-	"the certpost demo: a throwaway root CA generated at start. Do not "
-	"install it on a device you care about.</p>\n";
-
-static const char ios_warning[] =
-	"<p class=\"warning\" role=\"alert\"><strong>Open this page in "
-	"Safari:</strong> other browsers on iPhone cannot hand the profile to "
-	"Settings. Copy this page's address and paste it into Safari, or "
-	"choose <b>Open in Safari</b> in this app's menu.</p>\n";
-
-static const char note_unsigned[] =
-	"The profile screen shows <b class=\"bad\">Not Verified</b> in red. "
-	"That is expected: the profile is not signed, and the certificate is "
-	"not issued by anyone your device already trusts.";
-
-static const char note_signed[] =
-	"The profile is signed: the profile screen should show <b "
-	"class=\"good\">Verified</b>. If it shows Not Verified instead, stop "
-	"and ask your helpdesk.";
-
-static const char qr_block[] =
-	"<aside class=\"qr\" id=\"qr\"><img src=\"/qr.svg\" width=\"160\" "
-	"height=\"160\" alt=\"QR code of this page's address\"><p>Scan this "
-	"with your iPhone camera (or any phone) to open this page there.</p>"
-	"</aside>\n";
-
-/* Substring search over the first len bytes only. */
-static bool
-ua_has(const char *ua, size_t len, const char *needle)
-{
-	size_t n = strlen(needle);
-	const char *p = ua, *end = ua + len;
-
-	while ((size_t)(end - p) >= n &&
-	       (p = memchr(p, needle[0], (size_t)(end - p) - n + 1)) != NULL) {
-		if (memcmp(p, needle, n) == 0)
-			return true;
-		p++;
-	}
-	return false;
-}
-
-static bool
-ua_has_any(const char *ua, size_t len, const char *const *needles, size_t n)
-{
-	size_t i;
-
-	for (i = 0; i < n; i++)
-		if (ua_has(ua, len, needles[i]))
-			return true;
-	return false;
-}
-
-enum page_platform
-page_detect(const char *user_agent)
-{
-	const char *u = user_agent;
-	size_t n;
-
-	if (u == NULL || (n = strnlen(u, UA_SCAN_MAX)) == 0)
-		return PAGE_OTHER;
-	/* Windows Phone claimed to be Android and iPhone at once. */
-	if (ua_has(u, n, "Windows Phone"))
-		return PAGE_OTHER;
-	if (ua_has(u, n, "Android"))
-		return PAGE_ANDROID;
-	if (ua_has_any(u, n, ios_browsers, ARRAY_LEN(ios_browsers)))
-		return PAGE_IOS_OTHER_BROWSER;
-	if (ua_has_any(u, n, ios_devices, ARRAY_LEN(ios_devices))) {
-		/* Web views in apps leave out "Safari/" or "Version/". */
-		if (ua_has_any(u, n, ios_in_app, ARRAY_LEN(ios_in_app)) ||
-		    !ua_has(u, n, "Safari/") || !ua_has(u, n, "Version/"))
-			return PAGE_IOS_OTHER_BROWSER;
-		return PAGE_IOS;
-	}
-	if (ua_has(u, n, "Firefox/") && !ua_has(u, n, "Mobile"))
-		return PAGE_FIREFOX;
-	if (ua_has(u, n, "Macintosh"))
-		return PAGE_MACOS;
-	if (ua_has(u, n, "Windows"))
-		return PAGE_WINDOWS;
-	if (ua_has(u, n, "CrOS") || ua_has(u, n, "Linux") ||
-	    ua_has(u, n, "X11"))
-		return PAGE_LINUX;
-	return PAGE_OTHER;
-}
-
-const char *
-page_platform_name(enum page_platform p)
-{
-	return (unsigned)p < PAGE_PLATFORM_COUNT ? platform_names[p] : "other";
-}
+/*
+ * The sections a platform gets first, open. A Mac User-Agent may be an
+ * iPad (iPadOS Safari asks for the desktop site): without JavaScript to
+ * tell them apart, the iPad's steps are open right after the Mac's.
+ * Firefox for Android needs Android's install and then its own switch.
+ */
+static const char *const lead_files[PAGE_PLATFORM_COUNT][3] = {
+	[PAGE_IOS] = {"steps-ios.html"},
+	[PAGE_IOS_OTHER_BROWSER] = {"steps-ios.html"},
+	[PAGE_IOS_CHROME] = {"steps-ios.html"},
+	[PAGE_ANDROID] = {"steps-android.html"},
+	[PAGE_ANDROID_FIREFOX] = {"steps-firefox-android.html",
+				  "steps-android.html"},
+	[PAGE_MACOS] = {"steps-macos.html", "steps-ios.html"},
+	[PAGE_WINDOWS] = {"steps-windows.html"},
+	[PAGE_CHROMEOS] = {"steps-chromeos.html"},
+	[PAGE_LINUX] = {"steps-linux.html"},
+	[PAGE_FIREFOX] = {"steps-firefox.html", "steps-linux.html"},
+};
 
 static bool
 is_name_char(char c)
@@ -241,47 +148,6 @@ nomem:
 	return -1;
 }
 
-int
-page_fingerprint_groups(const char *hex, struct buf *out)
-{
-	char c[2] = "";
-
-	for (; hex != NULL && *hex != '\0'; hex++) {
-		/* Upper case, as iOS, macOS and Windows show it. */
-		c[0] = *hex == ':' ? ' ' : (char)toupper((unsigned char)*hex);
-		if (buf_html_escape(out, c) == -1)
-			return -1;
-	}
-	return 0;
-}
-
-/* The grouped fingerprint as lines of 8 pairs, one <span> each, so it
- * wraps between groups and never inside one. */
-static int
-fingerprint_lines(const char *hex, struct buf *out)
-{
-	struct buf g = {0};
-	const char *p;
-	size_t pairs = 0;
-	int ret = -1;
-
-	if (page_fingerprint_groups(hex, &g) == -1 ||
-	    buf_puts(out, "<span>") == -1)
-		goto out;
-	for (p = g.data != NULL ? g.data : ""; *p != '\0'; p++) {
-		if (*p == ' ' && ++pairs % 8 == 0) {
-			if (buf_puts(out, "</span> <span>") == -1)
-				goto out;
-		} else if (buf_append(out, p, 1) == -1) {
-			goto out;
-		}
-	}
-	ret = buf_puts(out, "</span>");
-out:
-	buf_free(&g);
-	return ret;
-}
-
 /* Everything one render needs; vars is the one set of placeholders every
  * template of the page may use. */
 struct render {
@@ -365,8 +231,9 @@ render_init(struct render *r, page_lookup_fn lookup, void *ctx,
 	    size_t errlen)
 {
 	const struct page_ca *ca = primary_ca(site);
-	bool ios = p == PAGE_IOS || p == PAGE_IOS_OTHER_BROWSER;
-	bool phone = ios || p == PAGE_ANDROID;
+	bool ios = p == PAGE_IOS || p == PAGE_IOS_OTHER_BROWSER ||
+		   p == PAGE_IOS_CHROME;
+	bool phone = ios || p == PAGE_ANDROID || p == PAGE_ANDROID_FIREFOX;
 
 	*r = (struct render){.lookup = lookup,
 			     .ctx = ctx,
@@ -376,43 +243,57 @@ render_init(struct render *r, page_lookup_fn lookup, void *ctx,
 			     .errlen = errlen};
 	var_set(r, "organization", org_name(site), false);
 	var_set(r, "demo_label", site->demo ? "DEMO " : "", true);
-	var_set(r, "demo_banner", site->demo ? demo_banner : "", true);
+	var_set(r, "demo_banner", site->demo ? page_demo_banner : "", true);
 	var_set(r, "platform", page_platform_name(p), false);
 	var_set(r, "public_url", site->public_url, false);
 	var_set(r, "qr",
-		!phone && site->public_url && *site->public_url ? qr_block : "",
+		!phone && site->public_url && *site->public_url ? page_qr_block
+								: "",
 		true);
 	var_set(r, "slug", ca != NULL ? ca->slug : "ca", false);
 	var_set(r, "ca_name", ca != NULL ? ca->name : "", false);
-	var_set(r, "ios_href",
-		site->profile_signed ? "/ca.mobileconfig" : "/ca.cer", false);
+	var_set(r, "ios_href", "/ca-ios.mobileconfig", false);
 	var_set(r, "ios_warning",
-		p == PAGE_IOS_OTHER_BROWSER ? ios_warning : "", true);
+		p == PAGE_IOS_OTHER_BROWSER ? page_ios_warning
+		: p == PAGE_IOS_CHROME	    ? page_ios_chrome_warning
+					    : "",
+		true);
 	var_set(r, "profile_note",
-		site->profile_signed ? note_signed : note_unsigned, true);
+		page_profile_notes[(unsigned)site->profile_label <
+						   PROFILE_LABEL_COUNT
+					   ? site->profile_label
+					   : PROFILE_NOT_VERIFIED],
+		true);
 }
 
-/* The visitor's section first and open, the others after it, closed. */
+static bool
+is_lead(enum page_platform p, const char *file)
+{
+	size_t i;
+
+	for (i = 0; i < ARRAY_LEN(lead_files[p]); i++)
+		if (lead_files[p][i] != NULL &&
+		    strcmp(lead_files[p][i], file) == 0)
+			return true;
+	return false;
+}
+
+/* The visitor's sections first and open, the others after them, closed. */
 static int
 render_steps(struct render *r, struct buf *out)
 {
-	enum page_platform mine = r->p;
-	int pass;
 	size_t i;
-	bool first;
 
-	if (mine == PAGE_IOS_OTHER_BROWSER)
-		mine = PAGE_IOS;
-	for (pass = 0; pass < 2; pass++) {
-		for (i = 0; i < ARRAY_LEN(steps_files); i++) {
-			first = steps_files[i].p == mine;
-			if (first != (pass == 0))
-				continue;
-			var_set(r, "open", first ? " open" : "", true);
-			if (render_file(r, steps_files[i].file, out) == -1)
-				return -1;
-		}
-	}
+	var_set(r, "open", " open", true);
+	for (i = 0; i < ARRAY_LEN(lead_files[r->p]); i++)
+		if (lead_files[r->p][i] != NULL &&
+		    render_file(r, lead_files[r->p][i], out) == -1)
+			return -1;
+	var_set(r, "open", "", true);
+	for (i = 0; i < ARRAY_LEN(steps_files); i++)
+		if (!is_lead(r->p, steps_files[i]) &&
+		    render_file(r, steps_files[i], out) == -1)
+			return -1;
 	return 0;
 }
 
@@ -433,8 +314,8 @@ render_ca(const struct render *page, const struct page_ca *ca, struct buf *out)
 		err_set(r->err, r->errlen, "%s: bad expiry date", ca->name);
 		return -1;
 	}
-	if (fingerprint_lines(ca->sha256_hex, &sha256) == -1 ||
-	    fingerprint_lines(ca->sha1_hex, &sha1) == -1) {
+	if (page_fingerprint_lines(ca->sha256_hex, &sha256) == -1 ||
+	    page_fingerprint_lines(ca->sha1_hex, &sha1) == -1) {
 		err_set(r->err, r->errlen, "out of memory");
 		goto out;
 	}
@@ -537,72 +418,6 @@ page_render_index(page_lookup_fn lookup, void *ctx,
 	return ret;
 }
 
-/* Percent-encodes everything but RFC 3986 unreserved characters; a
- * newline becomes CRLF, as RFC 6068 wants in a mailto body. */
-static int
-buf_pct(struct buf *b, const char *s)
-{
-	static const char hex[] = "0123456789ABCDEF";
-	unsigned char c;
-	char e[3];
-
-	for (; *s != '\0'; s++) {
-		c = (unsigned char)*s;
-		if ((c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') ||
-		    (c >= '0' && c <= '9') || c == '-' || c == '.' ||
-		    c == '_' || c == '~') {
-			if (buf_append(b, s, 1) == -1)
-				return -1;
-			continue;
-		}
-		if (c == '\n' && buf_puts(b, "%0D") == -1)
-			return -1;
-		e[0] = '%';
-		e[1] = hex[c >> 4];
-		e[2] = hex[c & 15];
-		if (buf_append(b, e, 3) == -1)
-			return -1;
-	}
-	return 0;
-}
-
-/* The message a helpdesk sends: where to go and what to compare. */
-static int
-helpdesk_message(const struct page_site *s, const char *org, struct buf *m)
-{
-	struct buf fp = {0};
-	size_t i;
-	int ret = -1;
-
-	if (buf_printf(m,
-		       "Hello,\n\nTo use %s's internal services without "
-		       "certificate errors, install our root certificate:\n\n"
-		       "1. Open this link (on an iPhone or iPad: in Safari):\n"
-		       "   %s\n"
-		       "2. Follow the steps the page shows for your device.\n"
-		       "3. Before you trust the certificate, check that its "
-		       "SHA-256 fingerprint is:\n",
-		       org, s->public_url != NULL ? s->public_url : "") == -1)
-		goto out;
-	for (i = 0; i < s->nca; i++) {
-		buf_free(&fp);
-		if (page_fingerprint_groups(s->cas[i].sha256_hex, &fp) == -1 ||
-		    buf_printf(m, "   %s: %s\n", s->cas[i].name,
-			       fp.data != NULL ? fp.data : "") == -1)
-			goto out;
-	}
-	ret = buf_printf(m,
-			 "\nIf it looks different, stop and contact the "
-			 "helpdesk.%s\n",
-			 s->demo ? "\n\n(DEMO: this is a throwaway test "
-				   "certificate. Do not install it on a "
-				   "device you care about.)"
-				 : "");
-out:
-	buf_free(&fp);
-	return ret;
-}
-
 int
 page_helpdesk_text(const struct page_site *site, struct buf *subject,
 		   struct buf *body)
@@ -611,7 +426,7 @@ page_helpdesk_text(const struct page_site *site, struct buf *subject,
 
 	if (buf_printf(subject, "%sInstall the %s root certificate",
 		       site->demo ? "DEMO: " : "", org) == -1 ||
-	    helpdesk_message(site, org, body) == -1)
+	    page_helpdesk_message(site, org, body) == -1)
 		return -1;
 	return 0;
 }
@@ -626,9 +441,9 @@ helpdesk_vars(struct render *r)
 
 	if (page_helpdesk_text(r->site, &subject, &r->msg) == -1 ||
 	    buf_puts(&r->mailto, "mailto:?subject=") == -1 ||
-	    buf_pct(&r->mailto, subject.data) == -1 ||
+	    page_pct(&r->mailto, subject.data) == -1 ||
 	    buf_puts(&r->mailto, "&body=") == -1 ||
-	    buf_pct(&r->mailto, r->msg.data) == -1) {
+	    page_pct(&r->mailto, r->msg.data) == -1) {
 		err_set(r->err, r->errlen, "out of memory");
 		goto out;
 	}
@@ -654,7 +469,8 @@ page_render_helpdesk(page_lookup_fn lookup, void *ctx,
 	}
 	render_init(&r, lookup, ctx, site, PAGE_OTHER, err, errlen);
 	/* The helpdesk shows the QR on its screen for the user's phone. */
-	var_set(&r, "qr", site->public_url && *site->public_url ? qr_block : "",
+	var_set(&r, "qr",
+		site->public_url && *site->public_url ? page_qr_block : "",
 		true);
 	if (helpdesk_vars(&r) == 0)
 		ret = render_page(&r, "helpdesk.html", out);

@@ -7,6 +7,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 
+#include "profile.h"
 #include "util.h"
 
 /*
@@ -15,12 +16,15 @@
  */
 enum page_platform {
 	PAGE_IOS,		/* iPhone/iPad Safari (and iOS < 13 iPad) */
-	PAGE_IOS_OTHER_BROWSER, /* CriOS, FxiOS, EdgiOS, in-app browsers... */
+	PAGE_IOS_OTHER_BROWSER, /* FxiOS, EdgiOS, DuckDuckGo, in-app browsers */
 	PAGE_ANDROID,
-	PAGE_MACOS, /* also iPadOS desktop-class Safari: same UA */
+	PAGE_MACOS, /* also iPadOS Safari and Vision Pro Safari: same UA */
 	PAGE_WINDOWS,
 	PAGE_LINUX,
-	PAGE_FIREFOX, /* desktop Firefox: its own certificate store */
+	PAGE_FIREFOX, /* Firefox on Linux and BSD: its own certificate store */
+	PAGE_IOS_CHROME,      /* CriOS: a profile only over trusted HTTPS */
+	PAGE_ANDROID_FIREFOX, /* ignores user CAs until told otherwise */
+	PAGE_CHROMEOS,
 	PAGE_OTHER,
 	PAGE_PLATFORM_COUNT
 };
@@ -30,7 +34,8 @@ enum page_platform {
 enum page_platform page_detect(const char *user_agent);
 
 /* Short stable name for logs and metrics: "ios", "ios-other", "android",
- * "macos", "windows", "linux", "firefox", "other". */
+ * "macos", "windows", "linux", "firefox", "ios-chrome", "android-firefox",
+ * "chromeos", "other". */
 const char *page_platform_name(enum page_platform p);
 
 /* Returns a template's bytes by file name ("index.html"), or NULL. The
@@ -57,7 +62,7 @@ struct page_site {
 	size_t nca;
 	const char *const *check_urls; /* trust check targets, may be 0 */
 	size_t ncheck;
-	bool profile_signed;
+	enum profile_label profile_label; /* what the iPhone will show */
 };
 
 /* One {{name}} placeholder value. raw values are inserted as they are

@@ -368,12 +368,24 @@ put_top(struct buf *b, const struct profile_opts *o,
 	if (o->organization != NULL && o->organization[0] != '\0' &&
 	    put_string(b, "\t", "PayloadOrganization", o->organization) == -1)
 		return -1;
-	/* PayloadScope left out: iOS has only the System scope anyway */
+	/*
+	 * PayloadScope (a string, "User" or "System", macOS 10.8+) and
+	 * TargetDeviceType (an integer, iOS 12.2+, macOS 10.15+: 1 iPhone/iPad,
+	 * 5 Mac), as Apple's schema has them:
+	 * https://github.com/apple/device-management/blob/b6202ca2fbd31286a52eb160b67a4db7b4fe1f1f/mdm/profiles/TopLevel.yaml
+	 * A marked profile spares an iPhone paired with a Watch the "choose a
+	 * device" prompt; the unmarked one is for MDM and Configurator.
+	 */
 	if (buf_puts(b, "\t<key>PayloadRemovalDisallowed</key>\n"
 			"\t<false/>\n") == -1 ||
+	    (o->scope != NULL &&
+	     put_string(b, "\t", "PayloadScope", o->scope) == -1) ||
 	    put_string(b, "\t", "PayloadType", "Configuration") == -1 ||
 	    put_string(b, "\t", "PayloadUUID", uuid) == -1 ||
 	    put_integer(b, "\t", "PayloadVersion", 1) == -1 ||
+	    (o->target_device_type != 0 &&
+	     put_integer(b, "\t", "TargetDeviceType", o->target_device_type) ==
+		     -1) ||
 	    buf_puts(b, "</dict>\n</plist>\n") == -1)
 		return -1;
 	return 0;

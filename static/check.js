@@ -16,7 +16,7 @@
 
 	function isIos() {
 		var p = platform();
-		return p === "ios" || p === "ios-other" || ipadAsMac();
+		return p === "ios" || p === "ios-other" || p === "ios-chrome" || ipadAsMac();
 	}
 
 	function showIpadSteps() {

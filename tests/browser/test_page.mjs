@@ -287,10 +287,14 @@ function sections(page) {
 }
 
 /* Section order: the visitor's first and open, every other one closed. */
-function checkSections(list, platform, label) {
+function checkSections(list, platform, label, alsoOpen = []) {
 	eq(list.length > 0 ? list[0].id : null, platform, `${label}: first platform section is "${platform}"`);
 	ok(list.length > 0 && list[0].open, `${label}: the "${platform}" section is open`, list);
-	const others = list.slice(1).filter((s) => s.open).map((s) => s.id);
+	alsoOpen.forEach((id, i) => {
+		eq(list.length > i + 1 ? list[i + 1].id : null, id, `${label}: section ${i + 2} is "${id}"`);
+		ok(list.length > i + 1 && list[i + 1].open, `${label}: the "${id}" section is open too`, list);
+	});
+	const others = list.slice(1 + alsoOpen.length).filter((s) => s.open).map((s) => s.id);
 	ok(list.length > 1 && others.length === 0, `${label}: the other sections are closed`, list);
 }
 
@@ -421,8 +425,8 @@ async function main() {
 
 			const link = page.locator("#ios a.btn").first();
 			const href = await link.getAttribute("href");
-			ok(href === "/ca.cer" || href === "/ca.mobileconfig",
-				"iphone: the iOS section's button links /ca.cer (or /ca.mobileconfig when signed)", { href });
+			eq(href, "/ca-ios.mobileconfig",
+				"iphone: the iOS section's button links the iPhone profile, signed or not");
 
 			/* What Safari would get: the response to the tapped link. */
 			let navResponse = null;
@@ -448,11 +452,13 @@ async function main() {
 			}
 			ok(/^attachment/i.test(headers["content-disposition"] || ""),
 				"iphone: the download is sent as an attachment", headers);
-			if (href === "/ca.mobileconfig") {
+			if (href.endsWith(".mobileconfig")) {
 				eq((headers["content-type"] || "").split(";")[0].trim(), "application/x-apple-aspen-config",
 					"iphone: the profile's Content-Type is application/x-apple-aspen-config");
 				ok(got.toString("latin1").replace(/\s+/g, "").includes(der.toString("base64")),
 					"iphone: the profile carries the root from /ca.pem");
+				ok(/<key>TargetDeviceType<\/key>\s*<integer>1<\/integer>/.test(got.toString("latin1")),
+					"iphone: the profile is marked for iPhone and iPad (TargetDeviceType 1)");
 			} else {
 				eq((headers["content-type"] || "").split(";")[0].trim(), "application/x-x509-ca-cert",
 					"iphone: the download's Content-Type is application/x-x509-ca-cert");
@@ -464,6 +470,54 @@ async function main() {
 			}
 			await checkClean(page, w, "iphone");
 			await context.close();
+		}
+
+		/* ---- each platform's first section, and the profile each Apple
+		 * device is sent ---- */
+		{
+			const MAC_UA = "Mozilla/5.0 (Macintosh; Intel Mac OS X 10_15_7) AppleWebKit/605.1.15 " +
+				"(KHTML, like Gecko) Version/18.5 Safari/605.1.15";
+			const devices = [
+				/* Chromium's touch emulation does not report the iPad's
+				 * touch points: this is the iPad without JavaScript's
+				 * help, the Mac steps and the iPad steps both open. */
+				{ label: "ipad", ua: MAC_UA, phone: true, first: "macos", also: ["ios"],
+					profileIn: "ios", profile: ["/ca-ios.mobileconfig", 1] },
+				{ label: "mac", ua: MAC_UA, phone: false, first: "macos", also: ["ios"],
+					profile: ["/ca-mac.mobileconfig", 5] },
+				{ label: "chromeos", ua: "Mozilla/5.0 (X11; CrOS x86_64 14541.0.0) AppleWebKit/537.36 " +
+					"(KHTML, like Gecko) Chrome/120.0.0.0 Safari/537.36", phone: false, first: "chromeos", also: [] },
+				{ label: "firefox-android", ua: "Mozilla/5.0 (Android 14; Mobile; rv:128.0) Gecko/128.0 Firefox/128.0",
+					phone: true, first: "firefox-android", also: ["android"] },
+				{ label: "android", ua: "Mozilla/5.0 (Linux; Android 14; Pixel 8) AppleWebKit/537.36 " +
+					"(KHTML, like Gecko) Chrome/120.0.0.0 Mobile Safari/537.36", phone: true, first: "android", also: [] },
+				{ label: "windows-firefox", ua: "Mozilla/5.0 (Windows NT 10.0; Win64; x64; rv:128.0) " +
+					"Gecko/20100101 Firefox/128.0", phone: false, first: "windows", also: [] },
+				{ label: "linux", ua: LINUX_UA, phone: false, first: "linux", also: [] },
+			];
+			for (const d of devices) {
+				const { context, page, w } = await newPage(browser, d.phone
+					? { viewport: { width: d.label === "ipad" ? 820 : 412, height: d.label === "ipad" ? 1180 : 915 },
+						deviceScaleFactor: 2, isMobile: true, hasTouch: true, userAgent: d.ua }
+					: { viewport: { width: 1280, height: 900 }, userAgent: d.ua });
+				const res = await page.goto(`${base}/`, { waitUntil: "load" });
+				eq(res.status(), 200, `${d.label}: / answers 200`);
+				checkSections(await sections(page), d.first, d.label, d.also);
+				await checkFits(page, d.label);
+				await page.screenshot({ path: path.join(ARTIFACTS, `${d.label}.png`), fullPage: false });
+				if (d.profile) {
+					const href = await page.locator(`#${d.profileIn || d.first} a[href$='.mobileconfig']`).first().getAttribute("href");
+					eq(href, d.profile[0], `${d.label}: the first section links ${d.profile[0]}`);
+					const r = await page.request.get(`${base}${href}`);
+					const body = (await r.body()).toString("latin1");
+					eq((r.headers()["content-type"] || "").split(";")[0].trim(), "application/x-apple-aspen-config",
+						`${d.label}: the profile's Content-Type`);
+					ok(new RegExp(`<key>TargetDeviceType</key>\\s*<integer>${d.profile[1]}</integer>`).test(body),
+						`${d.label}: the profile is marked TargetDeviceType ${d.profile[1]}`);
+				}
+				await checkClean(page, w, d.label);
+				await context.close();
+			}
 		}
 
 		/* ---- desktop, Windows UA ---- */

@@ -202,6 +202,9 @@ static const struct bad_case cases[] = {
 	 LISTEN ACCESS GOOD_CA "[profile]\nsign_cert = good.pem\n"
 			       "sign_key = fifo\n",
 	 {"fifo", "not a regular file"}},
+	{"profile scope",
+	 LISTEN ACCESS GOOD_CA "[profile]\nscope = everyone\n",
+	 {"[profile] scope", "'everyone': neither user nor system"}},
 	{"log file is a FIFO",
 	 LISTEN ACCESS GOOD_CA "[log]\nfile = fifo\n",
 	 {"fifo", "regular file or device"}},

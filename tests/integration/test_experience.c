@@ -24,7 +24,7 @@
 #include "testca.h"
 
 static struct harness h;
-static X509 *root, *signer;
+static X509 *root, *signer, *public_root, *pub_signer;
 static unsigned char *der;
 static int der_len;
 static struct buf unsigned_profile;
@@ -69,6 +69,21 @@ setup(void **state)
 	der_len = testca_der(root, &der);
 	EVP_PKEY_free(rk);
 	EVP_PKEY_free(sk);
+	/* A stand-in for a public CA: in the system trust store the check
+	 * reads (SSL_CERT_FILE), not served. */
+	ro.cn = "Public Root";
+	so.cn = "Public Signer";
+	if (testca_make(&ro, &public_root, &rk) == -1)
+		return -1;
+	so.issuer = public_root;
+	so.issuer_key = rk;
+	if (testca_make(&so, &pub_signer, &sk) == -1)
+		return -1;
+	testca_write_pem(harness_path(&h, "public-root.pem"), public_root);
+	testca_write_pem(harness_path(&h, "public-signer.pem"), pub_signer);
+	testca_write_key(harness_path(&h, "public-signer.key"), sk);
+	EVP_PKEY_free(rk);
+	EVP_PKEY_free(sk);
 	/* The unsigned profile, to compare the signed one's content with. */
 	start("");
 	harness_request(&h, "/ca.mobileconfig", NULL, &r);
@@ -87,6 +102,8 @@ teardown(void **state)
 	OPENSSL_free(der);
 	X509_free(root);
 	X509_free(signer);
+	X509_free(public_root);
+	X509_free(pub_signer);
 	harness_cleanup(&h);
 	return 0;
 }
@@ -125,6 +142,135 @@ test_signed_profile(void **state)
 	BIO_free(out);
 	X509_STORE_free(store);
 	hres_free(&r);
+	assert_int_equal(harness_stop(&h), 0);
+}
+
+/* --check-config's profile line with the system trust store in
+ * store_file: the label an iPhone shows. */
+static void
+check_label(const char *profile_extra, const char *store_file, const char *want,
+	    const char *want_why)
+{
+	char conf[2048];
+	const char *args[] = {"--check-config", "--config", NULL, NULL};
+	struct buf out = {0};
+
+	snprintf(conf, sizeof(conf), base_conf, profile_extra);
+	args[2] = harness_write(&h, "label.conf", conf);
+	setenv("SSL_CERT_FILE", harness_path(&h, store_file), 1);
+	setenv("SSL_CERT_DIR", harness_path(&h, "no-such-dir"), 1);
+	assert_int_equal(harness_run(args, &out), 0);
+	unsetenv("SSL_CERT_FILE");
+	unsetenv("SSL_CERT_DIR");
+	if (strstr(out.data, want) == NULL ||
+	    strstr(out.data, want_why) == NULL)
+		fail_msg("want '%s' (%s) in:\n%s", want, want_why, out.data);
+	if ((strstr(want, "\"Verified\"") != NULL) !=
+	    (strstr(out.data, "for \"Verified\", set sign_cert") == NULL))
+		fail_msg("how to get Verified, wrongly:\n%s", out.data);
+	buf_free(&out);
+}
+
+/* What the iPhone's Install Profile screen will say, worked out at load. */
+static void
+test_profile_label(void **state)
+{
+	(void)state;
+	check_label("", "public-root.pem", "an iPhone shows \"Not Signed\"",
+		    "not signed");
+	/* Signed under the served root: the phone does not trust it yet,
+	 * even when this host does. */
+	check_label("sign_cert = signer.pem\nsign_key = signer.key\n",
+		    "public-root.pem", "an iPhone shows \"Not Verified\"",
+		    "does not chain to a root");
+	check_label("sign_cert = signer.pem\nsign_key = signer.key\n",
+		    "root.pem", "an iPhone shows \"Not Verified\"",
+		    "one of the served CAs");
+	check_label("sign_cert = public-signer.pem\n"
+		    "sign_key = public-signer.key\n",
+		    "public-root.pem", "an iPhone shows \"Verified\"",
+		    "Public Root in this host's system trust store");
+}
+
+/* The page says what the screen will say. */
+static void
+test_page_label(void **state)
+{
+	static const char ios_ua[] =
+		"User-Agent: Mozilla/5.0 (iPhone; CPU iPhone OS 18_5 like Mac "
+		"OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/18.5 "
+		"Mobile/15E148 Safari/604.1";
+	const char *hdr[] = {ios_ua, NULL};
+	struct hreq q = {.headers = hdr};
+	struct hres r;
+
+	(void)state;
+	start("sign_cert = signer.pem\nsign_key = signer.key\n");
+	harness_request(&h, "/", &q, &r);
+	assert_int_equal(r.status, 200);
+	assert_non_null(strstr(r.body.data, ">Not Verified</b> in red"));
+	assert_non_null(strstr(r.body.data,
+			       "class=\"btn\" href=\"/ca-ios.mobileconfig\""));
+	hres_free(&r);
+	harness_request(&h, "/helpdesk", NULL, &r);
+	assert_non_null(strstr(r.body.data, ">Not Verified</b> in red"));
+	hres_free(&r);
+	assert_int_equal(harness_stop(&h), 0);
+}
+
+/* Writes path's body to dir/name and returns what script (python3, the
+ * file on stdin) prints. */
+static void
+profile_keys(const char *path, const char *name, struct buf *out)
+{
+	static const char script[] =
+		"import plistlib,sys\n"
+		"p=plistlib.loads(sys.stdin.buffer.read())\n"
+		"print(p.get(\"TargetDeviceType\"),p.get(\"PayloadScope\"),"
+		"len(p[\"PayloadContent\"]))\n";
+	char line[128] = "", txt[600];
+	struct hres r;
+	FILE *f;
+
+	harness_request(&h, path, NULL, &r);
+	assert_int_equal(r.status, 200);
+	assert_string_equal(hres_header(&r, "Content-Type"),
+			    "application/x-apple-aspen-config");
+	f = fopen(harness_path(&h, name), "wb");
+	fwrite(r.body.data, 1, r.body.len, f);
+	fclose(f);
+	hres_free(&r);
+	assert_int_equal(harness_sh("python3 -c '%s' < '%s' > '%s.txt'", script,
+				    harness_path(&h, name),
+				    harness_path(&h, name)),
+			 0);
+	snprintf(txt, sizeof(txt), "%s.txt", harness_path(&h, name));
+	f = fopen(txt, "r");
+	assert_non_null(f);
+	assert_non_null(fgets(line, sizeof(line), f));
+	fclose(f);
+	buf_puts(out, line);
+}
+
+/* One profile per Apple platform: iPhone/iPad (TargetDeviceType 1), Mac
+ * (5, with [profile] scope), and the unmarked one for MDM. */
+static void
+test_profile_targets(void **state)
+{
+	struct buf o = {0};
+
+	(void)state;
+	start("");
+	profile_keys("/ca.mobileconfig", "any.mobileconfig", &o);
+	profile_keys("/ca-ios.mobileconfig", "ios.mobileconfig", &o);
+	profile_keys("/ca-mac.mobileconfig", "mac.mobileconfig", &o);
+	assert_string_equal(o.data, "None None 1\n1 None 1\n5 User 1\n");
+	buf_free(&o);
+	assert_int_equal(harness_stop(&h), 0);
+	start("scope = system\n");
+	profile_keys("/ca-mac.mobileconfig", "mac.mobileconfig", &o);
+	assert_string_equal(o.data, "5 System 1\n");
+	buf_free(&o);
 	assert_int_equal(harness_stop(&h), 0);
 }
 
@@ -465,6 +611,9 @@ main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_signed_profile),
 		cmocka_unit_test(test_profile_payload),
+		cmocka_unit_test(test_profile_label),
+		cmocka_unit_test(test_profile_targets),
+		cmocka_unit_test(test_page_label),
 		cmocka_unit_test(test_helpdesk),
 		cmocka_unit_test(test_helpdesk_email),
 		cmocka_unit_test(test_rollout),

@@ -48,8 +48,9 @@ add_exts(const struct testca_opts *o, X509 *x, X509 *issuer)
 	if (add_ext(x, issuer, NID_basic_constraints,
 		    o->ca ? "critical,CA:TRUE" : "critical,CA:FALSE") == -1 ||
 	    add_ext(x, issuer, NID_key_usage,
-		    o->ca ? "critical,keyCertSign,cRLSign"
-			  : "critical,digitalSignature") == -1 ||
+		    o->key_usage != NULL ? o->key_usage
+		    : o->ca		 ? "critical,keyCertSign,cRLSign"
+					 : "critical,digitalSignature") == -1 ||
 	    add_ext(x, issuer, NID_subject_key_identifier, "hash") == -1)
 		return -1;
 	if (o->issuer != NULL &&
@@ -89,14 +90,17 @@ set_serial(X509 *x)
 }
 
 static int
-set_name(X509 *x, const char *cn)
+set_name(X509 *x, const char *cn, bool no_cn)
 {
 	X509_NAME *nm = X509_get_subject_name(x);
 
 	if (X509_NAME_add_entry_by_txt(nm, "O", MBSTRING_UTF8,
 				       (const unsigned char *)"certpost tests",
-				       -1, -1, 0) != 1 ||
-	    X509_NAME_add_entry_by_txt(nm, "CN", MBSTRING_UTF8,
+				       -1, -1, 0) != 1)
+		return -1;
+	if (no_cn)
+		return 0;
+	if (X509_NAME_add_entry_by_txt(nm, "CN", MBSTRING_UTF8,
 				       (const unsigned char *)cn, -1, -1,
 				       0) != 1)
 		return -1;
@@ -134,7 +138,8 @@ testca_make(const struct testca_opts *o, X509 **ret_cert, EVP_PKEY **ret_key)
 	signer = o->issuer_key != NULL ? o->issuer_key : key;
 	if (X509_set_version(x, X509_VERSION_3) != 1 || set_serial(x) == -1 ||
 	    set_validity(o, x) == -1 || X509_set_pubkey(x, key) != 1 ||
-	    set_name(x, o->cn != NULL ? o->cn : "certpost test") == -1 ||
+	    set_name(x, o->cn != NULL ? o->cn : "certpost test", o->no_cn) ==
+		    -1 ||
 	    X509_set_issuer_name(x, X509_get_subject_name(issuer)) != 1 ||
 	    add_exts(o, x, issuer) == -1 ||
 	    X509_sign(x, signer, o->sha1 ? EVP_sha1() : EVP_sha256()) <= 0)

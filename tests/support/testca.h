@@ -20,9 +20,11 @@ struct testca_opts {
 	long lifetime_s;     /* notAfter = notBefore + this; 0 = 365 days */
 	X509 *issuer;	     /* NULL = self-signed */
 	EVP_PKEY *issuer_key;
-	const char *dns_san; /* optional subjectAltName DNS entry (leaves) */
-	const char *ip_san;  /* optional subjectAltName IP entry */
-	bool server_auth;    /* extendedKeyUsage serverAuth */
+	const char *dns_san;   /* optional subjectAltName DNS entry (leaves) */
+	const char *ip_san;    /* optional subjectAltName IP entry */
+	bool server_auth;      /* extendedKeyUsage serverAuth */
+	bool no_cn;	       /* subject without a CN (O only) */
+	const char *key_usage; /* keyUsage value instead of the default */
 };
 
 /* Makes a key and a certificate. Returns 0, or -1 (printing the OpenSSL

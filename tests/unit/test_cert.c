@@ -44,6 +44,8 @@ enum fx {
 	FX_RSA1024,
 	FX_SHA1,
 	FX_SAME_NAME,
+	FX_NO_CN,
+	FX_NO_KCS,
 	FX_COUNT
 };
 
@@ -55,6 +57,8 @@ static const struct fx_spec {
 	long start;
 	long life;
 	bool by_root; /* issued by FX_ROOT, else self-signed */
+	bool no_cn;
+	const char *key_usage;
 } fx_specs[FX_COUNT] = {
 	[FX_ROOT] = {"Test Root A", true, 0, false, -DAY, 0, false},
 	[FX_ROOT2] = {"Test Root B", true, 0, false, -DAY, 0, false},
@@ -72,6 +76,9 @@ static const struct fx_spec {
 	[FX_SHA1] = {"SHA-1 CA", true, 0, true, -DAY, 0, false},
 	/* Subject == issuer, but signed by Root A's key, not its own. */
 	[FX_SAME_NAME] = {"Test Root A", true, 0, false, -DAY, 0, true},
+	[FX_NO_CN] = {"(no CN)", true, 0, false, -DAY, 0, false, true, NULL},
+	[FX_NO_KCS] = {"No keyCertSign CA", true, 0, false, -DAY, 0, false,
+		       false, "critical,cRLSign,digitalSignature"},
 };
 
 static X509 *fx_cert[FX_COUNT];
@@ -104,6 +111,8 @@ make_certs(void)
 		o.sha1 = fx_specs[i].sha1;
 		o.start_offset_s = fx_specs[i].start;
 		o.lifetime_s = fx_specs[i].life;
+		o.no_cn = fx_specs[i].no_cn;
+		o.key_usage = fx_specs[i].key_usage;
 		if (fx_specs[i].by_root) {
 			o.issuer = fx_cert[FX_ROOT];
 			o.issuer_key = fx_key[FX_ROOT];
@@ -497,6 +506,8 @@ static const struct warn_case {
 	{FX_RSA1024, 1, "RSA key of 1024 bits"},
 	{FX_SHA1, 1, "signed with SHA-1"},
 	{FX_SAME_NAME, 1, "not self-signed"},
+	{FX_NO_CN, 1, "no Subject CN: iPhone and iPad do not list it"},
+	{FX_NO_KCS, 1, "keyUsage without keyCertSign"},
 };
 
 static struct cert *

@@ -55,7 +55,7 @@ static const struct {
 	 "Mozilla/5.0 (iPhone; CPU iPhone OS 17_2 like Mac OS X) "
 	 "AppleWebKit/605.1.15 (KHTML, like Gecko) CriOS/120.0.6099.119 "
 	 "Mobile/15E148 Safari/604.1",
-	 PAGE_IOS_OTHER_BROWSER},
+	 PAGE_IOS_CHROME},
 	{"Firefox iOS",
 	 "Mozilla/5.0 (iPhone; CPU iPhone OS 17_2 like Mac OS X) "
 	 "AppleWebKit/605.1.15 (KHTML, like Gecko) FxiOS/121.0 "
@@ -104,11 +104,11 @@ static const struct {
 	{"Firefox Android",
 	 "Mozilla/5.0 (Android 14; Mobile; rv:121.0) Gecko/121.0 "
 	 "Firefox/121.0",
-	 PAGE_ANDROID},
+	 PAGE_ANDROID_FIREFOX},
 	{"Firefox Android tablet",
 	 "Mozilla/5.0 (Android 13; Tablet; rv:121.0) Gecko/121.0 "
 	 "Firefox/121.0",
-	 PAGE_ANDROID},
+	 PAGE_ANDROID_FIREFOX},
 	{"macOS Safari",
 	 "Mozilla/5.0 (Macintosh; Intel Mac OS X 10_15_7) "
 	 "AppleWebKit/605.1.15 (KHTML, like Gecko) Version/17.2 "
@@ -121,7 +121,7 @@ static const struct {
 	{"macOS Firefox",
 	 "Mozilla/5.0 (Macintosh; Intel Mac OS X 10.15; rv:121.0) "
 	 "Gecko/20100101 Firefox/121.0",
-	 PAGE_FIREFOX},
+	 PAGE_MACOS},
 	{"Windows Edge",
 	 "Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 "
 	 "(KHTML, like Gecko) Chrome/120.0.0.0 Safari/537.36 Edg/120.0.0.0",
@@ -133,7 +133,7 @@ static const struct {
 	{"Windows Firefox",
 	 "Mozilla/5.0 (Windows NT 10.0; Win64; x64; rv:121.0) "
 	 "Gecko/20100101 Firefox/121.0",
-	 PAGE_FIREFOX},
+	 PAGE_WINDOWS},
 	{"Linux Chrome",
 	 "Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like "
 	 "Gecko) Chrome/120.0.0.0 Safari/537.36",
@@ -145,7 +145,7 @@ static const struct {
 	{"ChromeOS",
 	 "Mozilla/5.0 (X11; CrOS x86_64 14541.0.0) AppleWebKit/537.36 "
 	 "(KHTML, like Gecko) Chrome/120.0.0.0 Safari/537.36",
-	 PAGE_LINUX},
+	 PAGE_CHROMEOS},
 	{"Windows Phone",
 	 "Mozilla/5.0 (Mobile; Windows Phone 8.1; Android 4.0; ARM; "
 	 "Trident/7.0; Touch; rv:11.0; IEMobile/11.0; NOKIA; Lumia 635) like "
@@ -425,37 +425,50 @@ assert_csp_clean(const char *html)
 	}
 }
 
-static const char *const section_ids[] = {
-	[PAGE_IOS] = "ios",	    [PAGE_IOS_OTHER_BROWSER] = "ios",
-	[PAGE_ANDROID] = "android", [PAGE_MACOS] = "macos",
-	[PAGE_WINDOWS] = "windows", [PAGE_LINUX] = "linux",
-	[PAGE_FIREFOX] = "firefox", [PAGE_OTHER] = NULL,
+/* Every platform section, and the ones each platform gets first, open. */
+static const char *const all_sections[] = {
+	"ios",	    "android",	"firefox-android", "windows", "macos",
+	"visionos", "chromeos", "linux",	   "firefox", "developers"};
+
+static const char *const lead_ids[PAGE_PLATFORM_COUNT][2] = {
+	[PAGE_IOS] = {"ios"},
+	[PAGE_IOS_OTHER_BROWSER] = {"ios"},
+	[PAGE_IOS_CHROME] = {"ios"},
+	[PAGE_ANDROID] = {"android"},
+	[PAGE_ANDROID_FIREFOX] = {"firefox-android", "android"},
+	/* An iPad without JavaScript looks like a Mac. */
+	[PAGE_MACOS] = {"macos", "ios"},
+	[PAGE_WINDOWS] = {"windows"},
+	[PAGE_CHROMEOS] = {"chromeos"},
+	[PAGE_LINUX] = {"linux"},
+	[PAGE_FIREFOX] = {"firefox", "linux"},
 };
 
 static void
 assert_order(const char *html, enum page_platform p)
 {
-	const char *first = strstr(html, "<details class=\"platform\"");
+	const char *at = html;
 	char want[128];
-	size_t i;
+	size_t i, nlead = 0;
 
-	assert_non_null(first);
-	for (i = 0; i < PAGE_OTHER; i++) {
+	for (i = 0; i < sizeof(all_sections) / sizeof(all_sections[0]); i++) {
 		snprintf(want, sizeof(want),
 			 "<details class=\"platform\" id=\"%s\"",
-			 section_ids[i]);
+			 all_sections[i]);
 		assert_int_equal(count(html, want), 1);
 	}
-	if (section_ids[p] == NULL) {
-		assert_null(strstr(html, "\" open>"));
-		return;
+	for (i = 0; i < 2 && lead_ids[p][i] != NULL; i++, nlead++) {
+		at = strstr(at, "<details class=\"platform\"");
+		assert_non_null(at);
+		snprintf(want, sizeof(want),
+			 "<details class=\"platform\" id=\"%s\" open>",
+			 lead_ids[p][i]);
+		if (strncmp(at, want, strlen(want)) != 0)
+			fail_msg("%s: section %zu is %.50s",
+				 page_platform_name(p), i, at);
+		at++;
 	}
-	snprintf(want, sizeof(want),
-		 "<details class=\"platform\" id=\"%s\" open>", section_ids[p]);
-	if (strncmp(first, want, strlen(want)) != 0)
-		fail_msg("%s: first section is %.50s", page_platform_name(p),
-			 first);
-	assert_int_equal(count(html, "\" open>"), 1);
+	assert_int_equal(count(html, "\" open>"), nlead);
 }
 
 static void
@@ -468,13 +481,17 @@ test_render_platforms(void **state)
 	for (p = 0; p < PAGE_PLATFORM_COUNT; p++) {
 		char *html = render(&s, (enum page_platform)p);
 		bool phone = p == PAGE_IOS || p == PAGE_IOS_OTHER_BROWSER ||
-			     p == PAGE_ANDROID;
+			     p == PAGE_IOS_CHROME || p == PAGE_ANDROID ||
+			     p == PAGE_ANDROID_FIREFOX;
 
 		assert_csp_clean(html);
 		assert_order(html, (enum page_platform)p);
 		assert_int_equal(strstr(html, "Open this page in Safari") !=
 					 NULL,
 				 p == PAGE_IOS_OTHER_BROWSER);
+		assert_int_equal(strstr(html, "Chrome on iPhone hands the "
+					      "profile") != NULL,
+				 p == PAGE_IOS_CHROME);
 		assert_int_equal(strstr(html, "src=\"/qr.svg\"") != NULL,
 				 !phone);
 		assert_non_null(strstr(html, "On an iPad?"));
@@ -507,7 +524,12 @@ test_render_content(void **state)
 	assert_non_null(strstr(html, "href=\"/example-root.pem\""));
 	/* The primary CA names the trust switch. */
 	assert_non_null(strstr(html, "switch on <b>Example Root CA</b>"));
-	assert_non_null(strstr(html, "Not Verified"));
+	/* Unsigned: the words the iPhone shows, and the profile all the
+	 * same (a raw certificate download is unreliable on recent iOS). */
+	assert_non_null(strstr(html, ">Not Signed</b>"));
+	assert_null(strstr(html, "Not Verified"));
+	assert_non_null(strstr(
+		html, "<a class=\"btn\" href=\"/ca-ios.mobileconfig\">"));
 	assert_non_null(strstr(html, "<a class=\"btn\" href=\"/ca.cer\">"));
 	assert_null(strstr(html, "DEMO"));
 	/* The trust check, escaped into attributes. */
@@ -531,7 +553,7 @@ test_render_variants(void **state)
 	(void)state;
 	s.demo = true;
 	s.ncheck = 0;
-	s.profile_signed = true;
+	s.profile_label = PROFILE_VERIFIED;
 	html = render(&s, PAGE_IOS);
 	assert_csp_clean(html);
 	assert_non_null(strstr(html, "class=\"demo-banner\""));
@@ -541,8 +563,22 @@ test_render_variants(void **state)
 	assert_null(strstr(html, "id=\"check\""));
 	assert_null(strstr(html, "data-check-url"));
 	assert_non_null(strstr(html, ">Verified<"));
+	assert_non_null(strstr(
+		html, "<a class=\"btn\" href=\"/ca-ios.mobileconfig\">"));
+	free(html);
+
+	/* Signed by a signer the phone does not trust yet: no call to the
+	 * helpdesk, the fingerprint is what to compare. */
+	s.profile_label = PROFILE_NOT_VERIFIED;
+	html = render(&s, PAGE_IOS);
+	assert_non_null(strstr(html, ">Not Verified</b>"));
+	assert_null(strstr(html, ">Verified</b>"));
+	assert_null(strstr(html, "instead, stop and ask"));
 	assert_non_null(
-		strstr(html, "<a class=\"btn\" href=\"/ca.mobileconfig\">"));
+		strstr(html, "Not Verified</b> in red. That is expected"));
+	assert_non_null(strstr(html, "is its fingerprint"));
+	assert_non_null(strstr(
+		html, "<a class=\"btn\" href=\"/ca-ios.mobileconfig\">"));
 	free(html);
 
 	s.organization = NULL;
