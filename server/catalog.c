@@ -207,6 +207,18 @@ catalog_ca_at(const struct catalog *c, size_t i)
 	return &c->cas[i].pub;
 }
 
+const char *
+catalog_check_urls(const struct catalog *c)
+{
+	return c->checks != NULL ? c->checks : "none";
+}
+
+const struct cert *
+catalog_ca_cert(const struct catalog *c, size_t i)
+{
+	return c->cas[i].cert;
+}
+
 size_t
 catalog_crl_count(const struct catalog *c)
 {

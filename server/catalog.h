@@ -100,6 +100,14 @@ struct catalog_crl {
 size_t catalog_crl_count(const struct catalog *c);
 const struct catalog_crl *catalog_crl_at(const struct catalog *c, size_t i);
 
+/* The trust-check URLs, space-separated ("none" when there are none).
+ * Borrowed, valid until catalog_free(). */
+const char *catalog_check_urls(const struct catalog *c);
+
+/* The certificate of CA i (0 <= i < catalog_ca_count()). Borrowed. */
+struct cert;
+const struct cert *catalog_ca_cert(const struct catalog *c, size_t i);
+
 /* Appends a human-readable summary (what --check-config prints). */
 int catalog_summary(const struct catalog *c, struct buf *out);
 

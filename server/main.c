@@ -24,6 +24,7 @@
 #include "log.h"
 #include "metrics.h"
 #include "options.h"
+#include "trustcheck.h"
 #include "watch.h"
 
 /* Replaces a listener list with the command line's, when it gave one. */
@@ -253,6 +254,53 @@ out:
 }
 
 /*
+ * --check-trust: would the page's trust check pass on an iPhone? Each
+ * check URL is asked (the only outbound connections certpost makes, and
+ * only here); exit 0 when every one would.
+ */
+static int
+check_trust(const struct options *o, const struct demo *demo)
+{
+	char err[4096], url[CONFIG_STR_MAX];
+	const struct cert *roots[CONFIG_MAX_CERTS];
+	struct config *cfg = load_config(o, demo, err, sizeof(err));
+	struct catalog *cat = NULL;
+	struct buf out = {0};
+	const char *p;
+	size_t n, i;
+	int rc = 0;
+
+	if (cfg == NULL ||
+	    (cat = catalog_build(cfg, err, sizeof(err))) == NULL) {
+		fprintf(stderr, "%s\ncertpost: configuration test failed\n",
+			err);
+		free(cfg);
+		return 1;
+	}
+	for (i = 0; i < catalog_ca_count(cat) && i < CONFIG_MAX_CERTS; i++)
+		roots[i] = catalog_ca_cert(cat, i);
+	p = catalog_check_urls(cat);
+	if (strcmp(p, "none") == 0)
+		printf("no trust-check URL: set [trust] check_url or an "
+		       "https_listen\n");
+	while (*p != '\0' && strcmp(p, "none") != 0) {
+		n = strcspn(p, " ");
+		if (n < sizeof(url)) {
+			memcpy(url, p, n);
+			url[n] = '\0';
+			if (trustcheck_url(url, roots, i, 5000, &out) != 0)
+				rc = 1;
+		}
+		p += n + (p[n] == ' ');
+	}
+	printf("%s", out.data != NULL ? out.data : "");
+	buf_free(&out);
+	catalog_free(cat);
+	free(cfg);
+	return rc;
+}
+
+/*
  * Every connection is a descriptor: lift the soft limit towards the hard
  * one so max_connections can really be reached (as nginx's
  * worker_rlimit_nofile does).
@@ -466,6 +514,12 @@ main(int argc, char **argv)
 	log_set_debug(o.debug);
 	if (o.demo && demo_generate(&demo, err, sizeof(err)) == -1)
 		fatalx("demo: %s", err);
+	if (o.check_trust) {
+		int rc = check_trust(&o, &demo);
+
+		demo_finish(&demo);
+		return rc;
+	}
 	if (o.check) {
 		int rc = check_config(&o, &demo);
 

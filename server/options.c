@@ -35,6 +35,10 @@ usage(FILE *f)
 		"listeners\n"
 		"  -t, --check-config    load everything, print a summary, "
 		"exit 0/1\n"
+		"      --check-trust     connect to each trust-check URL and "
+		"say whether\n"
+		"                        an iPhone would trust its "
+		"certificate, exit 0/1\n"
 		"  -d, --debug           log debugging messages\n"
 		"  -V, --version         print the version and exit\n"
 		"  -h, --help            print this help and exit\n"
@@ -62,6 +66,7 @@ options_parse(int argc, char **argv, struct options *o)
 		{"listen", required_argument, NULL, 'l'},
 		{"https-listen", required_argument, NULL, 'S'},
 		{"check-config", no_argument, NULL, 't'},
+		{"check-trust", no_argument, NULL, 'T'},
 		{"debug", no_argument, NULL, 'd'},
 		{"version", no_argument, NULL, 'V'},
 		{"help", no_argument, NULL, 'h'},
@@ -75,6 +80,7 @@ options_parse(int argc, char **argv, struct options *o)
 		case 'c': o->config = optarg; break;
 		case 'D': o->demo = true; break;
 		case 't': o->check = true; break;
+		case 'T': o->check_trust = true; break;
 		case 'd': o->debug = true; break;
 		case 'l':
 			if (o->nlisten >= CONFIG_MAX_LISTEN)

@@ -12,6 +12,7 @@ struct options {
 	const char *config;
 	bool demo;
 	bool check;
+	bool check_trust;
 	bool debug;
 	const char *listen[CONFIG_MAX_LISTEN];
 	size_t nlisten;
