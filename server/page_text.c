@@ -139,9 +139,15 @@ page_helpdesk_message(const struct page_site *s, const char *org, struct buf *m)
 		       "1. Open this link (on an iPhone or iPad: in Safari):\n"
 		       "   %s\n"
 		       "2. Follow the steps the page shows for your device.\n"
+		       "   On an iPhone or iPad the profile shows \"%s\"%s\n"
 		       "3. Before you trust the certificate, check that its "
 		       "SHA-256 fingerprint is:\n",
-		       org, s->public_url != NULL ? s->public_url : "") == -1)
+		       org, s->public_url != NULL ? s->public_url : "",
+		       profile_label_name(s->profile_label),
+		       s->profile_label == PROFILE_VERIFIED
+			       ? "."
+			       : ": that is expected; the fingerprint "
+				 "below is how you know it is ours.") == -1)
 		goto out;
 	for (i = 0; i < s->nca; i++) {
 		buf_free(&fp);
