@@ -396,6 +396,7 @@ test_helpdesk_email(void **state)
 		"t=m.get_body((\"plain\",)).get_content()\n"
 		"assert \"http://ca.test.example\" in t and \"Corp Root\" in "
 		"t,t\n"
+		"assert \"profile shows \\\"Not Signed\\\"\" in t,t\n"
 		"hp=m.get_body((\"html\",)).get_content()\n"
 		"assert \"<a href=\\\"http://ca.test.example\\\">\" in hp,hp\n"
 		"a={p.get_filename():p for p in m.iter_attachments()}\n"
