@@ -558,6 +558,18 @@ acl_addr_is_unspecified(const struct acl_addr *a)
 	return false;
 }
 
+uint64_t
+acl_addr_hash(const struct acl_addr *a, uint64_t seed)
+{
+	size_t len = a->family == AF_INET ? 4 : 16;
+	uint64_t h = 1469598103934665603ull ^ seed;
+
+	h = (h ^ (uint64_t)a->family) * 1099511628211ull;
+	for (size_t i = 0; i < len; i++)
+		h = (h ^ a->bytes[i]) * 1099511628211ull;
+	return h;
+}
+
 bool
 acl_addr_equal(const struct acl_addr *a, const struct acl_addr *b)
 {

@@ -52,6 +52,10 @@ int acl_addr_from_sockaddr(const struct sockaddr *sa, struct acl_addr *ret);
 /* True when a and b are the same address (family and its bytes). */
 bool acl_addr_equal(const struct acl_addr *a, const struct acl_addr *b);
 
+/* A hash of what a means (family and its bytes), mixed with seed: equal
+ * addresses hash alike. FNV-1a; for tables, not for secrets. */
+uint64_t acl_addr_hash(const struct acl_addr *a, uint64_t seed);
+
 /* Writes the address as text (IPv4 dotted quad, IPv6 RFC 5952). */
 void acl_addr_format(const struct acl_addr *a, char *dst, size_t dstlen);
 

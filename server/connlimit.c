@@ -51,17 +51,10 @@ connlimit_free(struct connlimit *cl)
 	free(cl);
 }
 
-/* FNV-1a over what the address means (family and its bytes). */
 static size_t
 addr_hash(const struct acl_addr *a)
 {
-	size_t len = a->family == AF_INET ? 4 : 16;
-	uint64_t h = 1469598103934665603ull;
-
-	h = (h ^ (uint64_t)a->family) * 1099511628211ull;
-	for (size_t i = 0; i < len; i++)
-		h = (h ^ a->bytes[i]) * 1099511628211ull;
-	return (size_t)h;
+	return (size_t)acl_addr_hash(a, 0);
 }
 
 /* The slot holding a, or the empty slot where it would go; NULL only if

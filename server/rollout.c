@@ -26,13 +26,7 @@ static long long day = -1;
 static size_t
 hash(const struct acl_addr *a, unsigned platform)
 {
-	size_t len = a->family == AF_INET ? 4 : 16;
-	uint64_t h = 1469598103934665603ull ^ platform;
-
-	h = (h ^ (uint64_t)a->family) * 1099511628211ull;
-	for (size_t i = 0; i < len; i++)
-		h = (h ^ a->bytes[i]) * 1099511628211ull;
-	return (size_t)h & (SLOTS - 1);
+	return (size_t)acl_addr_hash(a, platform) & (SLOTS - 1);
 }
 
 bool
