@@ -233,6 +233,45 @@ test_metrics(void **state)
 	hres_free(&r);
 }
 
+/*
+ * A CRL made as a CA admin makes it, with openssl ca -gencrl (PEM, written
+ * aside and renamed in), is served, as DER, within seconds and without a
+ * signal.
+ */
+static void
+test_openssl_ca_gencrl(void **state)
+{
+	const char *dir = h.dir;
+	struct buf want = {0};
+	char err[256];
+
+	(void)state;
+	if (harness_sh("command -v openssl >/dev/null") != 0) {
+		skip();
+		return;
+	}
+	testca_write_key(harness_path(&h, "root.key"), root_key);
+	harness_write(&h, "index.txt", "");
+	harness_write(&h, "crlnumber", "1000\n");
+	harness_write(&h, "ca.cnf",
+		      "[ca]\ndefault_ca = CA_default\n[CA_default]\n"
+		      "database = index.txt\ncrlnumber = crlnumber\n"
+		      "default_md = sha256\ndefault_crl_days = 7\n");
+	assert_int_equal(
+		harness_sh("cd '%s' && openssl ca -config ca.cnf -gencrl "
+			   "-keyfile root.key -cert root.pem -out "
+			   "crl/root.crl.tmp 2>/dev/null && openssl crl -in "
+			   "crl/root.crl.tmp -outform DER -out gencrl.der && "
+			   "mv crl/root.crl.tmp crl/root.crl",
+			   dir),
+		0);
+	assert_int_equal(file_read(harness_path(&h, "gencrl.der"), 1 << 20,
+				   &want, err, sizeof(err)),
+			 0);
+	assert_true(serves_within(&want, 5000));
+	buf_free(&want);
+}
+
 int
 main(void)
 {
@@ -241,6 +280,7 @@ main(void)
 		cmocka_unit_test(test_bad_files_keep_last_good),
 		cmocka_unit_test(test_burst),
 		cmocka_unit_test(test_metrics),
+		cmocka_unit_test(test_openssl_ca_gencrl),
 	};
 
 	return cmocka_run_group_tests(tests, setup, teardown);
