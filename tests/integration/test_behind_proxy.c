@@ -26,6 +26,7 @@
 #include <cmocka.h>
 /* clang-format on */
 
+#include "front.h"
 #include "harness.h"
 #include "testca.h"
 
@@ -42,11 +43,17 @@ static unsigned char *der;
 static int der_len;
 
 /* The front proxy: nginx or haproxy, a child of this process. */
-static struct {
-	pid_t pid;
-	int port;
-	char name[16];
-} front;
+static struct front front;
+
+/* front_start(), failing the test with the proxy's own words. */
+static void
+start_front(const char *name, const char *const *argv, int port)
+{
+	char why[256];
+
+	if (front_start(&front, &h, name, argv, port, why, sizeof(why)) == -1)
+		fail_msg("%s", why);
+}
 
 static int
 setup(void **state)
@@ -69,179 +76,12 @@ teardown(void **state)
 	return 0;
 }
 
-static void
-sleep_ms(long ms)
-{
-	struct timespec ts = {ms / 1000, (ms % 1000) * 1000000L};
-
-	nanosleep(&ts, NULL);
-}
-
-/* Full path of an executable found in $PATH or the sbin directories
- * (where Debian puts nginx and haproxy, often outside a user's PATH),
- * or NULL. Static buffer. */
-static const char *
-find_bin(const char *name)
-{
-	static char path[PATH_MAX];
-	char dirs[4096];
-	const char *env = getenv("PATH");
-	const char *d, *end;
-
-	snprintf(dirs, sizeof(dirs), "%s:/usr/sbin:/sbin:/usr/local/sbin",
-		 env != NULL ? env : "/usr/bin:/bin");
-	for (d = dirs; *d != '\0'; d = *end == ':' ? end + 1 : end) {
-		end = d + strcspn(d, ":");
-		if (end > d &&
-		    snprintf(path, sizeof(path), "%.*s/%s", (int)(end - d), d,
-			     name) < (int)sizeof(path) &&
-		    access(path, X_OK) == 0)
-			return path;
-	}
-	return NULL;
-}
-
-/* A port nothing listens on now (bound, read back, released), or -1. */
-static int
-free_port(int family)
-{
-	struct sockaddr_storage ss = {0};
-	socklen_t len;
-	int fd, port = -1;
-
-	if ((fd = socket(family, SOCK_STREAM, 0)) == -1)
-		return -1;
-	if (family == AF_INET6) {
-		struct sockaddr_in6 *s6 = (struct sockaddr_in6 *)&ss;
-
-		s6->sin6_family = AF_INET6;
-		s6->sin6_addr = in6addr_loopback;
-		len = sizeof(*s6);
-	} else {
-		struct sockaddr_in *s4 = (struct sockaddr_in *)&ss;
-
-		s4->sin_family = AF_INET;
-		s4->sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-		len = sizeof(*s4);
-	}
-	if (bind(fd, (struct sockaddr *)&ss, len) == 0 &&
-	    getsockname(fd, (struct sockaddr *)&ss, &len) == 0)
-		port = family == AF_INET6
-			       ? ntohs(((struct sockaddr_in6 *)&ss)->sin6_port)
-			       : ntohs(((struct sockaddr_in *)&ss)->sin_port);
-	close(fd);
-	return port;
-}
-
-static bool
-have_ipv6_loopback(void)
-{
-	return free_port(AF_INET6) > 0;
-}
-
-/* Connects to 127.0.0.1:port; true when something accepted. */
-static bool
-port_open(int port)
-{
-	struct sockaddr_in sin = {.sin_family = AF_INET};
-	int fd;
-	bool ok;
-
-	sin.sin_port = htons((uint16_t)port);
-	sin.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-	if ((fd = socket(AF_INET, SOCK_STREAM, 0)) == -1)
-		return false;
-	ok = connect(fd, (struct sockaddr *)&sin, sizeof(sin)) == 0;
-	close(fd);
-	return ok;
-}
-
-static void
-print_file(const char *path)
-{
-	struct buf b = {0};
-	char chunk[4096];
-	size_t n;
-	FILE *f = fopen(path, "r");
-
-	if (f == NULL)
-		return;
-	while ((n = fread(chunk, 1, sizeof(chunk), f)) > 0)
-		(void)buf_append(&b, chunk, n);
-	fclose(f);
-	fprintf(stderr, "--- %s\n%s\n", path, b.data != NULL ? b.data : "");
-	buf_free(&b);
-}
-
-/*
- * Starts argv (the proxy, in the foreground) with its output in
- * dir/<name>.out and waits up to 10 s for it to accept on 127.0.0.1:port.
- * Fails the test when it exits or never listens.
- */
-static void
-front_start(const char *name, const char *const *argv, int port)
-{
-	const char *out = harness_path(&h, name);
-	char outpath[PATH_MAX];
-	int status, i;
-	pid_t pid;
-
-	snprintf(outpath, sizeof(outpath), "%s.out", out);
-	if ((pid = fork()) == -1)
-		fail_msg("fork: %s", strerror(errno));
-	if (pid == 0) {
-		FILE *f = freopen(outpath, "w", stdout);
-
-		if (f == NULL || dup2(fileno(f), 2) == -1)
-			_exit(99);
-		execv(argv[0], (char *const *)(uintptr_t)argv);
-		_exit(99);
-	}
-	front.pid = pid;
-	front.port = port;
-	snprintf(front.name, sizeof(front.name), "%s", name);
-	for (i = 0; i < 1000; i++) {
-		if (port_open(port))
-			return;
-		if (waitpid(pid, &status, WNOHANG) == pid) {
-			front.pid = 0;
-			print_file(outpath);
-			print_file(harness_path(&h, "proxy-error.log"));
-			fail_msg("%s exited before listening", name);
-		}
-		sleep_ms(10);
-	}
-	print_file(outpath);
-	fail_msg("%s did not listen on port %d", name, port);
-}
-
-/* Stops the proxy (SIGTERM is a fast shutdown for both). */
-static void
-front_stop(void)
-{
-	int status, i;
-
-	if (front.pid == 0)
-		return;
-	kill(front.pid, SIGTERM);
-	for (i = 0; i < 500; i++) {
-		if (waitpid(front.pid, &status, WNOHANG) == front.pid)
-			break;
-		sleep_ms(10);
-	}
-	if (i == 500) {
-		kill(front.pid, SIGKILL);
-		waitpid(front.pid, &status, 0);
-	}
-	front.pid = 0;
-}
-
 /* After each test, passed or not: no proxy or daemon is left running. */
 static int
 stop_all(void **state)
 {
 	(void)state;
-	front_stop();
+	front_stop(&front);
 	if (h.pid != 0)
 		(void)harness_stop(&h);
 	return 0;
@@ -291,7 +131,7 @@ start_nginx(int port, bool ipv6, const char *http_extra,
 	    const char *location_extra)
 {
 	char conf[4096], tmp[PATH_MAX], listen6[64] = "";
-	const char *bin = find_bin("nginx");
+	const char *bin = front_find_bin("nginx");
 	const char *dir = h.dir;
 
 	assert_non_null(bin);
@@ -346,7 +186,7 @@ start_nginx(int port, bool ipv6, const char *http_extra,
 		assert_int_equal(str_printf(elog, sizeof(elog),
 					    "%s/proxy-error.log", dir),
 				 0);
-		front_start("nginx", argv, port);
+		start_front("nginx", argv, port);
 	}
 }
 
@@ -355,7 +195,7 @@ static void
 start_haproxy(int port, const char *frontend_extra)
 {
 	char conf[2048], cpath[PATH_MAX];
-	const char *bin = find_bin("haproxy");
+	const char *bin = front_find_bin("haproxy");
 	const char *argv[] = {bin, "-f", cpath, "-db", NULL};
 
 	assert_non_null(bin);
@@ -377,7 +217,7 @@ start_haproxy(int port, const char *frontend_extra)
 	harness_write(&h, "haproxy.cfg", conf);
 	assert_int_equal(
 		str_printf(cpath, sizeof(cpath), "%s/haproxy.cfg", h.dir), 0);
-	front_start("haproxy", argv, port);
+	start_front("haproxy", argv, port);
 }
 
 /* One request through the front proxy and what certpost must answer. */
@@ -454,14 +294,14 @@ assert_log_has(const char *needle)
 static void
 finish(void)
 {
-	front_stop();
+	front_stop(&front);
 	assert_int_equal(harness_stop(&h), 0);
 }
 
 static bool
 skip_without(const char *bin)
 {
-	if (find_bin(bin) != NULL)
+	if (front_find_bin(bin) != NULL)
 		return false;
 	printf("# %s is not installed (apt-get install %s)\n", bin,
 	       strcmp(bin, "nginx") == 0 ? "nginx-light" : bin);
@@ -473,7 +313,7 @@ skip_without(const char *bin)
 static void
 start_nginx_xff(void)
 {
-	int port = free_port(AF_INET);
+	int port = front_free_port(AF_INET);
 
 	assert_true(port > 0);
 	start_certpost(port, "", "");
@@ -692,8 +532,8 @@ test_nginx_forwarded(void **state)
 		 false,
 		 "[::1]"},
 	};
-	int port = free_port(AF_INET);
-	bool ipv6 = have_ipv6_loopback();
+	int port = front_free_port(AF_INET);
+	bool ipv6 = front_free_port(AF_INET6) > 0;
 
 	(void)state;
 	if (skip_without("nginx")) {
@@ -755,7 +595,7 @@ test_haproxy_xff(void **state)
 		 false,
 		 NULL},
 	};
-	int port = free_port(AF_INET);
+	int port = front_free_port(AF_INET);
 
 	(void)state;
 	if (skip_without("haproxy")) {
@@ -791,7 +631,7 @@ test_haproxy_forwarded(void **state)
 		 false,
 		 NULL},
 	};
-	int port = free_port(AF_INET);
+	int port = front_free_port(AF_INET);
 
 	(void)state;
 	if (skip_without("haproxy")) {
