@@ -196,33 +196,36 @@ queue_error(struct MHD_Connection *c, struct request *rq, enum site_error e)
 	return MHD_queue_response(c, rq->status, rq->site->errors[e]);
 }
 
+/* The platform the request's User-Agent names, worked out once. */
+static enum page_platform
+request_platform(struct MHD_Connection *c, struct request *rq)
+{
+	if (!rq->platform_known) {
+		rq->platform = page_detect(MHD_lookup_connection_value(
+			c, MHD_HEADER_KIND, MHD_HTTP_HEADER_USER_AGENT));
+		rq->platform_known = true;
+	}
+	return rq->platform;
+}
+
+/* Queues b's bytes (taken, even on failure) as a 200 made for this
+ * request alone: the security headers, type, no-store. */
 static enum MHD_Result
-serve_metrics(struct MHD_Connection *c, struct request *rq)
+queue_fresh(struct MHD_Connection *c, struct request *rq, struct buf *b,
+	    const char *type)
 {
 	struct MHD_Response *r;
-	struct buf b = {0};
 	enum MHD_Result ret;
 	size_t len;
-	char *body;
+	char *body = buf_steal(b, &len);
 
-	rq->cls = METRICS_METRICS;
-	if (!acl_match(&rq->site->cfg->admin, &rq->client)) {
-		metrics_denied(METRICS_DENY_ADMIN);
-		rq->deny = "not_admin";
-		return queue_error(c, rq, SITE_403);
-	}
-	if (metrics_render(&b, log_write_failures()) == -1)
-		return MHD_NO;
-	body = buf_steal(&b, &len);
 	r = MHD_create_response_from_buffer(len, body, MHD_RESPMEM_MUST_FREE);
 	if (r == NULL) {
 		free(body);
 		return MHD_NO;
 	}
 	if (site_common_headers(r, "default-src 'none'") == -1 ||
-	    MHD_add_response_header(r, "Content-Type",
-				    "text/plain; version=0.0.4; "
-				    "charset=utf-8") != MHD_YES ||
+	    MHD_add_response_header(r, "Content-Type", type) != MHD_YES ||
 	    MHD_add_response_header(r, "Cache-Control", "no-store") !=
 		    MHD_YES) {
 		MHD_destroy_response(r);
@@ -235,6 +238,25 @@ serve_metrics(struct MHD_Connection *c, struct request *rq)
 	return ret;
 }
 
+static enum MHD_Result
+serve_metrics(struct MHD_Connection *c, struct request *rq)
+{
+	struct buf b = {0};
+
+	rq->cls = METRICS_METRICS;
+	if (!acl_match(&rq->site->cfg->admin, &rq->client)) {
+		metrics_denied(METRICS_DENY_ADMIN);
+		rq->deny = "not_admin";
+		return queue_error(c, rq, SITE_403);
+	}
+	if (metrics_render(&b, log_write_failures()) == -1) {
+		buf_free(&b);
+		return MHD_NO;
+	}
+	return queue_fresh(c, rq, &b,
+			   "text/plain; version=0.0.4; charset=utf-8");
+}
+
 /*
  * The page's trust check succeeded: count the device once per address and
  * platform a day (rollout.c), nothing else kept. GET only, allow-listed
@@ -243,14 +265,11 @@ serve_metrics(struct MHD_Connection *c, struct request *rq)
 static enum MHD_Result
 serve_confirm(struct MHD_Connection *c, struct request *rq)
 {
-	const char *ua = MHD_lookup_connection_value(
-		c, MHD_HEADER_KIND, MHD_HTTP_HEADER_USER_AGENT);
+	enum page_platform p = request_platform(c, rq);
 
 	rq->cls = METRICS_INFO;
-	rq->platform = page_detect(ua);
-	rq->platform_known = true;
-	if (rollout_confirm(&rq->client, (unsigned)rq->platform, time(NULL)))
-		metrics_trust_confirmed(rq->platform);
+	if (rollout_confirm(&rq->client, (unsigned)p, time(NULL)))
+		metrics_trust_confirmed(p);
 	return queue_error(c, rq, SITE_204);
 }
 
@@ -259,11 +278,7 @@ serve_confirm(struct MHD_Connection *c, struct request *rq)
 static enum MHD_Result
 serve_rollout(struct MHD_Connection *c, struct request *rq)
 {
-	struct MHD_Response *r;
 	struct buf b = {0};
-	enum MHD_Result ret;
-	size_t len;
-	char *body;
 
 	rq->cls = METRICS_INFO;
 	(void)buf_puts(&b, "{\"platforms\":[");
@@ -279,25 +294,7 @@ serve_rollout(struct MHD_Connection *c, struct request *rq)
 		buf_free(&b);
 		return MHD_NO;
 	}
-	body = buf_steal(&b, &len);
-	r = MHD_create_response_from_buffer(len, body, MHD_RESPMEM_MUST_FREE);
-	if (r == NULL) {
-		free(body);
-		return MHD_NO;
-	}
-	if (site_common_headers(r, "default-src 'none'") == -1 ||
-	    MHD_add_response_header(r, "Content-Type", "application/json") !=
-		    MHD_YES ||
-	    MHD_add_response_header(r, "Cache-Control", "no-store") !=
-		    MHD_YES) {
-		MHD_destroy_response(r);
-		return MHD_NO;
-	}
-	rq->status = MHD_HTTP_OK;
-	rq->bytes = len;
-	ret = MHD_queue_response(c, rq->status, r);
-	MHD_destroy_response(r);
-	return ret;
+	return queue_fresh(c, rq, &b, "application/json");
 }
 
 /* redirect_https: send plain-HTTP visitors to the HTTPS site. */
@@ -345,12 +342,7 @@ route(struct MHD_Connection *c, struct request *rq, const char *url, bool head,
 	    strcmp(url, "/healthz") != 0)
 		return serve_redirect(c, rq, url);
 	if (strcmp(url, "/") == 0) {
-		const char *ua = MHD_lookup_connection_value(
-			c, MHD_HEADER_KIND, MHD_HTTP_HEADER_USER_AGENT);
-
-		rq->platform = page_detect(ua);
-		rq->platform_known = true;
-		e = catalog_page(rq->site->cat, rq->platform);
+		e = catalog_page(rq->site->cat, request_platform(c, rq));
 	} else if ((e = catalog_lookup(rq->site->cat, url)) == NULL) {
 		return queue_error(c, rq, SITE_404);
 	}
@@ -368,10 +360,7 @@ route(struct MHD_Connection *c, struct request *rq, const char *url, bool head,
 	rq->bytes = head ? 0 : e->len;
 	if (is_download(e) && !head) {
 		metrics_download(e->ca_slug, e->format);
-		rq->platform = page_detect(MHD_lookup_connection_value(
-			c, MHD_HEADER_KIND, MHD_HTTP_HEADER_USER_AGENT));
-		rq->platform_known = true;
-		metrics_platform_download(rq->platform);
+		metrics_platform_download(request_platform(c, rq));
 	}
 	return site_queue_entry(rq->site, idx, c, rq->status);
 }
@@ -539,7 +528,7 @@ answer(struct MHD_Connection *c, struct listener *l, struct request *rq,
 }
 
 static void
-log_request(struct MHD_Connection *c, const struct request *rq)
+log_request(struct MHD_Connection *c, struct request *rq)
 {
 	char client[ACL_ADDR_STRLEN], peer[ACL_ADDR_STRLEN], dl[96];
 	const union MHD_ConnectionInfo *ci;
@@ -562,8 +551,7 @@ log_request(struct MHD_Connection *c, const struct request *rq)
 	la.duration_us = (unsigned long long)(now_us() - rq->start_us);
 	la.user_agent = MHD_lookup_connection_value(c, MHD_HEADER_KIND,
 						    MHD_HTTP_HEADER_USER_AGENT);
-	la.platform = page_platform_name(
-		rq->platform_known ? rq->platform : page_detect(la.user_agent));
+	la.platform = page_platform_name(request_platform(c, rq));
 	la.deny = rq->deny;
 	if (rq->entry != NULL && is_download(rq->entry) &&
 	    str_printf(dl, sizeof(dl), "%s.%s", rq->entry->ca_slug,
