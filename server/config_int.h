@@ -56,8 +56,14 @@ void config_set_str(struct config_parse *p, const char *section,
 		    const char *value);
 void config_set_file(struct config_parse *p, const char *section,
 		     const char *key, char *dst, const char *value);
-/* A slug names URLs (/<slug>.cer) and files, so it is kept plain. */
-bool config_slug_valid(const char *s);
+/*
+ * Reads the slug of a section header `kind "slug"` (section is the whole
+ * header text, kind "ca" or "issuer") into slug (slugsize bytes): quoted,
+ * lower-case letters, digits, '-' and '_', since it names URLs
+ * (/<slug>.cer) and files. Returns true, or false having reported why.
+ */
+bool config_section_slug(struct config_parse *p, const char *section,
+			 const char *kind, char *slug, size_t slugsize);
 
 /* config_pki.c: [issuer "slug"] sections. */
 void config_open_issuer(struct config_parse *p, const char *section);

@@ -461,9 +461,8 @@ trust_key(struct config_parse *p, const char *s, const char *k, const char *v)
 	c->ncheck_url++;
 }
 
-/* A slug names URLs (/<slug>.cer) and files, so it is kept plain. */
-bool
-config_slug_valid(const char *s)
+static bool
+slug_valid(const char *s)
 {
 	size_t i;
 
@@ -479,35 +478,45 @@ config_slug_valid(const char *s)
 	return i < CONFIG_SLUG_MAX;
 }
 
-/* Opens a [ca "slug"] section; cur_ca is -1 when it cannot be used. */
-static void
-open_ca(struct config_parse *p, const char *section)
+bool
+config_section_slug(struct config_parse *p, const char *section,
+		    const char *kind, char *slug, size_t slugsize)
 {
-	const char *q = section + 3, *end;
-	char slug[CONFIG_SLUG_MAX];
-	struct config_ca *ca;
+	const char *q = section + strlen(kind) + 1, *end = strrchr(q, '"');
 	size_t len;
 
-	p->cur_ca = -1;
-	end = strrchr(q, '"');
 	if (q[0] != '"' || end == q || end[1] != '\0') {
-		config_perr_section(p, "[%s]: expected [ca \"slug\"]", section);
-		return;
+		config_perr_section(p, "[%s]: expected [%s \"slug\"]", section,
+				    kind);
+		return false;
 	}
 	len = (size_t)(end - q - 1);
-	if (len >= sizeof(slug)) {
+	if (len >= slugsize) {
 		config_perr_section(p, "[%s]: slug too long", section);
-		return;
+		return false;
 	}
 	memcpy(slug, q + 1, len);
 	slug[len] = '\0';
-	if (!config_slug_valid(slug)) {
+	if (!slug_valid(slug)) {
 		config_perr_section(p,
 				    "[%s]: slug '%s' must be lower-case "
 				    "letters, digits, '-' or '_'",
 				    section, slug);
-		return;
+		return false;
 	}
+	return true;
+}
+
+/* Opens a [ca "slug"] section; cur_ca is -1 when it cannot be used. */
+static void
+open_ca(struct config_parse *p, const char *section)
+{
+	char slug[CONFIG_SLUG_MAX];
+	struct config_ca *ca;
+
+	p->cur_ca = -1;
+	if (!config_section_slug(p, section, "ca", slug, sizeof(slug)))
+		return;
 	if (strcmp(slug, "ca") == 0) {
 		config_perr_section(p,
 				    "[%s]: slug 'ca' is reserved for the "

@@ -12,32 +12,12 @@
 void
 config_open_issuer(struct config_parse *p, const char *section)
 {
-	const char *q = section + 7, *end;
 	struct config_issuer *is;
 	char slug[CONFIG_SLUG_MAX];
-	size_t len;
 
 	p->cur_issuer = -1;
-	end = strrchr(q, '"');
-	if (q[0] != '"' || end == q || end[1] != '\0') {
-		config_perr_section(p, "[%s]: expected [issuer \"slug\"]",
-				    section);
+	if (!config_section_slug(p, section, "issuer", slug, sizeof(slug)))
 		return;
-	}
-	len = (size_t)(end - q - 1);
-	if (len >= sizeof(slug)) {
-		config_perr_section(p, "[%s]: slug too long", section);
-		return;
-	}
-	memcpy(slug, q + 1, len);
-	slug[len] = '\0';
-	if (!config_slug_valid(slug)) {
-		config_perr_section(p,
-				    "[%s]: slug '%s' must be lower-case "
-				    "letters, digits, '-' or '_'",
-				    section, slug);
-		return;
-	}
 	for (size_t i = 0; i < p->cfg->nissuer; i++) {
 		if (strcmp(p->cfg->issuer[i].slug, slug) == 0) {
 			config_perr_section(p,
