@@ -221,6 +221,13 @@ start_haproxy(int port, const char *frontend_extra)
 }
 
 /* One request through the front proxy and what certpost must answer. */
+/* A case wanting exactly status want, on 127.0.0.1; the rest of the
+ * arguments are the client's header lines (NULL for none). */
+#define CASE(what, from, want, ...)                                            \
+	{                                                                      \
+		what, from, {__VA_ARGS__}, want, false, NULL                   \
+	}
+
 struct pcase {
 	const char *what;
 	const char *from;	/* client source address */
@@ -320,21 +327,27 @@ start_nginx_xff(void)
 	start_nginx(port, false, "", nginx_xff);
 }
 
+/* Runs cases through nginx set up as the how-tos do (skipped without
+ * nginx). */
+static void
+through_nginx_xff(const struct pcase *cases, size_t n)
+{
+	if (skip_without("nginx"))
+		skip();
+	start_nginx_xff();
+	run_cases(cases, n);
+}
+
 static void
 test_nginx_clients(void **state)
 {
 	static const struct pcase cases[] = {
-		{"allowed client", ALLOWED, {NULL}, 200, false, NULL},
-		{"denied client", DENIED, {NULL}, 403, false, NULL},
+		CASE("allowed client", ALLOWED, 200, NULL),
+		CASE("denied client", DENIED, 403, NULL),
 	};
 
 	(void)state;
-	if (skip_without("nginx")) {
-		skip();
-		return;
-	}
-	start_nginx_xff();
-	run_cases(cases, sizeof(cases) / sizeof(cases[0]));
+	through_nginx_xff(cases, ARRAY_LEN(cases));
 	/* The log names both: the client, and the proxy it came through. */
 	assert_log_has(ALLOWED " via " PROXY_ADDR " GET \"/ca.cer\" 200");
 	assert_log_has(DENIED " via " PROXY_ADDR " GET \"/ca.cer\" 403");
@@ -351,53 +364,25 @@ static void
 test_nginx_forged_forwarded(void **state)
 {
 	static const struct pcase cases[] = {
-		{"forged Forwarded",
-		 DENIED,
-		 {"Forwarded: for=127.0.0.2"},
-		 403,
-		 false,
-		 NULL},
-		{"forged lowercase forwarded",
-		 DENIED,
-		 {"forwarded: for=127.0.0.2"},
-		 403,
-		 false,
-		 NULL},
-		{"two forged Forwarded lines",
-		 DENIED,
-		 {"Forwarded: for=127.0.0.3", "Forwarded: for=127.0.0.2"},
-		 403,
-		 false,
-		 NULL},
-		{"forged quoted Forwarded with the proxy as the last hop",
-		 DENIED,
-		 {"Forwarded: for=\"127.0.0.2\", for=127.0.0.1"},
-		 403,
-		 false,
-		 NULL},
+		CASE("forged Forwarded", DENIED, 403,
+		     "Forwarded: for=127.0.0.2"),
+		CASE("forged lowercase forwarded", DENIED, 403,
+		     "forwarded: for=127.0.0.2"),
+		CASE("two forged Forwarded lines", DENIED, 403,
+		     "Forwarded: for=127.0.0.3", "Forwarded: for=127.0.0.2"),
+		CASE("forged quoted Forwarded with the proxy as the last hop",
+		     DENIED, 403,
+		     "Forwarded: for=\"127.0.0.2\", for=127.0.0.1"),
 		/* Nor does it lock out an allowed client, nor is a malformed
 		 * one a 400: it is not read at all. */
-		{"allowed client sending Forwarded for a denied address",
-		 ALLOWED,
-		 {"Forwarded: for=127.0.0.3"},
-		 200,
-		 false,
-		 NULL},
-		{"allowed client sending a malformed Forwarded",
-		 ALLOWED,
-		 {"Forwarded: for=[::1"},
-		 200,
-		 false,
-		 NULL},
+		CASE("allowed client sending Forwarded for a denied address",
+		     ALLOWED, 200, "Forwarded: for=127.0.0.3"),
+		CASE("allowed client sending a malformed Forwarded", ALLOWED,
+		     200, "Forwarded: for=[::1"),
 	};
 
 	(void)state;
-	if (skip_without("nginx")) {
-		skip();
-		return;
-	}
-	start_nginx_xff();
-	run_cases(cases, sizeof(cases) / sizeof(cases[0]));
+	through_nginx_xff(cases, ARRAY_LEN(cases));
 	finish();
 }
 
@@ -408,57 +393,29 @@ static void
 test_nginx_forged_xff(void **state)
 {
 	static const struct pcase cases[] = {
-		{"forged X-Forwarded-For",
-		 DENIED,
-		 {"X-Forwarded-For: 127.0.0.2"},
-		 403,
-		 false,
-		 NULL},
-		{"two forged X-Forwarded-For lines",
-		 DENIED,
-		 {"X-Forwarded-For: 127.0.0.2", "X-Forwarded-For: 127.0.0.2"},
-		 403,
-		 false,
-		 NULL},
-		{"forged x-FORWARDED-for",
-		 DENIED,
-		 {"x-FORWARDED-for: 127.0.0.2"},
-		 403,
-		 false,
-		 NULL},
-		{"forged chain ending in the trusted proxy",
-		 DENIED,
-		 {"X-Forwarded-For: 127.0.0.2, 127.0.0.1"},
-		 403,
-		 false,
-		 NULL},
-		{"garbage X-Forwarded-For",
-		 DENIED,
-		 {"X-Forwarded-For: ]]"},
-		 400,
-		 false,
-		 NULL},
+		CASE("forged X-Forwarded-For", DENIED, 403,
+		     "X-Forwarded-For: 127.0.0.2"),
+		CASE("two forged X-Forwarded-For lines", DENIED, 403,
+		     "X-Forwarded-For: 127.0.0.2",
+		     "X-Forwarded-For: 127.0.0.2"),
+		CASE("forged x-FORWARDED-for", DENIED, 403,
+		     "x-FORWARDED-for: 127.0.0.2"),
+		CASE("forged chain ending in the trusted proxy", DENIED, 403,
+		     "X-Forwarded-For: 127.0.0.2, 127.0.0.1"),
+		CASE("garbage X-Forwarded-For", DENIED, 400,
+		     "X-Forwarded-For: ]]"),
 		{"garbage X-Forwarded-For (anything but 200)",
 		 DENIED,
 		 {"X-Forwarded-For: ]]"},
 		 0,
 		 true,
 		 NULL},
-		{"allowed client with a forged denied address",
-		 ALLOWED,
-		 {"X-Forwarded-For: 127.0.0.3"},
-		 200,
-		 false,
-		 NULL},
+		CASE("allowed client with a forged denied address", ALLOWED,
+		     200, "X-Forwarded-For: 127.0.0.3"),
 	};
 
 	(void)state;
-	if (skip_without("nginx")) {
-		skip();
-		return;
-	}
-	start_nginx_xff();
-	run_cases(cases, sizeof(cases) / sizeof(cases[0]));
+	through_nginx_xff(cases, ARRAY_LEN(cases));
 	assert_log_has("deny=bad_proxy_header");
 	finish();
 }
@@ -469,22 +426,13 @@ static void
 test_nginx_host(void **state)
 {
 	static const struct pcase cases[] = {
-		{"Host naming the server", ALLOWED, {NULL}, 200, false, NULL},
-		{"Host of another name",
-		 ALLOWED,
-		 {"Host: rebind.example"},
-		 421,
-		 false,
-		 NULL},
+		CASE("Host naming the server", ALLOWED, 200, NULL),
+		CASE("Host of another name", ALLOWED, 421,
+		     "Host: rebind.example"),
 	};
 
 	(void)state;
-	if (skip_without("nginx")) {
-		skip();
-		return;
-	}
-	start_nginx_xff();
-	run_cases(cases, sizeof(cases) / sizeof(cases[0]));
+	through_nginx_xff(cases, ARRAY_LEN(cases));
 	finish();
 }
 
@@ -497,32 +445,16 @@ static void
 test_nginx_forwarded(void **state)
 {
 	static const struct pcase cases[] = {
-		{"allowed client", ALLOWED, {NULL}, 200, false, NULL},
-		{"denied client", DENIED, {NULL}, 403, false, NULL},
-		{"forged X-Forwarded-For",
-		 DENIED,
-		 {"X-Forwarded-For: 127.0.0.2"},
-		 403,
-		 false,
-		 NULL},
-		{"allowed client with a forged denied X-Forwarded-For",
-		 ALLOWED,
-		 {"X-Forwarded-For: 127.0.0.3"},
-		 200,
-		 false,
-		 NULL},
-		{"allowed client with garbage X-Forwarded-For",
-		 ALLOWED,
-		 {"X-Forwarded-For: ]]"},
-		 200,
-		 false,
-		 NULL},
-		{"forged Forwarded (nginx replaces it)",
-		 DENIED,
-		 {"Forwarded: for=127.0.0.2"},
-		 403,
-		 false,
-		 NULL},
+		CASE("allowed client", ALLOWED, 200, NULL),
+		CASE("denied client", DENIED, 403, NULL),
+		CASE("forged X-Forwarded-For", DENIED, 403,
+		     "X-Forwarded-For: 127.0.0.2"),
+		CASE("allowed client with a forged denied X-Forwarded-For",
+		     ALLOWED, 200, "X-Forwarded-For: 127.0.0.3"),
+		CASE("allowed client with garbage X-Forwarded-For", ALLOWED,
+		     200, "X-Forwarded-For: ]]"),
+		CASE("forged Forwarded (nginx replaces it)", DENIED, 403,
+		     "Forwarded: for=127.0.0.2"),
 	};
 	static const struct pcase v6[] = {
 		{"IPv6 client, Forwarded: for=\"[::1]\"",
@@ -568,32 +500,16 @@ static void
 test_haproxy_xff(void **state)
 {
 	static const struct pcase cases[] = {
-		{"allowed client", ALLOWED, {NULL}, 200, false, NULL},
-		{"denied client", DENIED, {NULL}, 403, false, NULL},
-		{"forged Forwarded",
-		 DENIED,
-		 {"Forwarded: for=127.0.0.2"},
-		 403,
-		 false,
-		 NULL},
-		{"forged lowercase forwarded",
-		 DENIED,
-		 {"forwarded: for=127.0.0.2"},
-		 403,
-		 false,
-		 NULL},
-		{"forged X-Forwarded-For",
-		 DENIED,
-		 {"X-Forwarded-For: 127.0.0.2"},
-		 403,
-		 false,
-		 NULL},
-		{"forged chain ending in the trusted proxy",
-		 DENIED,
-		 {"X-Forwarded-For: 127.0.0.2, 127.0.0.1"},
-		 403,
-		 false,
-		 NULL},
+		CASE("allowed client", ALLOWED, 200, NULL),
+		CASE("denied client", DENIED, 403, NULL),
+		CASE("forged Forwarded", DENIED, 403,
+		     "Forwarded: for=127.0.0.2"),
+		CASE("forged lowercase forwarded", DENIED, 403,
+		     "forwarded: for=127.0.0.2"),
+		CASE("forged X-Forwarded-For", DENIED, 403,
+		     "X-Forwarded-For: 127.0.0.2"),
+		CASE("forged chain ending in the trusted proxy", DENIED, 403,
+		     "X-Forwarded-For: 127.0.0.2, 127.0.0.1"),
 	};
 	int port = front_free_port(AF_INET);
 
@@ -616,20 +532,12 @@ static void
 test_haproxy_forwarded(void **state)
 {
 	static const struct pcase cases[] = {
-		{"allowed client", ALLOWED, {NULL}, 200, false, NULL},
-		{"denied client", DENIED, {NULL}, 403, false, NULL},
-		{"forged Forwarded (HAProxy replaces it)",
-		 DENIED,
-		 {"Forwarded: for=127.0.0.2"},
-		 403,
-		 false,
-		 NULL},
-		{"forged X-Forwarded-For",
-		 DENIED,
-		 {"X-Forwarded-For: 127.0.0.2"},
-		 403,
-		 false,
-		 NULL},
+		CASE("allowed client", ALLOWED, 200, NULL),
+		CASE("denied client", DENIED, 403, NULL),
+		CASE("forged Forwarded (HAProxy replaces it)", DENIED, 403,
+		     "Forwarded: for=127.0.0.2"),
+		CASE("forged X-Forwarded-For", DENIED, 403,
+		     "X-Forwarded-For: 127.0.0.2"),
 	};
 	int port = front_free_port(AF_INET);
 
