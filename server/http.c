@@ -324,6 +324,7 @@ http_bind(struct config *cfg, char *err, size_t errlen)
 		       cfg->tls_cert);
 	(void)str_copy(h->tls_key_path, sizeof(h->tls_key_path), cfg->tls_key);
 	h->threads = cfg->threads;
+	h->workers = default_threads(cfg);
 	h->max_connections = cfg->max_connections;
 	h->max_per_ip = cfg->max_connections_per_ip;
 	h->timeout_s = cfg->timeout_s;
@@ -375,6 +376,7 @@ http_serve(struct http *h, struct config *cfg, struct catalog *cat, char *err,
 			l->tls ? "https" : "http",
 			l->tls ? cfg->https_listen[i - cfg->nlisten].text
 			       : cfg->listen[i].text);
+		l->fd = h->fds[i];
 		if (start_daemon(h, l, cfg, h->fds[i], err, errlen) == -1)
 			return -1;
 		/* The daemon owns the socket now. */
@@ -535,16 +537,19 @@ void
 http_stop(struct http *h)
 {
 	struct timespec ts = {0, 10 * 1000 * 1000};
+	MHD_socket quiesced[MAX_DAEMONS];
 	size_t i;
 	int waited;
 
 	if (h == NULL)
 		return;
+	atomic_store(&h->stopping, true);
 	for (i = 0; i < h->n; i++) {
-		MHD_socket fd = MHD_quiesce_daemon(h->listeners[i].d);
-
-		if (fd != MHD_INVALID_SOCKET)
-			close(fd);
+		quiesced[i] = MHD_quiesce_daemon(h->listeners[i].d);
+		/* Refuse what is waiting: a connection accepted from now on
+		 * would only be closed unanswered. */
+		if (quiesced[i] != MHD_INVALID_SOCKET)
+			(void)shutdown(quiesced[i], SHUT_RD);
 	}
 	for (waited = 0;
 	     atomic_load(&h->in_flight) > 0 && waited < STOP_GRACE_MS;
@@ -552,6 +557,12 @@ http_stop(struct http *h)
 		nanosleep(&ts, NULL);
 	for (i = 0; i < h->n; i++)
 		MHD_stop_daemon(h->listeners[i].d);
+	/* Closed only now that no daemon thread can be using it (the accept
+	 * policy accepts from it too), so its number cannot be reused under
+	 * one. */
+	for (i = 0; i < h->n; i++)
+		if (quiesced[i] != MHD_INVALID_SOCKET)
+			close(quiesced[i]);
 	/* No handshake can be under way any more. */
 	tls_credentials_finish();
 	for (i = 0; i < h->nfds; i++)

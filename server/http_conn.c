@@ -1,8 +1,11 @@
 /* SPDX-License-Identifier: MIT */
 /* Connection admission: the accept policy, per-address limits, and the
  * share of slots denied peers may hold. */
+/* accept4() */
+#define _GNU_SOURCE
 #include <stdint.h>
 #include <sys/socket.h>
+#include <unistd.h>
 
 #include <gnutls/gnutls.h>
 
@@ -54,6 +57,54 @@ enum {
 	CONN_REFUSED = 4, /* shut down at start */
 };
 
+/* At most this many more connections are taken per accept. */
+#define ACCEPT_BATCH 32
+
+/* Set while accept_more() hands connections over: their accept policy
+ * runs inside it and must not take more. */
+static _Thread_local bool in_batch;
+
+/*
+ * libmicrohttpd 0.9.75 accepts one connection per turn of its poll loop,
+ * and each turn also serves every ready connection. With
+ * TCP_DEFER_ACCEPT, connections become acceptable together, when their
+ * first requests arrive: 256 at once waited up to 256 turns (0.2 s for
+ * the last one, behind 255 turns that each served up to 255 others).
+ *
+ * So once the loop is busy, each accept takes whatever else is waiting,
+ * up to ACCEPT_BATCH and well inside max_connections, and hands it to
+ * libmicrohttpd (MHD_add_connection), which queues it, sets it up at the
+ * start of its next turn and runs this policy for it as for its own.
+ * Below 2 * ACCEPT_BATCH open connections a turn is cheap and batching
+ * would only cost: a queued connection is served a turn later, and each
+ * costs libmicrohttpd an fcntl() and a wake-up write.
+ */
+static void
+accept_more(const struct listener *l)
+{
+	long open = metrics_open_connections();
+	/* Each pool thread may take a batch in the same turn. */
+	long room = ((long)l->h->max_connections - open) /
+		    (4 * (long)l->h->workers);
+	long n = room < ACCEPT_BATCH ? room : ACCEPT_BATCH;
+
+	if (in_batch || open < 2 * ACCEPT_BATCH || atomic_load(&l->h->stopping))
+		return;
+	in_batch = true;
+	while (n-- > 0) {
+		struct sockaddr_storage ss;
+		socklen_t len = sizeof(ss);
+		int fd = accept4(l->fd, (struct sockaddr *)&ss, &len,
+				 SOCK_NONBLOCK | SOCK_CLOEXEC);
+
+		if (fd == -1)
+			break;
+		/* Closes fd itself when it refuses it. */
+		(void)MHD_add_connection(l->d, fd, (struct sockaddr *)&ss, len);
+	}
+	in_batch = false;
+}
+
 /*
  * Runs before libmicrohttpd reads a byte: a peer that is neither allowed
  * nor a trusted proxy is closed right here when deny = drop, and so is a
@@ -91,6 +142,7 @@ http_accept_policy(void *cls, const struct sockaddr *sa, socklen_t len)
 	if (deny != NULL && s->cfg->access_log)
 		log_denied_peer(&a, deny);
 	site_unref(s);
+	accept_more(l);
 	return deny == NULL ? MHD_YES : MHD_NO;
 }
 

@@ -46,6 +46,7 @@ struct site {
 struct listener {
 	struct http *h;
 	struct MHD_Daemon *d;
+	int fd; /* the listening socket, owned by d */
 	bool tls;
 	char url[96]; /* "http://127.0.0.1:8080" as bound */
 };
@@ -66,11 +67,15 @@ struct http {
 	char tls_cert_path[PATH_MAX];
 	char tls_key_path[PATH_MAX];
 	unsigned threads, max_connections, max_per_ip, timeout_s, memory;
+	unsigned workers; /* threads per daemon, as started */
 	_Atomic(struct site *) live;
 	/* Readers between loading `live` and taking their reference; a swap
 	 * waits for zero before dropping the old site (see site_acquire). */
 	atomic_uint acquiring;
 	atomic_uint in_flight;
+	/* Set by http_stop() before it quiesces the daemons: no more
+	 * connections are taken (http_conn.c, accept_more). */
+	atomic_bool stopping;
 	/* max_connections_per_ip, counted by certpost (trusted proxies are
 	 * exempt), and the connections of peers that are only there to be
 	 * told 403: at most denied_max of them, each with a short timeout. */

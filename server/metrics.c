@@ -240,6 +240,12 @@ metrics_connection(int delta)
 	atomic_fetch_add_explicit(&connections, delta, memory_order_relaxed);
 }
 
+long long
+metrics_open_connections(void)
+{
+	return atomic_load_explicit(&connections, memory_order_relaxed);
+}
+
 static void
 render_requests(struct buf *out)
 {

@@ -63,6 +63,8 @@ void metrics_ca_expiry(const char *slug, long long not_after);
 void metrics_crl(const char *slug, bool delta, long long next_update,
 		 const char *number);
 void metrics_connection(int delta);
+/* Connections open now (STARTED and not yet CLOSED). */
+long long metrics_open_connections(void);
 
 /* Appends the whole exposition into out. Returns 0 or -1. */
 int metrics_render(struct buf *out, unsigned long long log_failures);

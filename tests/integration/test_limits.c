@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: MIT */
-/* Connection slots: denied peers cannot starve allowed ones, and the
- * per-address limit counts clients, not the proxy in front of them. */
+/* Connection slots: denied peers cannot starve allowed ones, the
+ * per-address limit counts clients, not the proxy in front of them, and a
+ * burst of new connections is taken in batches under the same policy. */
 #include <arpa/inet.h>
 #include <errno.h>
 #include <netinet/in.h>
@@ -267,6 +268,118 @@ test_silent_peers(void **state)
 	assert_int_equal(harness_stop(&h), 0);
 }
 
+/* Reads one response to a GET on fd, up to ms: the bytes, or 0 when the
+ * peer closed without a byte (or -1 on a timeout). */
+static long
+read_response(int fd, char *out, size_t cap, int ms)
+{
+	size_t got = 0;
+
+	for (;;) {
+		struct pollfd p = {.fd = fd, .events = POLLIN};
+		const char *end, *cl;
+		ssize_t n;
+
+		if (poll(&p, 1, ms) != 1)
+			return -1;
+		if ((n = read(fd, out + got, cap - 1 - got)) <= 0)
+			return (long)got;
+		got += (size_t)n;
+		out[got] = '\0';
+		if ((end = strstr(out, "\r\n\r\n")) != NULL &&
+		    (cl = strstr(out, "Content-Length: ")) != NULL &&
+		    got >= (size_t)(end + 4 - out) + strtoul(cl + 16, NULL, 10))
+			return (long)got;
+		if (got == cap - 1)
+			return (long)got;
+	}
+}
+
+/* A 200 whose body is the root's DER. */
+static bool
+is_the_root(const char *resp, long len)
+{
+	const char *end = len > 0 ? strstr(resp, "\r\n\r\n") : NULL;
+
+	return end != NULL && strncmp(resp, "HTTP/1.1 200 ", 13) == 0 &&
+	       resp + len - (end + 4) == der_len &&
+	       memcmp(end + 4, der, (size_t)der_len) == 0;
+}
+
+/*
+ * With 70 keep-alive connections open, 100 new ones send their first
+ * request together, half from an allowed address and half from a denied
+ * one (deny = drop). libmicrohttpd accepts one connection per turn of its
+ * loop; certpost takes the rest of such a burst in batches and hands them
+ * to it. Every batched connection goes through the same accept policy:
+ * each allowed one is served the root, each denied one is closed without
+ * a byte, and the open-connection gauge counts exactly the allowed ones.
+ */
+static void
+test_burst(void **state)
+{
+	enum { HELD = 70, BURST = 100 };
+	static const char get[] =
+		"GET /ca.cer HTTP/1.1\r\nHost: localhost\r\n\r\n";
+	int held[HELD], burst[BURST], served = 0, closed = 0;
+	char conf[512], out[8192];
+	struct hres r;
+
+	(void)state;
+	snprintf(conf, sizeof(conf),
+		 "[server]\nlisten = 127.0.0.1:0\nmax_connections = 1024\n"
+		 "max_connections_per_ip = 512\n[ca \"root\"]\nfile = "
+		 "root.pem\n[access]\nallow = 127.0.0.1\nadmin = 127.0.0.1\n"
+		 "deny = drop\n[log]\naccess_log = no\n");
+	assert_int_equal(harness_start_conf(&h, conf), 0);
+	for (int i = 0; i < HELD; i++) {
+		assert_true((held[i] = connect_from("127.0.0.1")) != -1);
+		assert_int_equal(write(held[i], get, strlen(get)),
+				 (ssize_t)strlen(get));
+		assert_true(is_the_root(
+			out, read_response(held[i], out, sizeof(out), 5000)));
+	}
+	for (int i = 0; i < BURST; i++)
+		assert_true((burst[i] = connect_from(
+				     i % 2 ? "127.0.0.2" : "127.0.0.1")) != -1);
+	/* Deferred accept: none is acceptable until these arrive. */
+	for (int i = 0; i < BURST; i++)
+		assert_int_equal(write(burst[i], get, strlen(get)),
+				 (ssize_t)strlen(get));
+	for (int i = 0; i < BURST; i++) {
+		long n = read_response(burst[i], out, sizeof(out), 5000);
+
+		if (i % 2 == 0 && is_the_root(out, n))
+			served++;
+		if (i % 2 == 1 && n == 0)
+			closed++;
+	}
+	assert_int_equal(served, BURST / 2);
+	assert_int_equal(closed, BURST / 2);
+	/* The held connections and the allowed half are open, and this
+	 * request's own. */
+	harness_request(&h, "/metrics", NULL, &r);
+	assert_int_equal(r.status, 200);
+	snprintf(conf, sizeof(conf), "\ncertpost_open_connections %d\n",
+		 HELD + BURST / 2 + 1);
+	assert_non_null(strstr(r.body.data, conf));
+	assert_non_null(strstr(r.body.data, "certpost_denied_total{reason="
+					    "\"not_allowed\"} 50\n"));
+	hres_free(&r);
+	/* The held ones still answer. */
+	for (int i = 0; i < HELD; i++) {
+		assert_int_equal(write(held[i], get, strlen(get)),
+				 (ssize_t)strlen(get));
+		assert_true(is_the_root(
+			out, read_response(held[i], out, sizeof(out), 5000)));
+	}
+	for (int i = 0; i < HELD; i++)
+		close(held[i]);
+	for (int i = 0; i < BURST; i++)
+		close(burst[i]);
+	assert_int_equal(harness_stop(&h), 0);
+}
+
 int
 main(void)
 {
@@ -274,6 +387,7 @@ main(void)
 		cmocka_unit_test(test_denied_flood),
 		cmocka_unit_test(test_per_ip_and_proxies),
 		cmocka_unit_test(test_silent_peers),
+		cmocka_unit_test(test_burst),
 	};
 
 	return cmocka_run_group_tests(tests, setup, teardown);
