@@ -39,6 +39,13 @@ struct catalog_entry {
 	 * 0 = not given; such entries are revalidated (no-cache). */
 	long long last_modified;
 	long long fresh_until;
+	/* The body gzip-compressed, made once when the catalog is built, for
+	 * clients whose Accept-Encoding takes gzip: text that is shown, not
+	 * saved (never an attachment), when it saves at least a tenth. NULL
+	 * otherwise. Its ETag is the identity one with "-gz" added. */
+	const unsigned char *gz_body;
+	size_t gz_len;
+	char gz_etag[72];
 };
 
 struct catalog;

@@ -423,6 +423,10 @@ catalog_build(const struct config *cfg, char *err, size_t errlen)
 	    add_static(c) == -1 || add_misc(c, err, errlen) == -1 ||
 	    cat_add_pages(c, cfg, err, errlen) == -1)
 		goto fail;
+	if (cat_compress(c) == -1) {
+		err_set(err, errlen, "out of memory compressing the pages");
+		goto fail;
+	}
 	if (cat_finish(c) == -1) {
 		err_set(err, errlen,
 			"two responses for one path (a CA slug "

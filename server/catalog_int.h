@@ -58,6 +58,9 @@ int cat_add_buf(struct catalog *c, const char *path, const char *type,
 int cat_own(struct catalog *c, void *p);
 char *cat_strdup(struct catalog *c, const char *s);
 void cat_warn(struct catalog *c, const char *fmt, ...) PRINTF_LIKE(2, 3);
+/* Makes the gzip form of every entry worth compressing (out of memory:
+ * -1). */
+int cat_compress(struct catalog *c);
 int cat_finish(struct catalog *c);
 /* catalog_admin.c: adds /admin, the managed-deployment page (csp: the
  * page's policy, for its stylesheet). Returns 0, or -1 with a reason. */

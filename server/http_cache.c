@@ -140,8 +140,9 @@ make_pair(struct site_fresh *f, const struct catalog_entry *e, long long now)
 	drop_pair(f);
 	if (str_printf(cc, sizeof(cc), "max-age=%lld", e->fresh_until - now) ==
 		    -1 ||
-	    (f->full = site_entry_response(e, false, cc, f->expires)) == NULL ||
-	    (f->notmod = site_entry_response(e, true, cc, f->expires)) ==
+	    (f->full = site_entry_response(e, false, false, cc, f->expires)) ==
+		    NULL ||
+	    (f->notmod = site_entry_response(e, true, false, cc, f->expires)) ==
 		    NULL) {
 		drop_pair(f);
 		return -1;
@@ -151,7 +152,7 @@ make_pair(struct site_fresh *f, const struct catalog_entry *e, long long now)
 }
 
 enum MHD_Result
-site_queue_entry(struct site *s, size_t i, struct MHD_Connection *c,
+site_queue_entry(struct site *s, size_t i, bool gz, struct MHD_Connection *c,
 		 unsigned status)
 {
 	const struct catalog_entry *e = catalog_entry_at(s->cat, i);
@@ -160,6 +161,12 @@ site_queue_entry(struct site *s, size_t i, struct MHD_Connection *c,
 	enum MHD_Result ret;
 	long long now;
 
+	/* Revocation data is never compressed (catalog.c). */
+	if (gz) {
+		r = status == MHD_HTTP_NOT_MODIFIED ? s->notmod_gz[i]
+						    : s->full_gz[i];
+		return MHD_queue_response(c, status, r);
+	}
 	if (f != NULL && (now = (long long)time(NULL)) < e->fresh_until) {
 		pthread_mutex_lock(&f->mu);
 		if (f->sec == now || make_pair(f, e, now) == 0) {

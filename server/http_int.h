@@ -37,6 +37,9 @@ struct site {
 	size_t n;
 	struct MHD_Response **full;   /* per catalog entry */
 	struct MHD_Response **notmod; /* per catalog entry, 304 */
+	/* The same for the gzip form, where the entry has one (else NULL). */
+	struct MHD_Response **full_gz;
+	struct MHD_Response **notmod_gz;
 	struct MHD_Response *errors[SITE_ERROR_COUNT];
 	long long built;
 	struct site_fresh **fresh; /* per catalog entry; NULL unless a CRL */
@@ -150,9 +153,11 @@ void site_unref(struct site *s);
 /* Adds the headers every response carries. */
 int site_common_headers(struct MHD_Response *r, const char *csp);
 /* A response for catalog entry e with every header of the entry: the
- * body (or none for a 304) borrowed from the snapshot. */
+ * body (or none for a 304) borrowed from the snapshot; with gz, its gzip
+ * form (e->gz_body must be there). */
 struct MHD_Response *site_entry_response(const struct catalog_entry *e,
-					 bool notmod, const char *cache_control,
+					 bool notmod, bool gz,
+					 const char *cache_control,
 					 const char *expires);
 
 /* http_cache.c: revocation data's caching. */
@@ -170,7 +175,7 @@ void site_fresh_finish(struct site *s, size_t i);
  * that end at its fresh_until, as of now; once that has passed (or for
  * an entry without one), the prepared no-cache responses.
  */
-enum MHD_Result site_queue_entry(struct site *s, size_t i,
+enum MHD_Result site_queue_entry(struct site *s, size_t i, bool gz,
 				 struct MHD_Connection *c, unsigned status);
 /* HTTP status of a prepared error. */
 unsigned site_error_status(enum site_error e);

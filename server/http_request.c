@@ -6,6 +6,7 @@
 #include <strings.h>
 #include <time.h>
 
+#include "encoding.h"
 #include "http_int.h"
 #include "log.h"
 #include "metrics.h"
@@ -119,6 +120,28 @@ find_client(struct MHD_Connection *c, const struct config *cfg,
 	}
 	rq->via_proxy = !acl_addr_equal(&rq->client, &peer);
 	return 0;
+}
+
+static enum MHD_Result
+scan_accept_encoding(void *cls, enum MHD_ValueKind kind, const char *key,
+		     const char *value)
+{
+	(void)kind;
+	if (strcasecmp(key, MHD_HTTP_HEADER_ACCEPT_ENCODING) == 0)
+		encoding_scan(cls, value);
+	return MHD_YES;
+}
+
+/* Whether the client takes gzip, every Accept-Encoding line read (a
+ * lookup would see the first one only). */
+static bool
+accepts_gzip(struct MHD_Connection *c)
+{
+	struct encoding_accept a = ENCODING_ACCEPT_INIT;
+
+	(void)MHD_get_connection_values(c, MHD_HEADER_KIND,
+					scan_accept_encoding, &a);
+	return encoding_gzip_ok(&a);
 }
 
 /* RFC 9110 13.1.2: weak comparison, a list of tags, or "*". */
@@ -331,6 +354,7 @@ route(struct MHD_Connection *c, struct request *rq, const char *url, bool head,
 	const struct catalog_entry *e;
 	const char *inm;
 	size_t idx;
+	bool gz;
 
 	if (strcmp(url, "/metrics") == 0)
 		return serve_metrics(c, rq);
@@ -349,20 +373,23 @@ route(struct MHD_Connection *c, struct request *rq, const char *url, bool head,
 	rq->entry = e;
 	rq->cls = class_of(e->kind);
 	idx = (size_t)(e - catalog_entry_at(rq->site->cat, 0));
+	/* The representation is chosen first: its ETag is what a cache
+	 * that holds it sends back. */
+	gz = e->gz_body != NULL && accepts_gzip(c);
 	inm = MHD_lookup_connection_value(c, MHD_HEADER_KIND,
 					  MHD_HTTP_HEADER_IF_NONE_MATCH);
-	if (inm != NULL ? etag_matches(inm, e->etag)
+	if (inm != NULL ? etag_matches(inm, gz ? e->gz_etag : e->etag)
 			: not_modified_since(c, e)) {
 		rq->status = MHD_HTTP_NOT_MODIFIED;
-		return site_queue_entry(rq->site, idx, c, rq->status);
+		return site_queue_entry(rq->site, idx, gz, c, rq->status);
 	}
 	rq->status = MHD_HTTP_OK;
-	rq->bytes = head ? 0 : e->len;
+	rq->bytes = head ? 0 : gz ? e->gz_len : e->len;
 	if (is_download(e) && !head) {
 		metrics_download(e->ca_slug, e->format);
 		metrics_platform_download(request_platform(c, rq));
 	}
-	return site_queue_entry(rq->site, idx, c, rq->status);
+	return site_queue_entry(rq->site, idx, gz, c, rq->status);
 }
 
 static enum MHD_Result

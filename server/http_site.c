@@ -73,13 +73,15 @@ site_common_headers(struct MHD_Response *r, const char *csp)
 /* Headers shared by the 200 and the 304 of one entry (RFC 9110 15.4.5:
  * a 304 carries the validators and caching headers a 200 would). */
 static int
-entry_headers(struct MHD_Response *r, const struct catalog_entry *e,
+entry_headers(struct MHD_Response *r, const struct catalog_entry *e, bool gz,
 	      const char *cache_control, const char *expires)
 {
 	char date[40];
+	const char *vary = NULL;
 
 	if (site_common_headers(r, e->csp) == -1 ||
-	    MHD_add_response_header(r, "ETag", e->etag) != MHD_YES ||
+	    MHD_add_response_header(r, "ETag", gz ? e->gz_etag : e->etag) !=
+		    MHD_YES ||
 	    MHD_add_response_header(r, "Cache-Control", cache_control) !=
 		    MHD_YES)
 		return -1;
@@ -90,29 +92,37 @@ entry_headers(struct MHD_Response *r, const struct catalog_entry *e,
 	    (http_date(date, sizeof(date), e->last_modified) == -1 ||
 	     MHD_add_response_header(r, "Last-Modified", date) != MHD_YES))
 		return -1;
-	/* One URL, a page per platform: caches must key on the UA. */
-	if (e->kind == CATALOG_PAGE &&
-	    MHD_add_response_header(r, "Vary", "User-Agent") != MHD_YES)
+	/* One URL, a page per platform: caches must key on the UA; and on
+	 * Accept-Encoding where there is a gzip form, both forms saying so. */
+	if (e->kind == CATALOG_PAGE)
+		vary = e->gz_body != NULL ? "User-Agent, Accept-Encoding"
+					  : "User-Agent";
+	else if (e->gz_body != NULL)
+		vary = "Accept-Encoding";
+	if (vary != NULL && MHD_add_response_header(r, "Vary", vary) != MHD_YES)
 		return -1;
 	return 0;
 }
 
 struct MHD_Response *
-site_entry_response(const struct catalog_entry *e, bool notmod,
+site_entry_response(const struct catalog_entry *e, bool notmod, bool gz,
 		    const char *cache_control, const char *expires)
 {
 	struct MHD_Response *r = notmod ? response_static("", 0)
+				 : gz	? response_static(e->gz_body, e->gz_len)
 					: response_static(e->body, e->len);
 	char disp[160];
 
 	if (r == NULL)
 		return NULL;
-	if (entry_headers(r, e, cache_control, expires) == -1)
+	if (entry_headers(r, e, gz, cache_control, expires) == -1)
 		goto fail;
 	if (notmod)
 		return r;
 	if (MHD_add_response_header(r, "Content-Type", e->content_type) !=
-	    MHD_YES)
+		    MHD_YES ||
+	    (gz &&
+	     MHD_add_response_header(r, "Content-Encoding", "gzip") != MHD_YES))
 		goto fail;
 	if (e->filename != NULL &&
 	    (str_printf(disp, sizeof(disp), "attachment; filename=\"%s\"",
@@ -133,10 +143,16 @@ prepare_entry(struct site *s, size_t i)
 {
 	const struct catalog_entry *e = catalog_entry_at(s->cat, i);
 
-	if ((s->full[i] = site_entry_response(e, false, "no-cache", NULL)) ==
-		    NULL ||
-	    (s->notmod[i] = site_entry_response(e, true, "no-cache", NULL)) ==
-		    NULL)
+	if ((s->full[i] = site_entry_response(e, false, false, "no-cache",
+					      NULL)) == NULL ||
+	    (s->notmod[i] = site_entry_response(e, true, false, "no-cache",
+						NULL)) == NULL)
+		return -1;
+	if (e->gz_body != NULL &&
+	    ((s->full_gz[i] = site_entry_response(e, false, true, "no-cache",
+						  NULL)) == NULL ||
+	     (s->notmod_gz[i] = site_entry_response(e, true, true, "no-cache",
+						    NULL)) == NULL))
 		return -1;
 	return site_fresh_init(s, i);
 }
@@ -191,8 +207,11 @@ site_new(struct config *cfg, struct catalog *cat, char *err, size_t errlen)
 	s->n = catalog_count(cat);
 	s->full = calloc(s->n, sizeof(*s->full));
 	s->notmod = calloc(s->n, sizeof(*s->notmod));
+	s->full_gz = calloc(s->n, sizeof(*s->full_gz));
+	s->notmod_gz = calloc(s->n, sizeof(*s->notmod_gz));
 	s->fresh = calloc(s->n, sizeof(*s->fresh));
-	if (s->full == NULL || s->notmod == NULL || s->fresh == NULL)
+	if (s->full == NULL || s->notmod == NULL || s->full_gz == NULL ||
+	    s->notmod_gz == NULL || s->fresh == NULL)
 		goto fail;
 	for (i = 0; i < s->n; i++) {
 		if (prepare_entry(s, i) == -1) {
@@ -230,12 +249,18 @@ site_unref(struct site *s)
 			MHD_destroy_response(s->full[i]);
 		if (s->notmod != NULL && s->notmod[i] != NULL)
 			MHD_destroy_response(s->notmod[i]);
+		if (s->full_gz != NULL && s->full_gz[i] != NULL)
+			MHD_destroy_response(s->full_gz[i]);
+		if (s->notmod_gz != NULL && s->notmod_gz[i] != NULL)
+			MHD_destroy_response(s->notmod_gz[i]);
 	}
 	for (i = 0; i < SITE_ERROR_COUNT; i++)
 		if (s->errors[i] != NULL)
 			MHD_destroy_response(s->errors[i]);
 	free(s->full);
 	free(s->notmod);
+	free(s->full_gz);
+	free(s->notmod_gz);
 	free(s->fresh);
 	catalog_free(s->cat);
 	free(s->cfg);

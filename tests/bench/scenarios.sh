@@ -132,15 +132,20 @@ idle_memory() {
 	echo "$srv  $key: RssAnon $base KiB before, $held KiB with 256 idle connections"
 }
 
-# same_bytes PATH URL...: every URL serves the same bytes.
+# same_bytes PATH URL...: every URL serves the same bytes, asked as
+# curl asks (no Accept-Encoding) and as Safari asks (gzip taken).
 same_bytes() {
-	local path=$1 u h first="" first_url=""
+	local path=$1 u h ae first first_url
 	shift
-	for u in "$@"; do
-		h=$(curl -kfsS -A "$device_ua" "$u$path" | sha256sum) ||
-			die "$u$path failed"
-		[ -n "$first" ] || { first=$h; first_url=$u; }
-		[ "$h" = "$first" ] || die "$u and $first_url serve different bytes for $path"
+	for ae in "Accept-Encoding:" "Accept-Encoding: gzip, deflate, br"; do
+		first="" first_url=""
+		for u in "$@"; do
+			h=$(curl -kfsS -A "$device_ua" -H "$ae" "$u$path" |
+				sha256sum) || die "$u$path failed"
+			[ -n "$first" ] || { first=$h; first_url=$u; }
+			[ "$h" = "$first" ] ||
+				die "$u and $first_url serve different bytes for $path ($ae)"
+		done
 	done
 }
 

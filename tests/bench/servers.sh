@@ -151,20 +151,35 @@ make_leaf() {
 # mirror_device PORT: fetches /ca.cer and every device path from certpost
 # once, bytes and headers (as session_load asks), into $dir/dev/, and
 # writes nginx locations serving them alike to $dir/device-locations.conf.
+# Where certpost has a gzip form (Safari takes it: session_load asks as
+# Safari does), nginx serves the same compressed bytes with gzip_static,
+# as an admin who precompresses would: no compression per request on
+# either side.
 mirror_device() {
-	local path f ct vary
+	local path f ct vary gz
 	mkdir -p "$dir/dev"
 	: >"$dir/device-locations.conf"
 	for path in /ca.cer $device_paths; do
 		f=$(tr '/.' '__' <<<"$path")
 		curl -fsS -A "$device_ua" -D "$dir/dev/$f.headers" \
 			-o "$dir/dev/$f" "http://127.0.0.1:$1$path"
+		curl -fsS -A "$device_ua" -H "Accept-Encoding: gzip" \
+			-D "$dir/dev/$f.gz.headers" -o "$dir/dev/$f.gz" \
+			"http://127.0.0.1:$1$path"
+		gz=off
+		if tr -d '\r' <"$dir/dev/$f.gz.headers" |
+			grep -qi '^content-encoding: gzip$'; then
+			gz=on
+		else
+			rm -f "$dir/dev/$f.gz"
+		fi
 		ct=$(tr -d '\r' <"$dir/dev/$f.headers" | sed -n 's/^[Cc]ontent-[Tt]ype: //p')
 		vary=$(tr -d '\r' <"$dir/dev/$f.headers" | sed -n 's/^[Vv]ary: //p')
 		{
 			# try_files: "alias FILE" cannot serve a URI ending in "/".
 			echo "location = $path {"
 			echo "	root $dir/dev; try_files /$f =404;"
+			echo "	gzip_static $gz;"
 			echo "	types {} default_type \"$ct\";"
 			[ -z "$vary" ] || echo "	add_header Vary \"$vary\" always;"
 			mirror_headers "$dir/dev/$f.headers"

@@ -17,7 +17,7 @@
 set -euo pipefail
 
 here=$(cd "$(dirname "$0")" && pwd)
-all_targets=(config cidr forwarded useragent template)
+all_targets=(config cidr forwarded useragent template encoding)
 
 usage() {
 	sed -n '7,16p' "$0" | sed 's/^# \{0,1\}//' >&2
@@ -37,7 +37,7 @@ regress=${FUZZ_REGRESS_DIR:-$here/regress}
 max_len() {
 	case "$1" in
 	cidr) echo 128 ;;
-	forwarded | useragent) echo 2048 ;;
+	forwarded | useragent | encoding) echo 2048 ;;
 	*) echo 8192 ;;
 	esac
 }
