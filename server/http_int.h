@@ -160,6 +160,13 @@ struct MHD_Response *site_entry_response(const struct catalog_entry *e,
 					 const char *cache_control,
 					 const char *expires);
 
+/* http_cond.c: whether the client takes gzip (every Accept-Encoding line
+ * read); whether the form of e it would get (gz or not) is the one it
+ * holds (If-None-Match, else If-Modified-Since where e has a date). */
+bool http_accepts_gzip(struct MHD_Connection *c);
+bool http_not_modified(struct MHD_Connection *c, const struct catalog_entry *e,
+		       bool gz);
+
 /* http_cache.c: revocation data's caching. */
 /* "Sun, 06 Nov 1994 08:49:37 GMT" (RFC 9110 5.6.7). Returns 0 or -1. */
 int http_date(char *dst, size_t dstlen, long long t);

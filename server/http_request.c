@@ -1,12 +1,11 @@
 /* SPDX-License-Identifier: MIT */
-/* The request path: client address, Host, routing, conditional requests,
- * access log. */
+/* The request path: client address, Host, routing, access log
+ * (conditional requests and the gzip choice: http_cond.c). */
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 #include <time.h>
 
-#include "encoding.h"
 #include "http_int.h"
 #include "log.h"
 #include "metrics.h"
@@ -120,70 +119,6 @@ find_client(struct MHD_Connection *c, const struct config *cfg,
 	}
 	rq->via_proxy = !acl_addr_equal(&rq->client, &peer);
 	return 0;
-}
-
-static enum MHD_Result
-scan_accept_encoding(void *cls, enum MHD_ValueKind kind, const char *key,
-		     const char *value)
-{
-	(void)kind;
-	if (strcasecmp(key, MHD_HTTP_HEADER_ACCEPT_ENCODING) == 0)
-		encoding_scan(cls, value);
-	return MHD_YES;
-}
-
-/* Whether the client takes gzip, every Accept-Encoding line read (a
- * lookup would see the first one only). */
-static bool
-accepts_gzip(struct MHD_Connection *c)
-{
-	struct encoding_accept a = ENCODING_ACCEPT_INIT;
-
-	(void)MHD_get_connection_values(c, MHD_HEADER_KIND,
-					scan_accept_encoding, &a);
-	return encoding_gzip_ok(&a);
-}
-
-/* RFC 9110 13.1.2: weak comparison, a list of tags, or "*". */
-static bool
-etag_matches(const char *header, const char *etag)
-{
-	const char *p = header;
-	size_t elen = strlen(etag);
-
-	while (*p != '\0') {
-		size_t n;
-
-		while (*p == ' ' || *p == '\t' || *p == ',')
-			p++;
-		if (*p == '*')
-			return true;
-		if (strncmp(p, "W/", 2) == 0)
-			p += 2;
-		n = strcspn(p, ",");
-		while (n > 0 && (p[n - 1] == ' ' || p[n - 1] == '\t'))
-			n--;
-		if (n == elen && memcmp(p, etag, n) == 0)
-			return true;
-		p += strcspn(p, ",");
-	}
-	return false;
-}
-
-/* RFC 9110 13.1.3: only without If-None-Match (the caller's test), only
- * for an entry with a Last-Modified, only for a valid date. */
-static bool
-not_modified_since(struct MHD_Connection *c, const struct catalog_entry *e)
-{
-	const char *ims;
-	long long t;
-
-	if (e->last_modified == 0)
-		return false;
-	ims = MHD_lookup_connection_value(c, MHD_HEADER_KIND,
-					  MHD_HTTP_HEADER_IF_MODIFIED_SINCE);
-	return ims != NULL && (t = http_date_parse(ims)) != -1 &&
-	       e->last_modified <= t;
 }
 
 /* Root, bundle, CRL and issuer downloads: counted and named in the log. */
@@ -352,7 +287,6 @@ route(struct MHD_Connection *c, struct request *rq, const char *url, bool head,
 {
 	const struct config *cfg = rq->site->cfg;
 	const struct catalog_entry *e;
-	const char *inm;
 	size_t idx;
 	bool gz;
 
@@ -375,11 +309,8 @@ route(struct MHD_Connection *c, struct request *rq, const char *url, bool head,
 	idx = (size_t)(e - catalog_entry_at(rq->site->cat, 0));
 	/* The representation is chosen first: its ETag is what a cache
 	 * that holds it sends back. */
-	gz = e->gz_body != NULL && accepts_gzip(c);
-	inm = MHD_lookup_connection_value(c, MHD_HEADER_KIND,
-					  MHD_HTTP_HEADER_IF_NONE_MATCH);
-	if (inm != NULL ? etag_matches(inm, gz ? e->gz_etag : e->etag)
-			: not_modified_since(c, e)) {
+	gz = e->gz_body != NULL && http_accepts_gzip(c);
+	if (http_not_modified(c, e, gz)) {
 		rq->status = MHD_HTTP_NOT_MODIFIED;
 		return site_queue_entry(rq->site, idx, gz, c, rq->status);
 	}
