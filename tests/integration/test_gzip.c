@@ -319,7 +319,7 @@ test_stable_across_reload(void **state)
 	(void)state;
 	get("/", gz, false, &a);
 	assert_int_equal(kill(h.pid, SIGHUP), 0);
-	assert_true(harness_wait_log(&h, "reloaded in", 10));
+	assert_true(harness_wait_log(&h, "reloaded in", 10000));
 	get("/", gz, false, &b);
 	assert_true(header_is(&b, "ETag", hres_header(&a, "ETag")));
 	assert_int_equal(a.body.len, b.body.len);
