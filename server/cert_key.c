@@ -13,27 +13,12 @@
 #include <openssl/pkcs12.h>
 #include <openssl/x509.h>
 
+#include "util.h"
+
 #define PEM_BEGIN "-----BEGIN "
 
 static const char *const KEY = "a private key";
 static const char *const ENCRYPTED = "an encrypted private key";
-
-/* memmem() is a GNU extension; this is all we need of it. */
-static const unsigned char *
-find(const unsigned char *p, size_t len, const char *needle)
-{
-	size_t n = strlen(needle);
-	const unsigned char *end = p + len;
-
-	for (; n <= (size_t)(end - p); p++) {
-		p = memchr(p, needle[0], (size_t)(end - p) - n + 1);
-		if (p == NULL)
-			return NULL;
-		if (memcmp(p, needle, n) == 0)
-			return p;
-	}
-	return NULL;
-}
 
 /* Keys of tools OpenSSL cannot read: recognised by the line that starts
  * them, wherever it is. */
@@ -53,13 +38,13 @@ static const struct {
 static const char *
 label_key(const unsigned char *label, size_t len)
 {
-	if (find(label, len, "PRIVATE KEY") == NULL)
+	if (mem_find(label, len, "PRIVATE KEY") == NULL)
 		return NULL;
-	if (find(label, len, "PGP ") != NULL)
+	if (mem_find(label, len, "PGP ") != NULL)
 		return "a PGP private key block";
-	if (find(label, len, "OPENSSH ") != NULL)
+	if (mem_find(label, len, "OPENSSH ") != NULL)
 		return "an OpenSSH private key";
-	if (find(label, len, "ENCRYPTED ") != NULL)
+	if (mem_find(label, len, "ENCRYPTED ") != NULL)
 		return ENCRYPTED;
 	return KEY;
 }
@@ -140,7 +125,7 @@ pem_key(const unsigned char *data, size_t len)
 	BIO *bio;
 
 	while (why == NULL &&
-	       (p = find(p, (size_t)(end - p), PEM_BEGIN)) != NULL) {
+	       (p = mem_find(p, (size_t)(end - p), PEM_BEGIN)) != NULL) {
 		eol = memchr(p, '\n', (size_t)(end - p));
 		if (eol == NULL)
 			eol = end;
@@ -173,7 +158,7 @@ cert_find_private_key(const void *data, size_t len)
 	if (len == 0)
 		return NULL;
 	for (i = 0; i < sizeof(foreign) / sizeof(foreign[0]); i++)
-		if (find(d, len, foreign[i].marker) != NULL)
+		if (mem_find(d, len, foreign[i].marker) != NULL)
 			return foreign[i].what;
 	/* Failed guesses leave errors behind; they are nobody's concern. */
 	ERR_set_mark();

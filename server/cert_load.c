@@ -28,23 +28,6 @@ struct certset {
 	size_t n;
 };
 
-/* memmem() is a GNU extension; this is all we need of it. */
-static const unsigned char *
-mem_find(const unsigned char *p, size_t len, const char *needle)
-{
-	size_t n = strlen(needle);
-	const unsigned char *end = p + len;
-
-	for (; n <= (size_t)(end - p); p++) {
-		p = memchr(p, needle[0], (size_t)(end - p) - n + 1);
-		if (p == NULL)
-			return NULL;
-		if (memcmp(p, needle, n) == 0)
-			return p;
-	}
-	return NULL;
-}
-
 static void
 describe(const void *data, size_t len, char *out, size_t outlen)
 {

@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "page.h"
+#include "util.h"
 
 /* Real User-Agents are a few hundred bytes; a bound keeps detection cheap. */
 #define UA_SCAN_MAX 1024
@@ -36,16 +37,7 @@ static const char *const platform_names[PAGE_PLATFORM_COUNT] = {
 static bool
 ua_has(const char *ua, size_t len, const char *needle)
 {
-	size_t n = strlen(needle);
-	const char *p = ua, *end = ua + len;
-
-	while ((size_t)(end - p) >= n &&
-	       (p = memchr(p, needle[0], (size_t)(end - p) - n + 1)) != NULL) {
-		if (memcmp(p, needle, n) == 0)
-			return true;
-		p++;
-	}
-	return false;
+	return mem_find(ua, len, needle) != NULL;
 }
 
 static bool

@@ -446,3 +446,19 @@ fail:
 	close(fd);
 	return -1;
 }
+
+const void *
+mem_find(const void *hay, size_t len, const char *needle)
+{
+	size_t n = strlen(needle);
+	const unsigned char *p = hay, *end = p + len;
+
+	for (; n <= (size_t)(end - p); p++) {
+		p = memchr(p, needle[0], (size_t)(end - p) - n + 1);
+		if (p == NULL)
+			return NULL;
+		if (memcmp(p, needle, n) == 0)
+			return p;
+	}
+	return NULL;
+}

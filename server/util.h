@@ -82,6 +82,9 @@ bool xml_text_ok(const char *s);
  * offending byte.
  */
 const char *text_unsafe(const char *s, size_t *ret_off);
+/* The first needle (a C string, not empty) in the len bytes at hay, or
+ * NULL: memmem() without the GNU extension. */
+const void *mem_find(const void *hay, size_t len, const char *needle);
 /* Hands the bytes to the caller (caller frees) and resets b. May be NULL
  * when nothing was appended. */
 char *buf_steal(struct buf *b, size_t *ret_len);
