@@ -18,6 +18,7 @@
 #include <cmocka.h>
 /* clang-format on */
 
+#include "check.h"
 #include "config.h"
 #include "harness.h"
 #include "testca.h"
@@ -76,24 +77,6 @@ teardown(void **state)
 }
 
 static void
-assert_contains(const char *hay, const char *needle, const char *what)
-{
-	if (hay == NULL || strstr(hay, needle) == NULL)
-		fail_msg("%s: lacks '%s':\n%s", what, needle, hay ? hay : "");
-}
-
-static size_t
-count(const char *hay, size_t len, const char *needle)
-{
-	size_t n = 0, nl = strlen(needle);
-
-	for (size_t i = 0; i + nl <= len; i++)
-		if (memcmp(hay + i, needle, nl) == 0)
-			n++;
-	return n;
-}
-
-static void
 get_ok(const char *path, struct hres *r)
 {
 	harness_request(&h, path, NULL, r);
@@ -135,21 +118,21 @@ test_at_limit(void **state)
 	hres_free(&r);
 
 	get_ok("/ca.mobileconfig", &r);
-	assert_int_equal(count(r.body.data, r.body.len,
-			       "<string>com.apple.security.root</string>"),
+	assert_int_equal(count_mem(r.body.data, r.body.len,
+				   "<string>com.apple.security.root</string>"),
 			 CONFIG_MAX_CERTS);
 	hres_free(&r);
 
 	get_ok("/ca.json", &r);
-	assert_int_equal(count(r.body.data, r.body.len, "\"sha256\":"),
+	assert_int_equal(count_mem(r.body.data, r.body.len, "\"sha256\":"),
 			 CONFIG_MAX_CERTS);
 	assert_contains(r.body.data, "\"slug\":\"" SLUG63 "-32\"", "/ca.json");
 	assert_contains(r.body.data, "\"slug\":\"b-32\"", "/ca.json");
 	hres_free(&r);
 
 	get_ok("/metrics", &r);
-	assert_int_equal(count(r.body.data, r.body.len,
-			       "certpost_ca_not_after_timestamp_seconds{"),
+	assert_int_equal(count_mem(r.body.data, r.body.len,
+				   "certpost_ca_not_after_timestamp_seconds{"),
 			 CONFIG_MAX_CERTS);
 	for (int i = 1; i <= CONFIG_MAX_CERTS_PER_FILE; i++) {
 		if (i == 1)

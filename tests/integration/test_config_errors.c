@@ -17,6 +17,7 @@
 #include <cmocka.h>
 /* clang-format on */
 
+#include "check.h"
 #include "harness.h"
 #include "testca.h"
 
@@ -260,13 +261,6 @@ static const struct bad_case cases[] = {
 	 LISTEN ACCESS "[ca \"root\x1b[2J\"]\nfile = good.pem\n",
 	 {"certpost.conf:5: byte 0x1b at column 10", "control character"}},
 };
-
-static void
-assert_contains(const char *hay, const char *needle, const char *name)
-{
-	if (strstr(hay, needle) == NULL)
-		fail_msg("%s: output lacks '%s':\n%s", name, needle, hay);
-}
 
 /* Each bad case fails both ways: --check-config exits 1, and a real start
  * exits non-zero without ever listening. */

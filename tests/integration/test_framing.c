@@ -19,6 +19,7 @@
 #include <cmocka.h>
 /* clang-format on */
 
+#include "check.h"
 #include "harness.h"
 #include "testca.h"
 
@@ -110,19 +111,6 @@ struct refusal {
 		name, lit, sizeof(lit) - 1, status, true                       \
 	}
 
-static size_t
-count(const char *out, size_t len, const char *needle)
-{
-	size_t n = 0, nlen = strlen(needle);
-	const char *p = out, *end = out + len;
-
-	while ((p = memmem(p, (size_t)(end - p), needle, nlen)) != NULL) {
-		n++;
-		p += nlen;
-	}
-	return n;
-}
-
 /* One refusal with the expected status, a close, and nothing answered
  * after it: the certificate is never in the reply. */
 static void
@@ -141,11 +129,11 @@ expect_refused(const struct refusal *c)
 			      &closed);
 	if (got <= 0)
 		fail_msg("%s: no reply (%ld)", c->name, got);
-	lines = count(out, (size_t)got, "HTTP/1.");
+	lines = count_mem(out, (size_t)got, "HTTP/1.");
 	if (strncmp(out, want, strlen(want)) != 0)
 		fail_msg("%s: want %s, got %.40s", c->name, want, out);
-	if (lines != 1 &&
-	    !(c->by_mhd && lines == 2 && count(out, (size_t)got, want) == 2))
+	if (lines != 1 && !(c->by_mhd && lines == 2 &&
+			    count_mem(out, (size_t)got, want) == 2))
 		fail_msg("%s: %zu status lines in the reply (a request after "
 			 "it was answered)",
 			 c->name, lines);
@@ -470,9 +458,9 @@ test_accepted(void **state)
 			      3000, &closed);
 	assert_true(got > 0);
 	/* Three answers on one connection, then the close asked for. */
-	assert_int_equal(count(out, (size_t)got, "HTTP/1.1 200 OK\r\n"), 3);
-	assert_int_equal(count(out, (size_t)got, "HTTP/1."), 3);
-	assert_int_equal(count(out, (size_t)got, "-----BEGIN"), 0);
+	assert_int_equal(count_mem(out, (size_t)got, "HTTP/1.1 200 OK\r\n"), 3);
+	assert_int_equal(count_mem(out, (size_t)got, "HTTP/1."), 3);
+	assert_int_equal(count_mem(out, (size_t)got, "-----BEGIN"), 0);
 	assert_true(closed);
 }
 

@@ -19,6 +19,7 @@
 #include <cmocka.h>
 /* clang-format on */
 
+#include "check.h"
 #include "harness.h"
 #include "testca.h"
 
@@ -48,14 +49,6 @@ args_check(void)
 	a[2] = harness_path(&h, "certpost.conf");
 	a[3] = NULL;
 	return a;
-}
-
-static void
-assert_contains(const char *hay, const char *needle, const char *name)
-{
-	if (hay == NULL || strstr(hay, needle) == NULL)
-		fail_msg("%s: output lacks '%s':\n%s", name, needle,
-			 hay ? hay : "(null)");
 }
 
 static void

@@ -22,6 +22,7 @@
 #include <cmocka.h>
 /* clang-format on */
 
+#include "check.h"
 #include "harness.h"
 #include "testca.h"
 
@@ -136,18 +137,6 @@ done_requests(void)
 	return atomic_load(&ok_a) + atomic_load(&ok_b) + atomic_load(&failed);
 }
 
-static int
-count(const char *hay, const char *needle)
-{
-	int n = 0;
-
-	while (hay != NULL && (hay = strstr(hay, needle)) != NULL) {
-		n++;
-		hay += strlen(needle);
-	}
-	return n;
-}
-
 static void
 wait_for_reloads(int want)
 {
@@ -158,8 +147,8 @@ wait_for_reloads(int want)
 		struct buf log = {0};
 
 		harness_log(&h, &log);
-		n = count(log.data, "reloaded in ") +
-		    count(log.data, "reload failed");
+		n = (int)(count_str(log.data, "reloaded in ") +
+			  count_str(log.data, "reload failed"));
 		buf_free(&log);
 		if (n < want)
 			nanosleep(&ts, NULL);
@@ -205,7 +194,7 @@ test_reload_under_load(void **state)
 	       total, atomic_load(&ok_a), atomic_load(&ok_b),
 	       atomic_load(&failed), RELOADS, secs);
 	harness_log(&h, &log);
-	assert_int_equal(count(log.data, "reloaded in "), RELOADS);
+	assert_int_equal(count_str(log.data, "reloaded in "), RELOADS);
 	buf_free(&log);
 	assert_int_equal(atomic_load(&failed), 0);
 	assert_true(atomic_load(&ok_a) > 0);
@@ -250,7 +239,7 @@ test_broken_reloads_keep_old(void **state)
 	harness_log(&h, &log);
 	assert_non_null(strstr(log.data, "certpost.conf:2: [server] listen"));
 	assert_non_null(strstr(log.data, "a.pem: no certificate found"));
-	assert_int_equal(count(log.data, "still serving the previous"), 2);
+	assert_int_equal(count_str(log.data, "still serving the previous"), 2);
 	buf_free(&log);
 
 	harness_request(&h, "/metrics", NULL, &r);

@@ -16,6 +16,7 @@
 #include <cmocka.h>
 /* clang-format on */
 
+#include "check.h"
 #include "harness.h"
 #include "testca.h"
 
@@ -51,13 +52,6 @@ teardown(void **state)
 	(void)state;
 	harness_cleanup(&h);
 	return 0;
-}
-
-static void
-assert_contains(const char *hay, const char *needle, const char *what)
-{
-	if (hay == NULL || strstr(hay, needle) == NULL)
-		fail_msg("%s: lacks '%s':\n%s", what, needle, hay ? hay : "");
 }
 
 static void

@@ -22,6 +22,7 @@
 #include <cmocka.h>
 /* clang-format on */
 
+#include "check.h"
 #include "harness.h"
 #include "testca.h"
 
@@ -88,13 +89,10 @@ static int
 count_log(const char *needle)
 {
 	struct buf log = {0};
-	const char *p;
-	int n = 0;
+	int n;
 
 	harness_log(&h, &log);
-	for (p = log.data; p != NULL && (p = strstr(p, needle)) != NULL;
-	     p += strlen(needle))
-		n++;
+	n = (int)count_str(log.data, needle);
 	buf_free(&log);
 	return n;
 }

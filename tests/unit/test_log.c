@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /* Unit tests for log: repeated warnings written up to a burst, then counted
  * and summed up, by format, in fixed memory, from several threads. */
+#include "check.h"
 #include "log.h"
 
 #include <fcntl.h>
@@ -67,16 +68,6 @@ take_output(void)
 	return out;
 }
 
-static size_t
-count(const char *hay, const char *needle)
-{
-	size_t n = 0;
-
-	for (; (hay = strstr(hay, needle)) != NULL; hay++)
-		n++;
-	return n;
-}
-
 /* Messages differing only in their arguments are one kind. */
 static void
 test_burst_then_count(void **state)
@@ -91,7 +82,7 @@ test_burst_then_count(void **state)
 	}
 	log_warnx_limited("other", "libmicrohttpd: once");
 	out = take_output();
-	assert_int_equal(count(out, "\n"), LOG_REPEAT_BURST + 1);
+	assert_int_equal(count_str(out, "\n"), LOG_REPEAT_BURST + 1);
 	assert_non_null(strstr(out, "peer 0 failed\n"));
 	assert_null(strstr(out, "peer 999"));
 	free(out);
@@ -105,7 +96,7 @@ test_burst_then_count(void **state)
 	assert_non_null(strstr(out, "certpost: warning: libmicrohttpd: peer "
 				    "999 failed (repeated 995 times in the "
 				    "last 1 s)\n"));
-	assert_int_equal(count(out, "\n"), 1);
+	assert_int_equal(count_str(out, "\n"), 1);
 	free(out);
 	/* Counting starts again. */
 	log_warnx_limited("peer %d failed", "libmicrohttpd: again");
@@ -141,10 +132,10 @@ test_many_kinds(void **state)
 	}
 	assert_non_null(strstr(out, "(with other messages: repeated "));
 	/* Written plus counted is everything. */
-	assert_int_equal(count(out, "\n") - count(out, "(repeated ") -
-				 count(out, "(with other") + sum,
+	assert_int_equal(count_str(out, "\n") - count_str(out, "(repeated ") -
+				 count_str(out, "(with other") + sum,
 			 1000);
-	assert_true(count(out, "\n") <=
+	assert_true(count_str(out, "\n") <=
 		    (LOG_REPEAT_KEYS + 1) * (LOG_REPEAT_BURST + 1));
 	free(out);
 }
@@ -175,7 +166,7 @@ test_threads(void **state)
 		pthread_join(t[i], NULL);
 	log_repeats_flush(true);
 	out = take_output();
-	assert_int_equal(count(out, "\n"), LOG_REPEAT_BURST + 1);
+	assert_int_equal(count_str(out, "\n"), LOG_REPEAT_BURST + 1);
 	p = strstr(out, "(repeated ");
 	assert_non_null(p);
 	assert_int_equal(strtoull(p + 10, NULL, 10),

@@ -13,6 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "check.h"
 #include "assets.h"
 #include "page.h"
 
@@ -209,18 +210,6 @@ render(const struct page_site *s, enum page_platform p)
 	return buf_steal(&out, NULL);
 }
 
-static size_t
-count(const char *hay, const char *needle)
-{
-	size_t n = 0;
-
-	while ((hay = strstr(hay, needle)) != NULL) {
-		n++;
-		hay += strlen(needle);
-	}
-	return n;
-}
-
 /* No inline style, no inline script, no event handler: the CSP forbids
  * them and a browser would silently drop them. */
 static void
@@ -272,7 +261,7 @@ assert_order(const char *html, enum page_platform p)
 		snprintf(want, sizeof(want),
 			 "<details class=\"platform\" id=\"%s\"",
 			 all_sections[i]);
-		assert_int_equal(count(html, want), 1);
+		assert_int_equal(count_str(html, want), 1);
 	}
 	for (i = 0; i < 2 && lead_ids[p][i] != NULL; i++, nlead++) {
 		at = strstr(at, "<details class=\"platform\"");
@@ -285,7 +274,7 @@ assert_order(const char *html, enum page_platform p)
 				 page_platform_name(p), i, at);
 		at++;
 	}
-	assert_int_equal(count(html, "\" open>"), nlead);
+	assert_int_equal(count_str(html, "\" open>"), nlead);
 }
 
 static void
@@ -336,7 +325,7 @@ test_render_content(void **state)
 				     "<span>AB CD EF 01 23 45 67 89</span>"));
 	assert_non_null(strstr(html, "<span>11 12 13 14</span>"));
 	assert_non_null(strstr(html, "2030-01-01"));
-	assert_int_equal(count(html, "class=\"badge\">Primary"), 1);
+	assert_int_equal(count_str(html, "class=\"badge\">Primary"), 1);
 	assert_non_null(strstr(html, "href=\"/example-root.cer\""));
 	assert_non_null(strstr(html, "href=\"/example-root.pem\""));
 	/* The primary CA names the trust switch. */
@@ -354,7 +343,7 @@ test_render_content(void **state)
 	assert_non_null(strstr(
 		html,
 		"data-check-url=\"https://a.example/?x=&quot;y&quot;&amp;z\""));
-	assert_int_equal(count(html, "data-check-url="), 2);
+	assert_int_equal(count_str(html, "data-check-url="), 2);
 	assert_non_null(strstr(html, "needs JavaScript"));
 	assert_non_null(strstr(html, "id=\"admin\""));
 	assert_non_null(strstr(html, "Certificate Trust Settings"));

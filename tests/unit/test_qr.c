@@ -15,6 +15,7 @@
 
 #include <qrencode.h>
 
+#include "check.h"
 #include "qr.h"
 #include "util.h"
 
@@ -48,18 +49,6 @@ parse_px(const char *s)
 
 	assert_int_equal(parse_ulong(s, 1, 100000, &v), 0);
 	return (int)v;
-}
-
-static size_t
-count(const char *hay, const char *needle)
-{
-	size_t n = 0;
-
-	while ((hay = strstr(hay, needle)) != NULL) {
-		n++;
-		hay += strlen(needle);
-	}
-	return n;
 }
 
 /*
@@ -140,8 +129,8 @@ check_svg(const char *text)
 	assert_non_null(strstr(out.data, "</svg>\n"));
 	/* the page's Content-Security-Policy forbids inline styles */
 	assert_null(strstr(out.data, "style"));
-	assert_int_equal(count(out.data, "<path"), 1);
-	assert_int_equal(count(out.data, "<title>"), 1);
+	assert_int_equal(count_str(out.data, "<path"), 1);
+	assert_int_equal(count_str(out.data, "<title>"), 1);
 	check_title(out.data, text);
 
 	view = attr(out.data, "viewBox");
