@@ -6,7 +6,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 
 #include <openssl/evp.h>
 #include <openssl/x509.h>
@@ -42,31 +41,14 @@ static int der_len;
 static int
 setup(void **state)
 {
-	struct testca_opts ro = {.cn = "Framing Test Root", .ca = true};
-	struct testca_opts lo = {.cn = "localhost",
-				 .dns_san = "localhost",
-				 .ip_san = "127.0.0.1",
-				 .server_auth = true};
-	X509 *root, *leaf;
-	EVP_PKEY *rk, *lk;
+	struct testca_tls t;
 
 	(void)state;
 	harness_init(&h);
-	if (testca_make(&ro, &root, &rk) == -1)
+	if (testca_tls_files(h.dir, "Framing Test Root", &t) == -1)
 		return -1;
-	lo.issuer = root;
-	lo.issuer_key = rk;
-	if (testca_make(&lo, &leaf, &lk) == -1)
-		return -1;
-	testca_write_pem(harness_path(&h, "root.pem"), root);
-	testca_write_pem(harness_path(&h, "tls.pem"), leaf);
-	testca_write_key(harness_path(&h, "tls.key"), lk);
-	chmod(harness_path(&h, "tls.key"), 0600);
-	der_len = testca_der(root, &der);
-	X509_free(root);
-	X509_free(leaf);
-	EVP_PKEY_free(rk);
-	EVP_PKEY_free(lk);
+	der_len = testca_der(t.root, &der);
+	testca_tls_free(&t);
 	if (der_len == -1)
 		return -1;
 	/* Access lines go to the daemon's log, for the method test. */

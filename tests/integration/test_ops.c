@@ -31,36 +31,17 @@ static long long not_after;
 static int
 setup(void **state)
 {
-	struct testca_opts ro = {.cn = "Ops Root", .ca = true};
-	X509 *root, *leaf;
-	EVP_PKEY *rk, *lk;
-	struct testca_opts lo = {.cn = "localhost",
-				 .dns_san = "localhost",
-				 .ip_san = "127.0.0.1",
-				 .server_auth = true};
-	const ASN1_TIME *na;
+	struct testca_tls t;
 	struct tm tm;
 
 	(void)state;
 	harness_init(&h);
-	if (testca_make(&ro, &root, &rk) == -1)
+	if (testca_tls_files(h.dir, "Ops Root", &t) == -1)
 		return -1;
-	lo.issuer = root;
-	lo.issuer_key = rk;
-	if (testca_make(&lo, &leaf, &lk) == -1)
-		return -1;
-	testca_write_pem(harness_path(&h, "root.pem"), root);
-	testca_write_pem(harness_path(&h, "tls.pem"), leaf);
-	testca_write_key(harness_path(&h, "tls.key"), lk);
-	chmod(harness_path(&h, "tls.key"), 0600);
-	der_len = testca_der(root, &der);
-	na = X509_get0_notAfter(root);
-	ASN1_TIME_to_tm(na, &tm);
+	der_len = testca_der(t.root, &der);
+	ASN1_TIME_to_tm(X509_get0_notAfter(t.root), &tm);
 	not_after = (long long)timegm(&tm);
-	X509_free(root);
-	X509_free(leaf);
-	EVP_PKEY_free(rk);
-	EVP_PKEY_free(lk);
+	testca_tls_free(&t);
 	return 0;
 }
 

@@ -154,36 +154,26 @@ write_form(const char *path, enum form form)
 static int
 setup(void **state)
 {
-	struct testca_opts ro = {.cn = "Static Keys Root", .ca = true};
-	struct testca_opts lo = {.cn = "localhost",
-				 .dns_san = "localhost",
-				 .ip_san = "127.0.0.1",
-				 .server_auth = true};
-	struct testca_opts so = {.cn = "Profile Signer", .rsa_bits = 2048};
-	X509 *root, *signer;
-	EVP_PKEY *rk;
+	struct testca_tls t;
+	X509 *signer;
 
 	(void)state;
 	harness_init(&h);
-	if (testca_make(&ro, &root, &rk) == -1)
+	if (testca_tls_files(h.dir, "Static Keys Root", &t) == -1)
 		return -1;
-	lo.issuer = so.issuer = root;
-	lo.issuer_key = so.issuer_key = rk;
-	if (testca_make(&lo, &leaf, &ec_key) == -1 ||
-	    testca_make(&so, &signer, &rsa_key) == -1)
+	if (testca_signer_files(h.dir, &t, &signer, &rsa_key) == -1) {
+		testca_tls_free(&t);
 		return -1;
-	testca_write_pem(harness_path(&h, "root.pem"), root);
-	testca_write_pem(harness_path(&h, "tls.pem"), leaf);
-	testca_write_key(harness_path(&h, "tls.key"), ec_key);
-	testca_write_pem(harness_path(&h, "sign.pem"), signer);
-	testca_write_key(harness_path(&h, "sign.key"), rsa_key);
-	chmod(harness_path(&h, "tls.key"), 0600);
-	chmod(harness_path(&h, "sign.key"), 0600);
+	}
+	X509_free(signer);
+	/* The leaf and its key outlive the set-up; the rest is freed. */
+	leaf = t.leaf;
+	ec_key = t.leaf_key;
+	t.leaf = NULL;
+	t.leaf_key = NULL;
+	testca_tls_free(&t);
 	mkdir(harness_path(&h, "static"), 0755);
 	harness_write(&h, "static/style.css", "body { color: #123456; }\n");
-	X509_free(root);
-	X509_free(signer);
-	EVP_PKEY_free(rk);
 	return 0;
 }
 

@@ -8,7 +8,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -65,43 +64,27 @@ key_line(const char *path, char *out, size_t outlen)
 static int
 setup(void **state)
 {
-	struct testca_opts ro = {.cn = "TLS Test Root", .ca = true};
-	struct testca_opts lo = {.cn = "localhost",
-				 .dns_san = "localhost",
-				 .ip_san = "127.0.0.1",
-				 .server_auth = true};
-	struct testca_opts so = {.cn = "Profile Signer", .rsa_bits = 2048};
-	X509 *root, *leaf, *signer;
-	EVP_PKEY *rk, *lk, *sk;
+	struct testca_tls t;
+	X509 *signer;
+	EVP_PKEY *sk;
 
 	(void)state;
 	harness_init(&h);
-	if (testca_make(&ro, &root, &rk) == -1)
+	if (testca_tls_files(h.dir, "TLS Test Root", &t) == -1)
 		return -1;
-	lo.issuer = so.issuer = root;
-	lo.issuer_key = so.issuer_key = rk;
-	if (testca_make(&lo, &leaf, &lk) == -1 ||
-	    testca_make(&so, &signer, &sk) == -1)
+	if (testca_signer_files(h.dir, &t, &signer, &sk) == -1) {
+		testca_tls_free(&t);
 		return -1;
-	testca_write_pem(harness_path(&h, "root.pem"), root);
-	testca_write_pem(harness_path(&h, "tls.pem"), leaf);
-	testca_write_key(harness_path(&h, "tls.key"), lk);
-	testca_write_pem(harness_path(&h, "sign.pem"), signer);
-	testca_write_key(harness_path(&h, "sign.key"), sk);
-	chmod(harness_path(&h, "tls.key"), 0600);
-	chmod(harness_path(&h, "sign.key"), 0600);
-	tls_key_der_len = key_der(lk, &tls_key_der);
+	}
+	tls_key_der_len = key_der(t.leaf_key, &tls_key_der);
 	sign_key_der_len = key_der(sk, &sign_key_der);
+	testca_tls_free(&t);
+	X509_free(signer);
+	EVP_PKEY_free(sk);
 	if (tls_key_der_len <= 0 || sign_key_der_len <= 0 ||
 	    key_line(harness_path(&h, "sign.key"), sign_key_line,
 		     sizeof(sign_key_line)) == -1)
 		return -1;
-	X509_free(root);
-	X509_free(leaf);
-	X509_free(signer);
-	EVP_PKEY_free(rk);
-	EVP_PKEY_free(lk);
-	EVP_PKEY_free(sk);
 	return 0;
 }
 

@@ -3,8 +3,10 @@
  * files. */
 #include "testca.h"
 
+#include <limits.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include <openssl/bn.h>
 #include <openssl/err.h>
@@ -432,4 +434,70 @@ out:
 	ASN1_TIME_free(t);
 	X509_CRL_free(crl);
 	return ok == 1 ? 0 : fail("testca_write_crl");
+}
+
+/* dir/name into buf (PATH_MAX). */
+static const char *
+in_dir(char *buf, const char *dir, const char *name)
+{
+	snprintf(buf, PATH_MAX, "%s/%s", dir, name);
+	return buf;
+}
+
+int
+testca_tls_files(const char *dir, const char *cn, struct testca_tls *t)
+{
+	struct testca_opts ro = {.cn = cn, .ca = true};
+	struct testca_opts lo = {.cn = "localhost",
+				 .dns_san = "localhost",
+				 .ip_san = "127.0.0.1",
+				 .server_auth = true};
+	char path[PATH_MAX];
+
+	memset(t, 0, sizeof(*t));
+	if (testca_make(&ro, &t->root, &t->root_key) == -1)
+		return -1;
+	lo.issuer = t->root;
+	lo.issuer_key = t->root_key;
+	if (testca_make(&lo, &t->leaf, &t->leaf_key) == -1 ||
+	    testca_write_pem(in_dir(path, dir, "root.pem"), t->root) == -1 ||
+	    testca_write_pem(in_dir(path, dir, "tls.pem"), t->leaf) == -1 ||
+	    testca_write_key(in_dir(path, dir, "tls.key"), t->leaf_key) == -1 ||
+	    chmod(path, 0600) == -1) {
+		testca_tls_free(t);
+		return -1;
+	}
+	return 0;
+}
+
+void
+testca_tls_free(struct testca_tls *t)
+{
+	X509_free(t->root);
+	X509_free(t->leaf);
+	EVP_PKEY_free(t->root_key);
+	EVP_PKEY_free(t->leaf_key);
+	memset(t, 0, sizeof(*t));
+}
+
+int
+testca_signer_files(const char *dir, const struct testca_tls *t,
+		    X509 **ret_cert, EVP_PKEY **ret_key)
+{
+	struct testca_opts so = {.cn = "Profile Signer",
+				 .rsa_bits = 2048,
+				 .issuer = t->root,
+				 .issuer_key = t->root_key};
+	char path[PATH_MAX];
+
+	if (testca_make(&so, ret_cert, ret_key) == -1)
+		return -1;
+	if (testca_write_pem(in_dir(path, dir, "sign.pem"), *ret_cert) == -1 ||
+	    testca_write_key(in_dir(path, dir, "sign.key"), *ret_key) == -1 ||
+	    chmod(path, 0600) == -1) {
+		X509_free(*ret_cert);
+		EVP_PKEY_free(*ret_key);
+		return -1;
+	}
+	return 0;
 }

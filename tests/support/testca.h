@@ -85,4 +85,23 @@ struct testca_crl {
 };
 int testca_write_crl(const char *path, const struct testca_crl *o);
 
+/* The TLS set-up most integration tests want. */
+struct testca_tls {
+	X509 *root, *leaf;
+	EVP_PKEY *root_key, *leaf_key;
+};
+
+/*
+ * Under dir: a root CA (CN cn) as root.pem, and a server leaf for
+ * localhost and 127.0.0.1 that it issued (P-256) as tls.pem, with its key
+ * as tls.key, mode 0600. Returns 0 with t filled (free with
+ * testca_tls_free()), or -1.
+ */
+int testca_tls_files(const char *dir, const char *cn, struct testca_tls *t);
+void testca_tls_free(struct testca_tls *t);
+/* A profile signer (RSA-2048) issued by t's root, as sign.pem and sign.key
+ * (0600) under dir. Returns 0 with both (caller frees), or -1. */
+int testca_signer_files(const char *dir, const struct testca_tls *t,
+			X509 **ret_cert, EVP_PKEY **ret_key);
+
 #endif
