@@ -156,6 +156,25 @@ start_daemon(struct http *h, struct listener *l, const struct config *cfg,
 		 (void *)(uintptr_t)tls_priorities(cfg->tls_priorities)},
 		{MHD_OPTION_END, 0, NULL},
 	};
+	/*
+	 * How strictly libmicrohttpd reads a request head: the one place
+	 * the two library lines differ here. 1.0 can refuse what 0.9.75
+	 * normalises where the API cannot show it (a NUL, a bare LF, an
+	 * obs-fold, whitespace in the target or before a colon, an empty
+	 * field name); level 1 is the strictest RFC 9112 allows a server,
+	 * and it also requires Host on HTTP/1.1. 0.9.75 has only
+	 * STRICT_FOR_CLIENT, whose two checks (Host, a space in the target)
+	 * certpost makes itself at 0, answered with its own headers instead
+	 * of a library page sent twice. docs/http.md: what each refuses.
+	 */
+	struct MHD_OptionItem parse[] = {
+#if MHD_VERSION >= 0x00097701
+		{MHD_OPTION_CLIENT_DISCIPLINE_LVL, 1, NULL},
+#else
+		{MHD_OPTION_STRICT_FOR_CLIENT, 0, NULL},
+#endif
+		{MHD_OPTION_END, 0, NULL},
+	};
 	/* Only with more than one thread: a pool of 1 is logged as ignored. */
 	struct MHD_OptionItem pool[] = {
 		{MHD_OPTION_THREAD_POOL_SIZE, threads, NULL},
@@ -178,10 +197,7 @@ start_daemon(struct http *h, struct listener *l, const struct config *cfg,
 		http_completed, l, MHD_OPTION_NOTIFY_CONNECTION,
 		http_notify_connection, l, MHD_OPTION_UNESCAPE_CALLBACK,
 		no_unescape, l, MHD_OPTION_URI_LOG_CALLBACK, http_request_start,
-		/* Not strict: its two checks (Host on HTTP/1.1, no space in
-		 * the target) are certpost's own, answered with our headers
-		 * instead of a library page sent twice. */
-		l, MHD_OPTION_STRICT_FOR_CLIENT, 0, MHD_OPTION_ARRAY,
+		l, MHD_OPTION_ARRAY, parse, MHD_OPTION_ARRAY,
 		l->tls ? tls : tls + ARRAY_LEN(tls) - 1, MHD_OPTION_ARRAY,
 		threads > 1 ? pool : pool + 1, MHD_OPTION_END);
 	if (l->d == NULL) {

@@ -1,7 +1,9 @@
 /* SPDX-License-Identifier: MIT */
 /* What a request must look like before it is routed: the request line and
- * the header fields as libmicrohttpd 0.9.75 hands them over, and how the
- * message is framed. docs/http.md says what libmicrohttpd decides first. */
+ * the header fields as libmicrohttpd's API hands them over, and how the
+ * message is framed. Only the documented API is read: what libmicrohttpd
+ * refuses or hides before certpost sees a request differs between 0.9.75
+ * and 1.0, and docs/http.md says what each does. */
 #include <stdint.h>
 #include <string.h>
 #include <strings.h>
@@ -31,37 +33,22 @@ is_token(const char *s, size_t n)
 	return true;
 }
 
-/*
- * libmicrohttpd 0.9.75 parses the request line in place: the method starts
- * the line, the space after it becomes the method's NUL, and the target
- * starts right after (extra spaces are skipped). So the method is whole
- * only when the target starts one byte after its strlen(): a NUL inside
- * the method ("GET\0junk") leaves a gap, and so does a second space.
- * Only the addresses are compared; nothing between them is read.
- */
 bool
-http_method_ok(const char *method, const char *url)
+http_method_ok(const char *method)
 {
-	size_t n = strlen(method);
-
-	return is_token(method, n) && url == method + n + 1;
+	return is_token(method, strlen(method));
 }
 
 void
-http_method_for_log(char *dst, size_t dstlen, const char *method,
-		    const char *url)
+http_method_for_log(char *dst, size_t dstlen, const char *method)
 {
 	size_t n = strlen(method), i;
-	uintptr_t m = (uintptr_t)method, u = (uintptr_t)url;
 
 	if (dstlen == 0)
 		return;
-	/* The raw method, NULs included, when the line is laid out as
-	 * above; bad bytes become '?' so no log line carries them. */
-	if (u > m && u - m - 1 > n && u - m - 1 < dstlen)
-		n = u - m - 1;
 	if (n > dstlen - 1)
 		n = dstlen - 1;
+	/* Bad bytes become '?' so no log line carries them. */
 	for (i = 0; i < n; i++)
 		dst[i] = is_tchar((unsigned char)method[i]) ? method[i] : '?';
 	dst[n] = '\0';
@@ -85,14 +72,17 @@ http_target_ok(const char *raw)
 	return true;
 }
 
-/* The target ends where the version begins, one byte after the raw
- * target's strlen() (the space turned NUL): a NUL inside the target
- * leaves a gap. Addresses only, as in http_method_ok(). */
+/* The path the handler got is the raw target's, up to the query: the
+ * target was not split or rewritten anywhere else. */
 bool
-http_target_whole(const char *raw, size_t rawlen, const char *url,
-		  const char *version)
+http_target_whole(const char *raw, const char *url)
 {
-	return raw != NULL && raw == url && version == raw + rawlen + 1;
+	size_t n;
+
+	if (raw == NULL || url == NULL)
+		return false;
+	n = strlen(url);
+	return strncmp(raw, url, n) == 0 && (raw[n] == '\0' || raw[n] == '?');
 }
 
 static bool
@@ -124,47 +114,7 @@ struct scan {
 	enum http_framing result;
 	unsigned content_lengths;
 	bool body;
-	uintptr_t start; /* the header section, as libmicrohttpd read it */
-	uintptr_t end;
-	uintptr_t next; /* where the next field line must start */
 };
-
-/* Is [p, p + n) inside the header section? */
-static bool
-inside(const struct scan *sc, const char *p, size_t n)
-{
-	uintptr_t a = (uintptr_t)p;
-
-	return a >= sc->start && a <= sc->end && n <= sc->end - a;
-}
-
-/*
- * libmicrohttpd 0.9.75 parses the header section in place: each field
- * line becomes name, NUL (the colon), optional SP/HTAB, value, NUL NUL
- * (the CRLF), and the next line starts right after. Walking the fields
- * in order and requiring exactly that finds what its C strings hide: a
- * NUL inside a value (the value ends early), a bare LF (one NUL, not
- * two), an obs-fold (0.9.75 appends the continuation to the name, which
- * moves it out of the section), and a line it dropped.
- */
-static bool
-field_in_place(struct scan *sc, const char *key, size_t key_size,
-	       const char *value, size_t value_size)
-{
-	const char *p;
-
-	if ((uintptr_t)key != sc->next || !inside(sc, key, key_size + 1) ||
-	    key[key_size] != '\0')
-		return false;
-	for (p = key + key_size + 1; p != value; p++)
-		if (!inside(sc, p, 1) || (*p != ' ' && *p != '\t'))
-			return false;
-	if (!inside(sc, value, value_size + 2) || value[value_size] != '\0' ||
-	    value[value_size + 1] != '\0')
-		return false;
-	sc->next = (uintptr_t)value + value_size + 2;
-	return true;
-}
 
 static enum MHD_Result
 scan_header(void *cls, enum MHD_ValueKind kind, const char *key,
@@ -179,8 +129,9 @@ scan_header(void *cls, enum MHD_ValueKind kind, const char *key,
 	 * before the colon that libmicrohttpd keeps) is a header some other
 	 * parser may read as the real one.
 	 */
-	if (value == NULL || !is_token(key, key_size) || has_ctl(value) ||
-	    !field_in_place(sc, key, key_size, value, value_size)) {
+	if (value == NULL || !is_token(key, key_size) ||
+	    strlen(key) != key_size || strlen(value) != value_size ||
+	    has_ctl(value)) {
 		sc->result = HTTP_FRAMING_BAD;
 		return MHD_NO;
 	}
@@ -203,32 +154,12 @@ scan_header(void *cls, enum MHD_ValueKind kind, const char *key,
 }
 
 enum http_framing
-http_check_headers(struct MHD_Connection *c, const char *method,
-		   const char *version)
+http_check_headers(struct MHD_Connection *c)
 {
-	const union MHD_ConnectionInfo *ci;
 	struct scan sc = {.result = HTTP_FRAMING_NONE};
-	const char *p;
 
-	/* The section runs from the method to the end of the empty line;
-	 * the request line ends with the version (8 bytes, checked by
-	 * libmicrohttpd) and its CRLF. */
-	ci = MHD_get_connection_info(c,
-				     MHD_CONNECTION_INFO_REQUEST_HEADER_SIZE);
-	if (ci == NULL || (uintptr_t)version < (uintptr_t)method)
-		return HTTP_FRAMING_BAD;
-	sc.start = (uintptr_t)method;
-	sc.end = (uintptr_t)method + ci->header_size;
-	if (!inside(&sc, version, 10) || version[8] != '\0' ||
-	    version[9] != '\0')
-		return HTTP_FRAMING_BAD;
-	sc.next = (uintptr_t)version + 10;
 	(void)MHD_get_connection_values_n(c, MHD_HEADER_KIND, scan_header, &sc);
 	if (sc.result != HTTP_FRAMING_NONE)
 		return sc.result;
-	/* Then the empty line, and nothing libmicrohttpd skipped. */
-	p = (const char *)sc.next;
-	if (sc.end - sc.next != 2 || p[0] != '\0' || p[1] != '\0')
-		return HTTP_FRAMING_BAD;
 	return sc.body ? HTTP_FRAMING_BODY : HTTP_FRAMING_NONE;
 }

@@ -124,26 +124,19 @@ enum http_framing {
 	HTTP_FRAMING_BODY, /* one well-formed Content-Length above 0 */
 	HTTP_FRAMING_BAD,  /* anything else: 400 and close */
 };
-/* The method is a token, whole (no NUL hidden behind strlen()), and
- * followed by exactly one space; url and method as the handler gets them. */
-bool http_method_ok(const char *method, const char *url);
-/* The method for a log line: the raw bytes up to the target (NULs
- * included) with every non-token byte as '?'. */
-void http_method_for_log(char *dst, size_t dstlen, const char *method,
-			 const char *url);
+/* The method, as the handler gets it, is an RFC 9110 token. */
+bool http_method_ok(const char *method);
+/* The method for a log line, every non-token byte as '?'. */
+void http_method_for_log(char *dst, size_t dstlen, const char *method);
 /* The raw target (from MHD_OPTION_URI_LOG_CALLBACK) is origin-form and
  * holds no control byte, space or DEL. NULL is not. */
 bool http_target_ok(const char *raw);
-/* The target the handler got is the whole raw target: raw and rawlen as
- * the URI log callback saw them. */
-bool http_target_whole(const char *raw, size_t rawlen, const char *url,
-		       const char *version);
-/* The header section is exactly what libmicrohttpd parsed (no NUL, bare
- * LF, obs-fold or dropped line), field names are tokens, values hold no
- * control byte, and the body is framed by at most one Content-Length and
- * no Transfer-Encoding. method and version as the handler gets them. */
-enum http_framing http_check_headers(struct MHD_Connection *c,
-				     const char *method, const char *version);
+/* The path the handler got (url) is the raw target's, up to its query. */
+bool http_target_whole(const char *raw, const char *url);
+/* Field names are tokens, values hold no control byte (and no NUL the API
+ * reports), and the body is framed by at most one Content-Length and no
+ * Transfer-Encoding. */
+enum http_framing http_check_headers(struct MHD_Connection *c);
 
 /* Takes ownership of cfg and cat (freed on failure too). refs = 1. */
 struct site *site_new(struct config *cfg, struct catalog *cat, char *err,

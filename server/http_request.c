@@ -27,10 +27,9 @@ struct request {
 	bool started;	/* the handler has seen the headers */
 	bool malformed; /* see http_check.c: 400 whatever the method */
 	bool body;	/* one Content-Length above 0: 400 on GET/HEAD */
-	/* The target as the URI log callback saw it; only its address and
-	 * length are used later (the bytes are rewritten in place). */
-	const char *raw_target;
-	size_t raw_target_len;
+	/* The raw target's path, copied in the URI log callback: its
+	 * string is not promised to outlive the callback. */
+	char *raw_path;
 	bool target_ok;
 	/* Copies for the log line: the request's own strings are not
 	 * promised to outlive the handler. Long paths are cut. */
@@ -375,9 +374,10 @@ http_request_start(void *cls, const char *uri, struct MHD_Connection *c)
 	(void)c;
 	if (rq == NULL)
 		return NULL;
-	rq->raw_target = uri;
-	rq->raw_target_len = uri != NULL ? strlen(uri) : 0;
 	rq->target_ok = http_target_ok(uri);
+	if (rq->target_ok &&
+	    (rq->raw_path = strndup(uri, strcspn(uri, "?"))) == NULL)
+		rq->target_ok = false;
 	return rq;
 }
 
@@ -404,7 +404,7 @@ http_handle(void *cls, struct MHD_Connection *c, const char *url,
 		*req_cls = rq;
 	}
 	if (!rq->started) {
-		enum http_framing f = http_check_headers(c, method, version);
+		enum http_framing f = http_check_headers(c);
 
 		rq->started = true;
 		/*
@@ -420,9 +420,8 @@ http_handle(void *cls, struct MHD_Connection *c, const char *url,
 		 */
 		rq->malformed =
 			f == HTTP_FRAMING_BAD || !rq->target_ok ||
-			!http_method_ok(method, url) ||
-			!http_target_whole(rq->raw_target, rq->raw_target_len,
-					   url, version) ||
+			!http_method_ok(method) ||
+			!http_target_whole(rq->raw_path, url) ||
 			/* RFC 9112 3.2; libmicrohttpd's strict mode would
 			 * answer this itself, without our headers. */
 			(strcmp(version, MHD_HTTP_VERSION_1_0) != 0 &&
@@ -439,7 +438,7 @@ http_handle(void *cls, struct MHD_Connection *c, const char *url,
 	} else if (rq->site != NULL) {
 		return MHD_NO; /* answered already */
 	}
-	http_method_for_log(rq->method, sizeof(rq->method), method, url);
+	http_method_for_log(rq->method, sizeof(rq->method), method);
 	return answer(c, l, rq, url, get, head);
 }
 
@@ -530,6 +529,7 @@ http_completed(void *cls, struct MHD_Connection *c, void **req_cls,
 	*req_cls = NULL;
 	if (rq->site == NULL) {
 		/* The client left before the request was complete. */
+		free(rq->raw_path);
 		free(rq);
 		return;
 	}
@@ -541,6 +541,7 @@ http_completed(void *cls, struct MHD_Connection *c, void **req_cls,
 	     rq->entry->kind != CATALOG_HEALTH))
 		log_request(c, rq);
 	site_unref(rq->site);
+	free(rq->raw_path);
 	free(rq);
 	atomic_fetch_sub(&l->h->in_flight, 1);
 }

@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <microhttpd.h>
 #include <openssl/evp.h>
 #include <openssl/x509.h>
 
@@ -92,6 +93,25 @@ struct refusal {
 	{                                                                      \
 		name, lit, sizeof(lit) - 1, status, true                       \
 	}
+/* Status 0: libmicrohttpd closes the connection without a word. */
+#define CLOSED_BY_MHD(name, lit) REFUSE_MHD(name, lit, 0)
+
+/*
+ * Where the two libmicrohttpd lines differ (docs/http.md). 1.0, at client
+ * discipline 1, refuses a NUL in the request line by closing, and a NUL,
+ * bare LF or obs-fold in the header section, or a second space in the
+ * request line, with its own 400. 0.9.75 accepts them and hides the bytes
+ * from its API (its C strings end at the NUL; bare LF and folds are
+ * normalised), so the request is answered as it normalised it: status
+ * 200, pinned so the documentation stays true.
+ */
+#if MHD_VERSION >= 0x00097701
+#define LINE_NUL(name, lit) CLOSED_BY_MHD(name, lit)
+#define HIDDEN(name, lit) REFUSE_MHD(name, lit, 400)
+#else
+#define LINE_NUL(name, lit) REFUSE_MHD(name, lit, 200)
+#define HIDDEN(name, lit) REFUSE_MHD(name, lit, 200)
+#endif
 
 /* One refusal with the expected status, a close, and nothing answered
  * after it: the certificate is never in the reply. */
@@ -109,8 +129,21 @@ expect_refused(const struct refusal *c)
 	snprintf(want, sizeof(want), "HTTP/1.1 %d ", c->status);
 	got = harness_raw_eof(h.port, c->req, c->len, out, sizeof(out), 3000,
 			      &closed);
+	if (c->status == 0) {
+		if (got != 0 || !closed)
+			fail_msg("%s: want a close without a reply, got %ld "
+				 "bytes%s",
+				 c->name, got, closed ? "" : " (left open)");
+		goto still_serving;
+	}
 	if (got <= 0)
 		fail_msg("%s: no reply (%ld)", c->name, got);
+	if (c->status == 200) {
+		/* 0.9.75 normalised it: answered, and nothing to refuse. */
+		if (strncmp(out, want, strlen(want)) != 0)
+			fail_msg("%s: want %s, got %.40s", c->name, want, out);
+		goto still_serving;
+	}
 	lines = count_mem(out, (size_t)got, "HTTP/1.");
 	if (strncmp(out, want, strlen(want)) != 0)
 		fail_msg("%s: want %s, got %.40s", c->name, want, out);
@@ -125,6 +158,7 @@ expect_refused(const struct refusal *c)
 		fail_msg("%s: no Connection: close", c->name);
 	if (!closed)
 		fail_msg("%s: the connection was left open", c->name);
+still_serving:
 	printf("# %-44s -> %d%s\n", c->name, c->status,
 	       c->by_mhd ? " (libmicrohttpd)" : "");
 	/* And the daemon goes on serving others. */
@@ -282,26 +316,29 @@ test_header_names(void **state)
 	EXPECT_ALL(cases);
 }
 
-/* What libmicrohttpd's C strings hide: the header section must be exactly
- * the field lines it parsed, each ended by CRLF. */
+/* What libmicrohttpd's C strings hide: a NUL, a bare LF, an obs-fold, a
+ * dropped line. 1.0 refuses them; 0.9.75 normalises them where its API
+ * cannot show it, so a front proxy must refuse them (docs/http.md). */
 static void
 test_header_section(void **state)
 {
 	static const struct refusal cases[] = {
-		REFUSE("obs-fold hiding a Content-Length", GET_CA
+		HIDDEN("obs-fold hiding a Content-Length", GET_CA
 		       "Content-Length:\r\n " SMUGGLED_LEN "\r\n\r\n" SMUGGLED),
-		REFUSE("obs-fold", GET_CA "X-A: a\r\n b\r\n\r\n" SMUGGLED),
-		REFUSE("NUL in a value", GET_CA "X-A: a\0b\r\n\r\n" SMUGGLED),
-		REFUSE("NUL in Content-Length", GET_CA
+		HIDDEN("obs-fold", GET_CA "X-A: a\r\n b\r\n\r\n" SMUGGLED),
+		HIDDEN("NUL in a value", GET_CA "X-A: a\0b\r\n\r\n" SMUGGLED),
+		HIDDEN("NUL in Content-Length", GET_CA
 		       "Content-Length: 0\0" SMUGGLED_LEN "\r\n\r\n" SMUGGLED),
+		/* 0.9.75 ends the line at the LF and so sees a body on a
+		 * GET: certpost's 400 there, libmicrohttpd's on 1.0. */
 		REFUSE("bare LF inside a field",
 		       GET_CA "X-A: 1\nContent-Length: " SMUGGLED_LEN
 			      "\r\n\r\n" SMUGGLED),
-		REFUSE("bare LF everywhere",
+		HIDDEN("bare LF everywhere",
 		       "GET /ca.cer HTTP/1.1\nHost: x\n\n" SMUGGLED),
-		REFUSE("bare LF after the request line",
+		HIDDEN("bare LF after the request line",
 		       "GET /ca.cer HTTP/1.1\nHost: x\r\n\r\n" SMUGGLED),
-		REFUSE("empty name after a field",
+		HIDDEN("empty name after a field",
 		       GET_CA ": 1\r\nContent-Length: " SMUGGLED_LEN
 			      "\r\n\r\n" SMUGGLED),
 	};
@@ -311,16 +348,17 @@ test_header_section(void **state)
 }
 
 /* RFC 9110 9.1: the method is a token. libmicrohttpd hands it over as a C
- * string, so a NUL hides the rest of it. */
+ * string, so a NUL hides the rest of it from certpost: 1.0 closes such a
+ * request line, 0.9.75 passes the part before the NUL. */
 static void
 test_method(void **state)
 {
 	static const struct refusal cases[] = {
-		REFUSE("'GET\\0junk'", "GET\0junk /ca.cer HTTP/1.1\r\nHost: "
+		LINE_NUL("'GET\\0junk'", "GET\0junk /ca.cer HTTP/1.1\r\nHost: "
 				       "x\r\n\r\n" SMUGGLED),
-		REFUSE("'HEAD\\0'",
+		LINE_NUL("'HEAD\\0'",
 		       "HEAD\0 /ca.pem HTTP/1.1\r\nHost: x\r\n\r\n" SMUGGLED),
-		REFUSE("'GET\\0'",
+		LINE_NUL("'GET\\0'",
 		       "GET\0 /ca.cer HTTP/1.1\r\nHost: x\r\n\r\n" SMUGGLED),
 		REFUSE("control byte",
 		       "G\x01T /ca.cer HTTP/1.1\r\nHost: x\r\n\r\n" SMUGGLED),
@@ -332,12 +370,10 @@ test_method(void **state)
 		       "GE(T /ca.cer HTTP/1.1\r\nHost: x\r\n\r\n" SMUGGLED),
 		REFUSE("byte above 0x7f",
 		       "GET\xff /ca.cer HTTP/1.1\r\nHost: x\r\n\r\n" SMUGGLED),
-		REFUSE("two spaces after the method",
+		HIDDEN("two spaces after the method",
 		       "GET  /ca.cer HTTP/1.1\r\nHost: x\r\n\r\n" SMUGGLED),
 	};
 	static const char ctl[] = "G\x01T /ca.cer HTTP/1.1\r\nHost: x\r\n\r\n";
-	static const char head_nul[] =
-		"HEAD\0 /ca.pem HTTP/1.1\r\nHost: x\r\n\r\n";
 	char out[1024];
 
 	(void)state;
@@ -345,9 +381,6 @@ test_method(void **state)
 	/* The access log gets the method with its bad bytes replaced. */
 	(void)harness_raw(h.port, ctl, sizeof(ctl) - 1, out, sizeof(out), 3000);
 	assert_true(harness_wait_log(&h, " G?T \"/ca.cer\" 400 ", 3000));
-	(void)harness_raw(h.port, head_nul, sizeof(head_nul) - 1, out,
-			  sizeof(out), 3000);
-	assert_true(harness_wait_log(&h, " HEAD? \"/ca.pem\" 400 ", 3000));
 }
 
 /* RFC 9112 3.2: certpost is an origin server, and takes origin-form only
@@ -366,9 +399,9 @@ static const struct refusal target_cases[] = {
 	REFUSE("asterisk-form on OPTIONS",
 	       "OPTIONS * HTTP/1.1\r\nHost: x\r\n\r\n" SMUGGLED),
 	REFUSE("query only", "GET ?x=1 HTTP/1.1\r\nHost: x\r\n\r\n" SMUGGLED),
-	REFUSE("NUL after the path",
+	LINE_NUL("NUL after the path",
 	       "GET /ca.cer\0junk HTTP/1.1\r\nHost: x\r\n\r\n" SMUGGLED),
-	REFUSE("NUL in the query",
+	LINE_NUL("NUL in the query",
 	       "GET /ca.cer?a\0b HTTP/1.1\r\nHost: x\r\n\r\n" SMUGGLED),
 	REFUSE("control byte in the query",
 	       "GET /ca.cer?\x01 HTTP/1.1\r\nHost: x\r\n\r\n" SMUGGLED),
@@ -382,43 +415,51 @@ test_target(void **state)
 }
 
 /* With redirect_https, a target not starting with "/" once became
- * Location: https://host:port@evil.example/x. */
+ * Location: https://host:port@evil.example/x. A daemon of its own,
+ * stopped by its teardown whether the test passed or not. */
+static struct harness redirect;
+
 static void
 test_target_redirect(void **state)
 {
 	static const char evil[] =
 		"GET @evil.example/x HTTP/1.1\r\nHost: x\r\n\r\n";
 	static const char good[] = "GET /ca.cer HTTP/1.1\r\nHost: x\r\n\r\n";
-	struct harness saved = h;
 	char out[4096];
 	long got;
 
 	(void)state;
-	harness_init(&h);
+	harness_init(&redirect);
 	snprintf(out, sizeof(out),
 		 "[server]\nlisten = 127.0.0.1:0\nserver_name = x\n"
 		 "https_listen = 127.0.0.1:0\ntls_cert = %s\ntls_key = %s\n"
 		 "redirect_https = yes\npublic_url = http://ca.example/\n"
 		 "[ca \"root\"]\nfile = %s\n[access]\nallow = 127.0.0.0/8\n"
 		 "[log]\naccess_log = no\n",
-		 harness_path(&saved, "tls.pem"),
-		 harness_path(&saved, "tls.key"),
-		 harness_path(&saved, "root.pem"));
-	assert_int_equal(harness_start_conf(&h, out), 0);
-	got = harness_raw(h.port, evil, sizeof(evil) - 1, out, sizeof(out),
-			  3000);
+		 harness_path(&h, "tls.pem"), harness_path(&h, "tls.key"),
+		 harness_path(&h, "root.pem"));
+	assert_int_equal(harness_start_conf(&redirect, out), 0);
+	got = harness_raw(redirect.port, evil, sizeof(evil) - 1, out,
+			  sizeof(out), 3000);
 	assert_true(got > 0);
 	assert_memory_equal(out, "HTTP/1.1 400 ", 13);
 	assert_null(strstr(out, "Location:"));
 	/* The redirect itself still works. */
-	got = harness_raw(h.port, good, sizeof(good) - 1, out, sizeof(out),
-			  1000);
+	got = harness_raw(redirect.port, good, sizeof(good) - 1, out,
+			  sizeof(out), 1000);
 	assert_true(got > 0);
 	assert_memory_equal(out, "HTTP/1.1 301 ", 13);
 	assert_non_null(strstr(out, "\r\nLocation: https://ca.example:"));
-	assert_int_equal(harness_stop(&h), 0);
-	harness_cleanup(&h);
-	h = saved;
+}
+
+static int
+teardown_redirect(void **state)
+{
+	int rc = redirect.pid != 0 ? harness_stop(&redirect) : 0;
+
+	(void)state;
+	harness_cleanup(&redirect);
+	return rc == 0 ? 0 : -1;
 }
 
 /* What stays accepted: the checks above must not cost a normal client. */
@@ -457,7 +498,8 @@ main(void)
 		cmocka_unit_test(test_header_section),
 		cmocka_unit_test(test_method),
 		cmocka_unit_test(test_target),
-		cmocka_unit_test(test_target_redirect),
+		cmocka_unit_test_teardown(test_target_redirect,
+					  teardown_redirect),
 	};
 
 	return cmocka_run_group_tests(tests, setup, teardown);

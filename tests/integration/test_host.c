@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <microhttpd.h>
 #include <openssl/evp.h>
 
 /* clang-format off */
@@ -222,9 +223,12 @@ occurrences(const char *hay, const char *needle)
 }
 
 /*
- * What libmicrohttpd's strict mode answered itself (HTTP/1.1 without
- * Host; a space inside the target) is certpost's own 400 now: one status
- * line, the security headers, and a close.
+ * An HTTP/1.1 request without Host, a field name with a space before the
+ * colon, a space inside the target. On libmicrohttpd 0.9.75 they reach
+ * certpost, whose 400 carries every security header; 1.0 (client
+ * discipline 1) refuses each itself with its own 400 page, which an
+ * application cannot dress (docs/http.md). Either way: one status line,
+ * Connection: close, and the connection closed.
  */
 static void
 test_own_400s(void **state)
@@ -235,21 +239,31 @@ test_own_400s(void **state)
 		"GET /ca cer HTTP/1.1\r\nHost: localhost\r\n\r\n",
 		"GET / ca.cer HTTP/1.1\r\nHost: localhost\r\n\r\n",
 	};
+#if MHD_VERSION >= 0x00097701
+	const bool ours = false;
+#else
+	const bool ours = true;
+#endif
 	char out[4096];
 
 	(void)state;
 	start("127.0.0.1:0");
 	for (size_t i = 0; i < ARRAY_LEN(reqs); i++) {
-		long n = harness_raw(h.port, reqs[i], strlen(reqs[i]), out,
-				     sizeof(out), 3000);
+		bool closed = false;
+		long n = harness_raw_eof(h.port, reqs[i], strlen(reqs[i]), out,
+					 sizeof(out) - 1, 3000, &closed);
 
+		out[n > 0 ? n : 0] = '\0';
 		if (n <= 0 || strncmp(out, "HTTP/1.1 400 ", 13) != 0 ||
-		    occurrences(out, "HTTP/1.1 ") != 1 ||
-		    strstr(out, "X-Content-Type-Options: nosniff") == NULL ||
-		    strstr(out, "Content-Security-Policy: default-src "
-				"'none'") == NULL ||
+		    occurrences(out, "\r\nHTTP/1.") != 0 || !closed ||
 		    strstr(out, "Connection: close") == NULL)
 			fail_msg("request %zu: got\n%s", i, out);
+		if (ours != (strstr(out, "X-Content-Type-Options: nosniff") !=
+				     NULL &&
+			     strstr(out, "Content-Security-Policy: default-src "
+					 "'none'") != NULL))
+			fail_msg("request %zu: %s security headers:\n%s", i,
+				 ours ? "no" : "unexpected", out);
 	}
 	assert_int_equal(harness_stop(&h), 0);
 }

@@ -124,8 +124,8 @@ static const struct raw_case raw_cases[] = {
 	RAW("DEL in path",
 	    "GET /ca\x7f.cer HTTP/1.1\r\nHost: localhost\r\n\r\n"),
 	RAW("NUL in path", "GET /ca\0.cer HTTP/1.1\r\nHost: localhost\r\n\r\n"),
-	RAW("NUL in header value",
-	    "GET /ca.cer HTTP/1.1\r\nHost: localhost\r\nX-A: \0\r\n\r\n"),
+	/* A NUL in a header value is refused by libmicrohttpd 1.0 and
+	 * hidden by 0.9.75: test_framing.c holds it, release by release. */
 	RAW("invalid percent-encoding",
 	    "GET /ca%zz.cer HTTP/1.1\r\nHost: localhost\r\n\r\n"),
 	RAW("percent-encoded traversal", "GET /%2e%2e/%2e%2e/etc/passwd "
