@@ -31,8 +31,14 @@ fi
 
 root=$(mktemp -d) || exit 99
 trap 'rm -rf "$root"' EXIT
-mkdir -p "$root/lib/systemd" "$root/etc/systemd/system" || exit 99
-cp -R "$sysunits" "$root/lib/systemd/system" || exit 99
+# A merged-/usr root, as Debian has been since 12: systemd 257 (Debian 13)
+# looks for its units under /usr/lib only, 252 under either.
+mkdir -p "$root/usr/lib/systemd" "$root/usr/bin" "$root/usr/sbin" \
+	"$root/etc/systemd/system" || exit 99
+for d in bin sbin lib; do
+	ln -s "usr/$d" "$root/$d" || exit 99
+done
+cp -R "$sysunits" "$root/usr/lib/systemd/system" || exit 99
 cp "$unit" "$root/etc/systemd/system/$name" || exit 99
 
 # The programs of Exec*= lines, without the special prefixes (-@:+!).
@@ -41,7 +47,7 @@ cp "$unit" "$root/etc/systemd/system/$name" || exit 99
 missing=
 progs=$(sed -n 's/^Exec[A-Za-z]*=[-@:+!]*\([^ ]*\).*/\1/p' "$unit" | sort -u)
 for p in $progs; do
-	mkdir -p "$root$(dirname "$p")" || exit 99
+	mkdir -p "$root$(dirname "$p")" 2>/dev/null || [ -d "$root$(dirname "$p")" ] || exit 99
 	if [ "$(basename "$p")" = certpost ]; then
 		cp "$bin" "$root$p" || exit 99
 	elif [ -x "$p" ]; then

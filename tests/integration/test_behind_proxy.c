@@ -311,7 +311,7 @@ skip_without(const char *bin)
 	if (front_find_bin(bin) != NULL)
 		return false;
 	printf("# %s is not installed (apt-get install %s)\n", bin,
-	       strcmp(bin, "nginx") == 0 ? "nginx-light" : bin);
+	       bin);
 	return true;
 }
 

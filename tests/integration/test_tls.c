@@ -180,9 +180,10 @@ test_floor(void **state)
 	assert_false(handshake("-tls1_2 -cipher "
 			       "'ECDHE-ECDSA-AES256-SHA384:@SECLEVEL=0'",
 			       NULL));
-	/* X25519 is offered first and chosen when the client offers it. */
+	/* X25519 is offered first and chosen when the client offers it.
+	 * OpenSSL 3.0 prints "Server Temp Key", 3.5 "Peer Temp Key". */
 	assert_true(handshake("-tls1_3 -groups X25519:P-256",
-			      "Server Temp Key: X25519"));
+			      " Temp Key: X25519"));
 	assert_int_equal(harness_stop(&h), 0);
 }
 
