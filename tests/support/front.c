@@ -127,16 +127,19 @@ front_start(struct front *front, const struct harness *h, const char *name,
 	const char *out = harness_path(h, name);
 	char outpath[PATH_MAX];
 	int status, i;
-	pid_t pid;
+	pid_t pid, parent;
 
 	snprintf(outpath, sizeof(outpath), "%s.out", out);
+	parent = getpid();
 	if ((pid = fork()) == -1) {
 		err_set(why, whylen, "fork: %s", strerror(errno));
 		return -1;
 	}
 	if (pid == 0) {
-		FILE *f = freopen(outpath, "w", stdout);
+		FILE *f;
 
+		harness_child_dies_with_parent(parent);
+		f = freopen(outpath, "w", stdout);
 		if (f == NULL || dup2(fileno(f), 2) == -1)
 			_exit(99);
 		execv(argv[0], (char *const *)(uintptr_t)argv);

@@ -18,6 +18,7 @@
 #include <strings.h>
 #include <netinet/in.h>
 #include <poll.h>
+#include <sys/prctl.h>
 #include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
@@ -26,6 +27,18 @@
 #include <unistd.h>
 
 #include <curl/curl.h>
+
+/*
+ * In a child between fork() and exec(): it dies with the test. A test that
+ * fails half-way (cmocka jumps out of it) or is killed by meson's timeout
+ * leaves no daemon or front proxy running behind it.
+ */
+void
+harness_child_dies_with_parent(pid_t parent)
+{
+	if (prctl(PR_SET_PDEATHSIG, SIGKILL) == -1 || getppid() != parent)
+		_exit(99);
+}
 
 static void
 die(const char *what)
@@ -162,7 +175,7 @@ harness_start(struct harness *h, const char *const *args, int *ret_status)
 	const char *argv[64];
 	struct buf log = {0};
 	int status, i;
-	pid_t pid;
+	pid_t pid, parent = getpid();
 
 	if (bin == NULL) {
 		fprintf(stderr, "harness: CERTPOST_BIN is not set\n");
@@ -181,6 +194,7 @@ harness_start(struct harness *h, const char *const *args, int *ret_status)
 	if (pid == 0) {
 		int fd = open(h->log_path, O_WRONLY | O_CREAT | O_APPEND, 0600);
 
+		harness_child_dies_with_parent(parent);
 		if (fd == -1 || dup2(fd, 1) == -1 || dup2(fd, 2) == -1)
 			_exit(99);
 		if (h->netns != NULL && harness_enter_netns(h->netns) == -1)
@@ -291,7 +305,7 @@ harness_run(const char *const *args, struct buf *out)
 	size_t n = 0;
 	char chunk[4096];
 	ssize_t r;
-	pid_t pid;
+	pid_t pid, parent = getpid();
 
 	if (bin == NULL)
 		exit(99);
@@ -302,6 +316,7 @@ harness_run(const char *const *args, struct buf *out)
 	if (pipe(pfd) == -1 || (pid = fork()) == -1)
 		die("fork");
 	if (pid == 0) {
+		harness_child_dies_with_parent(parent);
 		close(pfd[0]);
 		if (dup2(pfd[1], 1) == -1 || dup2(pfd[1], 2) == -1)
 			_exit(99);

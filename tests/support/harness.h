@@ -84,6 +84,9 @@ long harness_raw(int port, const void *req, size_t len, char *out,
 		 size_t outlen, long timeout_ms);
 /* The same; *ret_closed (when not NULL) says whether the peer closed the
  * connection (EOF or reset) rather than the timeout passing. */
+/* Call in a child between fork() and exec(): it is killed when the test
+ * process (parent, its pid before fork()) ends, however it ends. */
+void harness_child_dies_with_parent(pid_t parent);
 long harness_raw_eof(int port, const void *req, size_t len, char *out,
 		     size_t outlen, long timeout_ms, bool *ret_closed);
 /* Removes the temp dir. */
