@@ -7,6 +7,9 @@
 #   deploy/dev.sh bench           side-by-side benchmark against nginx
 #   deploy/dev.sh fuzz SECONDS    run each libFuzzer target for SECONDS
 #   deploy/dev.sh build           just build
+#   deploy/dev.sh trixie [CMD]    run "deploy/dev.sh CMD" (default: test) in a
+#                                 Debian 13 root made with mmdebstrap, kept in
+#                                 $CERTPOST_ROOTS (/var/tmp/certpost-roots)
 #
 # Environment: CERTPOST_SANITIZE=1 builds with ASan+UBSan (in build-asan/),
 # CERTPOST_WERROR=1 turns warnings into errors, BUILD_DIR overrides the
@@ -20,11 +23,11 @@ build_deps=(meson ninja-build pkg-config gcc python3 openssl
 	libmicrohttpd-dev libssl-dev libmagic-dev libinih-dev libqrencode-dev zlib1g-dev
 	libcmocka-dev libcurl4-openssl-dev)
 test_deps=(groff man-db scdoc systemd iproute2 slowhttptest valgrind python3-yaml
-	nginx-light haproxy)
+	nginx haproxy)
 # The browser test's: it reports "skipped" when they cannot be had.
 browser_deps=(chromium libnss3-tools fonts-dejavu-core)
-bench_deps=(wrk nginx-light util-linux procps)
-fuzz_deps=(clang libclang-rt-14-dev)
+bench_deps=(wrk nginx util-linux procps)
+fuzz_deps=(clang)
 
 # Installs the Debian packages of "$@" that are not installed yet.
 need() {
@@ -114,6 +117,8 @@ bench)
 	;;
 fuzz)
 	need "${build_deps[@]}" "${fuzz_deps[@]}"
+	# libFuzzer's runtime is versioned with clang (14 on Debian 12, 19 on 13).
+	need "libclang-rt-$(clang -dumpversion | cut -d. -f1)-dev"
 	seconds=${2:-60}
 	dir=${BUILD_DIR:-build-fuzz}
 	[ -f "$dir/build.ninja" ] || CC=clang meson setup "$dir" -Dfuzz=true -Dtests=false \
@@ -126,8 +131,63 @@ build)
 	build
 	echo "dev.sh: built $BUILD/server/certpost" >&2
 	;;
+trixie)
+	# The same commands on Debian 13, in a root made from Debian's own
+	# packages and reused between runs. The tree is bind-mounted at /src
+	# and built in build-trixie*/, beside the host's build directories.
+	# Exits 77 (skipped) when the root cannot be made.
+	need mmdebstrap
+	roots=${CERTPOST_ROOTS:-/var/tmp/certpost-roots}
+	root=$roots/trixie
+	if [ ! -x "$root/usr/bin/apt-get" ]; then
+		mkdir -p "$roots"
+		rm -rf "$root.new"
+		echo "dev.sh: making a Debian 13 root in $root (mmdebstrap)" >&2
+		if ! mmdebstrap --quiet --variant=apt --include=ca-certificates \
+			trixie "$root.new" http://deb.debian.org/debian >"$roots/mmdebstrap.log" 2>&1; then
+			echo "dev.sh: skipped: mmdebstrap could not make a Debian 13 root:" >&2
+			tail -n 5 "$roots/mmdebstrap.log" | sed 's/^/  /' >&2
+			rm -rf "$root.new"
+			exit 77
+		fi
+		mv "$root.new" "$root"
+	fi
+	sub=${2:-test}
+	bdir=build-trixie
+	[ "${CERTPOST_SANITIZE:-0}" = 1 ] && bdir=build-trixie-asan
+	# A private mount namespace: the mounts go away with the command.
+	exec unshare --mount --propagation private -- bash -ec '
+		root=$1 top=$2 bdir=$3
+		shift 3
+		# A mount point at /, as on a booted system: "ip netns" and
+		# the tests that make namespaces need one.
+		mount --bind "$root" "$root"
+		mount -t proc proc "$root/proc"
+		mount --rbind /sys "$root/sys"
+		mount --rbind /dev "$root/dev"
+		mount -t tmpfs tmpfs "$root/run"
+		mount -t tmpfs tmpfs "$root/tmp"
+		mkdir -p "$root/src"
+		mount --bind "$top" "$root/src"
+		cp /etc/resolv.conf "$root/etc/resolv.conf" 2>/dev/null || true
+		# The root trusts the certificate authorities this machine
+		# added locally, so npm and apt reach what they reach here.
+		if ls /usr/local/share/ca-certificates/*.crt >/dev/null 2>&1; then
+			mkdir -p "$root/usr/local/share/ca-certificates"
+			cp /usr/local/share/ca-certificates/*.crt \
+				"$root/usr/local/share/ca-certificates/"
+			chroot "$root" update-ca-certificates >/dev/null 2>&1 || true
+		fi
+		exec chroot "$root" /usr/bin/env -i HOME=/root LANG=C.UTF-8 \
+			PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin \
+			NODE_EXTRA_CA_CERTS=/etc/ssl/certs/ca-certificates.crt \
+			CI="${CI:-}" CERTPOST_WERROR="${CERTPOST_WERROR:-0}" \
+			CERTPOST_SANITIZE="${CERTPOST_SANITIZE:-0}" BUILD_DIR="$bdir" \
+			/src/deploy/dev.sh "$@"
+	' bash "$root" "$top" "$bdir" "$sub" "${@:3}"
+	;;
 *)
-	sed -n '3,14p' "$0" | sed 's/^# \{0,1\}//' >&2
+	sed -n '3,17p' "$0" | sed 's/^# \{0,1\}//' >&2
 	exit 2
 	;;
 esac
