@@ -16,16 +16,11 @@
 #include <unistd.h>
 
 #include "build_config.h"
-#include "catalog.h"
-#include "cert.h"
-#include "config.h"
-#include "demo.h"
-#include "http.h"
-#include "log.h"
-#include "metrics.h"
-#include "options.h"
-#include "trustcheck.h"
-#include "watch.h"
+#include "catalog/catalog.h"
+#include "pki/pki.h"
+#include "config/config.h"
+#include "ops/ops.h"
+#include "http/http.h"
 
 /* Replaces a listener list with the command line's, when it gave one. */
 static int
@@ -58,7 +53,7 @@ load_config(const struct options *o, const struct demo *demo, char *err,
 		return NULL;
 	}
 	if (o->demo) {
-		config_demo(cfg, demo);
+		demo_config(cfg, demo);
 	} else if (config_load(cfg, o->config, err, errlen) == -1) {
 		free(cfg);
 		return NULL;

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 /* CIDR lists for IPv4 and IPv6: strict parsing, matching, private ranges. */
-#include "acl.h"
+#include "access/access.h"
 
 #include <arpa/inet.h>
 #include <netinet/in.h>

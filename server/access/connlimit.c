@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /* Open connections counted per source address: an open-addressing hash
  * table under one mutex, sized for every connection the daemon may hold. */
-#include "connlimit.h"
+#include "access/access.h"
 
 #include <pthread.h>
 #include <stdint.h>

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /* The names this server answers to: the Host check that stops DNS
  * rebinding. */
-#include "host.h"
+#include "access/access.h"
 
 #include <string.h>
 #include <strings.h>

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 /* Real client behind trusted proxies: RFC 7239 Forwarded, X-Forwarded-For. */
-#include "proxy.h"
+#include "access/access.h"
 
 #include <string.h>
 #include <strings.h>

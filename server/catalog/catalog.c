@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /* The immutable snapshot: every response the server can give, built once per
  * start or reload. */
-#include "catalog.h"
+#include "catalog/catalog.h"
 
 #include <stdint.h>
 #include <stdio.h>
@@ -13,9 +13,8 @@
 #include <zlib.h>
 
 #include "catalog_int.h"
-#include "cert.h"
-#include "profile.h"
-#include "qr.h"
+#include "pki/pki.h"
+#include "render/render.h"
 
 #define BASE_CSP                                                               \
 	"default-src 'none'; base-uri 'none'; form-action 'none'; "            \

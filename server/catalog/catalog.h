@@ -7,8 +7,8 @@
 #include <stdbool.h>
 #include <stddef.h>
 
-#include "config.h"
-#include "page.h"
+#include "config/config.h"
+#include "render/render.h"
 
 enum catalog_kind {
 	CATALOG_PAGE,	  /* "/" (one per platform) */

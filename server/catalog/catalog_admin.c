@@ -5,8 +5,8 @@
 #include <string.h>
 
 #include "catalog_int.h"
-#include "cert.h"
-#include "page.h"
+#include "pki/pki.h"
+#include "render/render.h"
 
 /* "AB:CD:..." without the colons: how Windows shows a thumbprint. */
 static void

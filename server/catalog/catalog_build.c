@@ -5,8 +5,8 @@
 #include <time.h>
 
 #include "catalog_int.h"
-#include "cert.h"
-#include "qr.h"
+#include "pki/pki.h"
+#include "render/render.h"
 
 #define TYPE_DER "application/x-x509-ca-cert"
 #define TYPE_PEM "application/x-pem-file"

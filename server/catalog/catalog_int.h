@@ -4,9 +4,8 @@
 #ifndef CERTPOST_CATALOG_INT_H
 #define CERTPOST_CATALOG_INT_H
 
-#include "catalog.h"
-#include "cert.h"
-#include "profile.h"
+#include "catalog/catalog.h"
+#include "pki/pki.h"
 
 struct cat_ca {
 	struct catalog_ca pub;

@@ -6,8 +6,8 @@
 #include <string.h>
 
 #include "catalog_int.h"
-#include "cert.h"
-#include "mail.h"
+#include "pki/pki.h"
+#include "render/render.h"
 
 static const char *
 lookup(void *ctx, const char *name, size_t *ret_len)

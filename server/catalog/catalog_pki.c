@@ -6,7 +6,7 @@
 #include <time.h>
 
 #include "catalog_int.h"
-#include "cert.h"
+#include "pki/pki.h"
 
 /* RFC 2585 3 and RFC 5280 4.2.2.1. */
 #define TYPE_CRL "application/pkix-crl"

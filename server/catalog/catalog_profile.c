@@ -5,8 +5,7 @@
 #include <string.h>
 
 #include "catalog_int.h"
-#include "cert.h"
-#include "profile.h"
+#include "pki/pki.h"
 
 #define TYPE_PROFILE "application/x-apple-aspen-config"
 

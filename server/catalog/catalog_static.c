@@ -14,9 +14,9 @@
 #include <magic.h>
 #include <openssl/evp.h>
 
-#include "assets.h"
+#include "render/render.h"
 #include "catalog_int.h"
-#include "cert.h"
+#include "pki/pki.h"
 
 #define STATIC_MAX_FILE (2 * 1024 * 1024)
 #define STATIC_MAX_FILES 128

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /* The configuration file (INI, read with libinih) parsed into
  * struct config. */
-#include "config.h"
+#include "config/config.h"
 
 #include <errno.h>
 #include <stdio.h>

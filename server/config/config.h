@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: MIT */
-/* The configuration file (INI, read with libinih) parsed and validated into
- * struct config. */
+/* config/: The configuration: the INI reader (libinih), its keys and sections,
+ * validation, and the command line. The folder's whole surface. */
 #ifndef CERTPOST_CONFIG_H
 #define CERTPOST_CONFIG_H
 
@@ -9,9 +9,10 @@
 #include <stddef.h>
 #include <sys/socket.h>
 
-#include "acl.h"
-#include "host.h"
-#include "proxy.h"
+#include "access/access.h"
+
+/* config: The configuration file (INI, read with libinih) parsed and validated
+ * into struct config. */
 
 #define CONFIG_MAX_LISTEN 16
 /*
@@ -145,6 +146,12 @@ struct config {
 };
 
 /* Fills cfg with the defaults (no CA, no listener, nothing allowed). */
+/* Longest profile identifier (PayloadIdentifier) accepted. */
+#define CONFIG_MAX_IDENTIFIER 255
+/* 0 when id is a reverse-DNS identifier iOS accepts as a PayloadIdentifier
+ * (NULL is empty, an error);
+ * else -1 and why in err. */
+int config_identifier_check(const char *id, char *err, size_t errlen);
 void config_defaults(struct config *cfg);
 
 /*
@@ -179,6 +186,23 @@ int config_parse_listen(const char *text, struct config_listen *l, char *err,
  * cfg), 127.0.0.1:8080 and, for the trust check, HTTPS on
  * 127.0.0.1:8443, loopback-only access. */
 struct demo;
-void config_demo(struct config *cfg, const struct demo *demo);
+
+/* options: The command line. */
+
+struct options {
+	const char *config;
+	bool demo;
+	bool check;
+	bool check_trust;
+	bool debug;
+	const char *listen[CONFIG_MAX_LISTEN];
+	size_t nlisten;
+	const char *https_listen[CONFIG_MAX_LISTEN];
+	size_t nhttps_listen;
+};
+
+/* Parses argv into o (zeroed by the caller). --help and --version print
+ * and exit 0; a usage error prints why and exits 2. */
+void options_parse(int argc, char **argv, struct options *o);
 
 #endif

@@ -7,7 +7,7 @@
 #include <stdbool.h>
 #include <stdio.h>
 
-#include "config.h"
+#include "config/config.h"
 #include "util.h"
 
 /* Parser state: libinih calls our reader per line, so we know the line. */
@@ -72,5 +72,12 @@ void config_issuer_key(struct config_parse *p, const char *section,
 /* The cross-section rules of [issuer] sections and CRL files, appended
  * to b as "FILE:LINE: reason" lines; *n counts them. */
 void config_validate_pki(const struct config *cfg, struct buf *b, unsigned *n);
+
+/* config_value.c: 0 when GnuTLS accepts prio as a priority string, else
+ * -1 and where it stopped in err. */
+int config_priorities_check(const char *prio, char *err, size_t errlen);
+/* config_value.c: 0 when url is an https:// URL whose origin can be named
+ * in a Content-Security-Policy, else -1 and why in err. */
+int config_check_url_check(const char *url, char *err, size_t errlen);
 
 #endif

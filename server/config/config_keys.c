@@ -7,8 +7,6 @@
 #include <strings.h>
 
 #include "config_int.h"
-#include "profile.h"
-#include "tls.h"
 #include "util.h"
 
 /* Resolves a path from the file against the config file's directory. */
@@ -160,8 +158,6 @@ add_server_name(struct config_parse *p, const char *section, const char *key,
 	c->nserver_name++;
 }
 
-/* A GnuTLS priority string goes to the library as it is; keep it to the
- * characters its syntax uses so a typo cannot hide a control byte. */
 static void
 set_tls_priorities(struct config_parse *p, const char *section, const char *key,
 		   const char *value)
@@ -181,7 +177,7 @@ set_tls_priorities(struct config_parse *p, const char *section, const char *key,
 			return;
 		}
 	}
-	if (tls_priorities_check(value, err, sizeof(err)) == -1) {
+	if (config_priorities_check(value, err, sizeof(err)) == -1) {
 		config_perr(p, section, key, "%s", err);
 		return;
 	}
@@ -317,7 +313,7 @@ set_identifier(struct config_parse *p, const char *section, const char *key,
 {
 	char err[200];
 
-	if (profile_identifier_check(value, err, sizeof(err)) == -1) {
+	if (config_identifier_check(value, err, sizeof(err)) == -1) {
 		config_perr(p, section, key, "%s", err);
 		return;
 	}
@@ -396,45 +392,6 @@ access_key(struct config_parse *p, const char *s, const char *k, const char *v)
 	}
 }
 
-/*
- * A trust-check URL is fetched by the page's script from an HTML
- * attribute, and its origin goes into the page's Content-Security-Policy
- * (connect-src, img-src). host_from_url() keeps it to a plain URL; a CSP
- * source is narrower (CSP3 host-source: labels of letters, digits and
- * '-', no IPv6 literal), and ';' and ',' end a directive or a policy.
- */
-static int
-check_url_check(const char *url, char *err, size_t errlen)
-{
-	char host[HOST_NAME_LEN];
-
-	if (strncmp(url, "https://", 8) != 0) {
-		err_set(err, errlen,
-			"expected an https:// URL, not '%s' (the check proves "
-			"the device trusts TLS servers)",
-			url);
-		return -1;
-	}
-	if (host_from_url(url, host, sizeof(host), err, errlen) == -1)
-		return -1;
-	if (strpbrk(url, ";,") != NULL) {
-		err_set(err, errlen,
-			"';' and ',' may not appear (the URL's origin goes "
-			"into a Content-Security-Policy, where they end a "
-			"directive or a policy)");
-		return -1;
-	}
-	if (strchr(host, ':') != NULL || strchr(host, '_') != NULL) {
-		err_set(err, errlen,
-			"'%s' cannot be named in a Content-Security-Policy "
-			"(no IPv6 address, no '_'): give a DNS name of "
-			"letters, digits and '-', or an IPv4 address",
-			host);
-		return -1;
-	}
-	return 0;
-}
-
 static void
 trust_key(struct config_parse *p, const char *s, const char *k, const char *v)
 {
@@ -450,7 +407,7 @@ trust_key(struct config_parse *p, const char *s, const char *k, const char *v)
 			    CONFIG_MAX_CHECK_URL);
 		return;
 	}
-	if (check_url_check(v, err, sizeof(err)) == -1) {
+	if (config_check_url_check(v, err, sizeof(err)) == -1) {
 		config_perr(p, s, k, "%s", err);
 		return;
 	}

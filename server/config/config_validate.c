@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /* A whole configuration checked: listen addresses, the rules that span
  * sections, the public-address guard, and the demo's configuration. */
-#include "config.h"
+#include "config/config.h"
 
 #include <arpa/inet.h>
 #include <netinet/in.h>
@@ -9,7 +9,6 @@
 #include <string.h>
 
 #include "config_int.h"
-#include "demo.h"
 #include "util.h"
 
 int
@@ -352,34 +351,4 @@ config_validate(struct config *cfg, char *err, size_t errlen)
 		err_set(err, errlen, "%s", b.data ? b.data : "invalid");
 	buf_free(&b);
 	return n > 0 ? -1 : 0;
-}
-void
-config_demo(struct config *cfg, const struct demo *demo)
-{
-	char err[128];
-
-	config_defaults(cfg);
-	cfg->demo = true;
-	(void)str_copy(cfg->path, sizeof(cfg->path), "(demo)");
-	(void)config_parse_listen("127.0.0.1:8080", &cfg->listen[0], err,
-				  sizeof(err));
-	cfg->nlisten = 1;
-	(void)config_parse_listen("127.0.0.1:8443", &cfg->https_listen[0], err,
-				  sizeof(err));
-	cfg->nhttps_listen = 1;
-	cfg->tls_cert_pem = demo->leaf_pem;
-	cfg->tls_key_pem = demo->leaf_key_pem;
-	(void)str_copy(cfg->ca[0].slug, sizeof(cfg->ca[0].slug), "demo-root");
-	(void)str_copy(cfg->ca[0].name, sizeof(cfg->ca[0].name), DEMO_CA_NAME);
-	cfg->ca[0].inline_pem = demo->root_pem;
-	cfg->ca[0].primary = true;
-	cfg->nca = 1;
-	(void)str_copy(cfg->organization, sizeof(cfg->organization),
-		       "certpost demo");
-	(void)str_copy(cfg->identifier, sizeof(cfg->identifier),
-		       "org.certpost.demo");
-	(void)acl_add(&cfg->allow, "127.0.0.0/8", err, sizeof(err));
-	(void)acl_add(&cfg->allow, "::1", err, sizeof(err));
-	(void)acl_add(&cfg->admin, "127.0.0.0/8", err, sizeof(err));
-	(void)acl_add(&cfg->admin, "::1", err, sizeof(err));
 }

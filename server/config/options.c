@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 /* The command line: getopt_long, usage, and what excludes what. */
-#include "options.h"
+#include "config/config.h"
 
 #include <getopt.h>
 #include <stdio.h>

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 /* Accept-Encoding (RFC 9110 12.5.3): whether a client takes gzip. */
-#include "encoding.h"
+#include "http/http.h"
 
 #include <stddef.h>
 #include <string.h>

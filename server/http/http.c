@@ -2,7 +2,7 @@
 /* libmicrohttpd glue: listeners, daemons, start, reload swap and stop. */
 /* sched_getaffinity(), CPU_COUNT() */
 #define _GNU_SOURCE
-#include "http.h"
+#include "http/http.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -20,8 +20,8 @@
 #include <openssl/evp.h>
 
 #include "http_int.h"
-#include "log.h"
-#include "tls.h"
+#include "ops/ops.h"
+#include "tls_int.h"
 
 #define TLS_MAX_FILE (256 * 1024)
 #define STOP_GRACE_MS 5000

@@ -1,13 +1,43 @@
 /* SPDX-License-Identifier: MIT */
-/* libmicrohttpd glue: listeners, accept policy, routing, conditional requests,
- * security headers, access log. */
+/* http/: The libmicrohttpd glue: listeners, connections, the request path,
+ * conditional requests, encoding, the TLS listener. The folder's whole surface.
+ */
 #ifndef CERTPOST_HTTP_H
 #define CERTPOST_HTTP_H
 
+#include <stdbool.h>
 #include <stddef.h>
 
-#include "catalog.h"
-#include "config.h"
+#include "catalog/catalog.h"
+#include "config/config.h"
+
+/* encoding: Accept-Encoding (RFC 9110 12.5.3): whether a client takes gzip. */
+
+/* What the Accept-Encoding lines of one request said so far. */
+struct encoding_accept {
+	signed char gzip; /* -1 unsaid, 0 refused (q=0), 1 accepted */
+	signed char star; /* the same for "*" */
+};
+
+#define ENCODING_ACCEPT_INIT                                                   \
+	{                                                                      \
+		-1, -1                                                         \
+	}
+
+/*
+ * Reads one Accept-Encoding field value into a. Call it for every line
+ * of the field: lines combine as one list. Codings are case-insensitive;
+ * "x-gzip" is gzip. An element whose weight is not a valid qvalue, or
+ * that is not a token followed by parameters, is ignored. When a coding
+ * is named twice, a refusal wins.
+ */
+void encoding_scan(struct encoding_accept *a, const char *value);
+
+/* gzip named with q > 0, or not named and "*" with q > 0. */
+bool encoding_gzip_ok(const struct encoding_accept *a);
+
+/* http: libmicrohttpd glue: listeners, accept policy, routing, conditional
+ * requests, security headers, access log. */
 
 struct http;
 

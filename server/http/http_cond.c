@@ -4,7 +4,7 @@
 #include <string.h>
 #include <strings.h>
 
-#include "encoding.h"
+#include "http/http.h"
 #include "http_int.h"
 
 static enum MHD_Result

@@ -10,8 +10,7 @@
 #include <gnutls/gnutls.h>
 
 #include "http_int.h"
-#include "log.h"
-#include "metrics.h"
+#include "ops/ops.h"
 
 /*
  * Takes a reference to the live site. The window between reading the

@@ -8,9 +8,9 @@
 
 #include <microhttpd.h>
 
-#include "catalog.h"
-#include "config.h"
-#include "connlimit.h"
+#include "catalog/catalog.h"
+#include "config/config.h"
+#include "access/access.h"
 
 #define MAX_DAEMONS (2 * CONFIG_MAX_LISTEN)
 

@@ -7,10 +7,8 @@
 #include <time.h>
 
 #include "http_int.h"
-#include "log.h"
-#include "metrics.h"
-#include "proxy.h"
-#include "rollout.h"
+#include "ops/ops.h"
+#include "access/access.h"
 
 struct request {
 	struct site *site;

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /* The built-in demo: a throwaway root CA and a localhost leaf, generated in
  * memory. */
-#include "demo.h"
+#include "ops/ops.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -13,7 +13,7 @@
 #include <openssl/rand.h>
 #include <openssl/x509v3.h>
 
-#include "cert.h"
+#include "pki/pki.h"
 #include "util.h"
 
 #define DEMO_ORG "certpost demo"
@@ -255,4 +255,36 @@ demo_finish(struct demo *d)
 	free(d->leaf_pem);
 	free_secret(d->leaf_key_pem);
 	memset(d, 0, sizeof(*d));
+}
+
+/* The demo's configuration: loopback only, the demo root and leaf. */
+void
+demo_config(struct config *cfg, const struct demo *demo)
+{
+	char err[128];
+
+	config_defaults(cfg);
+	cfg->demo = true;
+	(void)str_copy(cfg->path, sizeof(cfg->path), "(demo)");
+	(void)config_parse_listen("127.0.0.1:8080", &cfg->listen[0], err,
+				  sizeof(err));
+	cfg->nlisten = 1;
+	(void)config_parse_listen("127.0.0.1:8443", &cfg->https_listen[0], err,
+				  sizeof(err));
+	cfg->nhttps_listen = 1;
+	cfg->tls_cert_pem = demo->leaf_pem;
+	cfg->tls_key_pem = demo->leaf_key_pem;
+	(void)str_copy(cfg->ca[0].slug, sizeof(cfg->ca[0].slug), "demo-root");
+	(void)str_copy(cfg->ca[0].name, sizeof(cfg->ca[0].name), DEMO_CA_NAME);
+	cfg->ca[0].inline_pem = demo->root_pem;
+	cfg->ca[0].primary = true;
+	cfg->nca = 1;
+	(void)str_copy(cfg->organization, sizeof(cfg->organization),
+		       "certpost demo");
+	(void)str_copy(cfg->identifier, sizeof(cfg->identifier),
+		       "org.certpost.demo");
+	(void)acl_add(&cfg->allow, "127.0.0.0/8", err, sizeof(err));
+	(void)acl_add(&cfg->allow, "::1", err, sizeof(err));
+	(void)acl_add(&cfg->admin, "127.0.0.0/8", err, sizeof(err));
+	(void)acl_add(&cfg->admin, "::1", err, sizeof(err));
 }

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /* Logging: daemon messages and the access log, as text for a terminal or JSON
  * lines. */
-#include "log.h"
+#include "ops/ops.h"
 
 #include <errno.h>
 #include <fcntl.h>

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /* Counters, exposed in Prometheus text format. Updates are lock-free atomics.
  */
-#include "metrics.h"
+#include "ops/ops.h"
 
 #include <pthread.h>
 #include <stdatomic.h>
@@ -9,7 +9,7 @@
 #include <time.h>
 
 #include "build_config.h"
-#include "config.h"
+#include "config/config.h"
 
 static const char *const class_names[METRICS_CLASS_COUNT] = {
 	"page",	  "download", "info",	  "static", "qr",

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 /* The rollout, measured: one confirmation per address, platform and day. */
-#include "rollout.h"
+#include "ops/ops.h"
 
 #include <pthread.h>
 #include <stdint.h>

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /* Following the loaded files with inotify: directories watched, events
  * matched by name, changes debounced. */
-#include "watch.h"
+#include "ops/ops.h"
 
 #include <errno.h>
 #include <limits.h>

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /* Facts about a loaded certificate (names, dates, fingerprints, key, flags),
  * warnings, PKCS#7. */
-#include "cert.h"
+#include "pki/pki.h"
 
 #include <malloc.h>
 #include <stdarg.h>

@@ -12,7 +12,7 @@
 #include <openssl/pem.h>
 #include <openssl/x509v3.h>
 
-#include "cert.h"
+#include "pki/pki.h"
 #include "util.h"
 
 static int

@@ -6,7 +6,7 @@
 
 #include <stddef.h>
 
-#include "cert.h"
+#include "pki/pki.h"
 
 /*
  * Computes everything in c from c->x509 (owned by c): encodings, names,

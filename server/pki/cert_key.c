@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /* Finding private key material in bytes that are about to be served, in any
  * form OpenSSL reads and in the text forms of other tools. */
-#include "cert.h"
+#include "pki/pki.h"
 
 #include <limits.h>
 #include <string.h>

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /* Reading certificate and key files: PEM, DER, PKCS#7; private keys refused;
  * libmagic says what else. */
-#include "cert.h"
+#include "pki/pki.h"
 
 #include <errno.h>
 #include <stdio.h>
@@ -17,7 +17,7 @@
 #include <openssl/x509.h>
 
 #include "cert_int.h"
-#include "config.h"
+#include "config/config.h"
 #include "util.h"
 
 #define PEM_BEGIN "-----BEGIN "

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 /* Apple configuration profile: a plist of root payloads, CMS-signed or not. */
-#include "profile.h"
+#include "pki/pki.h"
 
 #include <stdbool.h>
 #include <stdint.h>
@@ -13,7 +13,7 @@
 #include <openssl/objects.h>
 #include <openssl/x509.h>
 
-#include "config.h"
+#include "config/config.h"
 /* Limits on what the configuration and the CA files hand us. */
 #define PROFILE_MAX_NAME 256 /* identifier, organisation, display name */
 #define PROFILE_MAX_DESCRIPTION 4096
@@ -70,30 +70,6 @@ check_text(const char *what, const char *s, bool required, size_t max,
 	return 0;
 }
 
-/* iOS wants a reverse-DNS PayloadIdentifier; we also append to it. */
-int
-profile_identifier_check(const char *id, char *err, size_t errlen)
-{
-	const char *p;
-
-	if (check_text("identifier", id, true, PROFILE_MAX_NAME, err, errlen) ==
-	    -1)
-		return -1;
-	for (p = id; *p != '\0'; p++) {
-		if ((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') ||
-		    (*p >= '0' && *p <= '9') || *p == '-' || *p == '_')
-			continue;
-		if (*p == '.' && p != id && p[1] != '\0' && p[1] != '.')
-			continue;
-		err_set(err, errlen,
-			"profile: identifier \"%s\" is not reverse-DNS "
-			"(letters, digits, '-', '_', dot-separated)",
-			id);
-		return -1;
-	}
-	return 0;
-}
-
 static int
 check_input(const struct profile_opts *o, const struct cert *const *certs,
 	    size_t n, char *err, size_t errlen)
@@ -104,7 +80,7 @@ check_input(const struct profile_opts *o, const struct cert *const *certs,
 		err_set(err, errlen, "profile: no options or certificates");
 		return -1;
 	}
-	if (profile_identifier_check(o->identifier, err, errlen) == -1 ||
+	if (config_identifier_check(o->identifier, err, errlen) == -1 ||
 	    check_text("display name", o->display_name, true, PROFILE_MAX_NAME,
 		       err, errlen) == -1 ||
 	    check_text("organization", o->organization, false, PROFILE_MAX_NAME,

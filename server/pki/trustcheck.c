@@ -2,7 +2,7 @@
 /* certpost --check-trust: each check URL's chain judged by the served CAs
  * and Apple's rules for TLS server certificates. The one place certpost
  * connects anywhere, and only to the configured check URLs, on request. */
-#include "trustcheck.h"
+#include "pki/pki.h"
 
 #include <netdb.h>
 #include <string.h>

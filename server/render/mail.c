@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 /* A ready-to-send e-mail for the helpdesk, built with the snapshot. */
-#include "mail.h"
+#include "render/render.h"
 
 #include <string.h>
 

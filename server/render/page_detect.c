@@ -3,7 +3,7 @@
  * request path, without allocation. */
 #include <string.h>
 
-#include "page.h"
+#include "render/render.h"
 #include "util.h"
 
 /* Real User-Agents are a few hundred bytes; a bound keeps detection cheap. */

@@ -3,7 +3,7 @@
 #ifndef CERTPOST_PAGE_INT_H
 #define CERTPOST_PAGE_INT_H
 
-#include "page.h"
+#include "render/render.h"
 
 extern const char page_demo_banner[];
 extern const char page_ios_warning[];

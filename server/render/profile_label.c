@@ -5,7 +5,7 @@
 
 #include <openssl/x509_vfy.h>
 
-#include "profile.h"
+#include "pki/pki.h"
 
 static const char *const label_names[] = {
 	[PROFILE_NOT_SIGNED] = "Not Signed",

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 /* QR codes (libqrencode) drawn as one-path SVG without inline styles. */
-#include "qr.h"
+#include "render/render.h"
 
 #include <errno.h>
 #include <stdbool.h>

@@ -6,7 +6,7 @@
 #include <string.h>
 #include <sys/socket.h>
 
-#include "acl.h"
+#include "access/access.h"
 #include "fuzz.h"
 
 /* The longest valid entry is 43 bytes; a little past ENTRY_ADDR_MAX (64)

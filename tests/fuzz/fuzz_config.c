@@ -9,8 +9,8 @@
 #include <sys/mman.h>
 #include <unistd.h>
 
-#include "acl.h"
-#include "config.h"
+#include "access/access.h"
+#include "config/config.h"
 #include "fuzz.h"
 
 /*

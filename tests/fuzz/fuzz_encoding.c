@@ -2,7 +2,7 @@
 /* Fuzz target: encoding_scan() on an Accept-Encoding value. */
 #include <stdlib.h>
 
-#include "encoding.h"
+#include "http/http.h"
 #include "fuzz.h"
 
 int

@@ -6,9 +6,8 @@
 #include <string.h>
 #include <sys/socket.h>
 
-#include "acl.h"
+#include "access/access.h"
 #include "fuzz.h"
-#include "proxy.h"
 #include "util.h"
 
 /* 32 hops of 128 bytes each, with separators and parameters, fit. */

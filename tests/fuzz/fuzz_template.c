@@ -7,7 +7,7 @@
 #include <string.h>
 
 #include "fuzz.h"
-#include "page.h"
+#include "render/render.h"
 #include "util.h"
 
 /* The built-in templates are 0.5-3 KiB; the bound keeps one run cheap. */

@@ -4,7 +4,7 @@
 #include <string.h>
 
 #include "fuzz.h"
-#include "page.h"
+#include "render/render.h"
 
 /* page.c looks at the first 1024 bytes only; past them is where an
  * over-read would show. */

@@ -310,8 +310,7 @@ skip_without(const char *bin)
 {
 	if (front_find_bin(bin) != NULL)
 		return false;
-	printf("# %s is not installed (apt-get install %s)\n", bin,
-	       bin);
+	printf("# %s is not installed (apt-get install %s)\n", bin, bin);
 	return true;
 }
 

@@ -19,7 +19,7 @@
 /* clang-format on */
 
 #include "check.h"
-#include "config.h"
+#include "config/config.h"
 #include "harness.h"
 #include "testca.h"
 

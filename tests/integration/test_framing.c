@@ -355,11 +355,11 @@ test_method(void **state)
 {
 	static const struct refusal cases[] = {
 		LINE_NUL("'GET\\0junk'", "GET\0junk /ca.cer HTTP/1.1\r\nHost: "
-				       "x\r\n\r\n" SMUGGLED),
+					 "x\r\n\r\n" SMUGGLED),
 		LINE_NUL("'HEAD\\0'",
-		       "HEAD\0 /ca.pem HTTP/1.1\r\nHost: x\r\n\r\n" SMUGGLED),
+			 "HEAD\0 /ca.pem HTTP/1.1\r\nHost: x\r\n\r\n" SMUGGLED),
 		LINE_NUL("'GET\\0'",
-		       "GET\0 /ca.cer HTTP/1.1\r\nHost: x\r\n\r\n" SMUGGLED),
+			 "GET\0 /ca.cer HTTP/1.1\r\nHost: x\r\n\r\n" SMUGGLED),
 		REFUSE("control byte",
 		       "G\x01T /ca.cer HTTP/1.1\r\nHost: x\r\n\r\n" SMUGGLED),
 		REFUSE("DEL",
@@ -400,9 +400,9 @@ static const struct refusal target_cases[] = {
 	       "OPTIONS * HTTP/1.1\r\nHost: x\r\n\r\n" SMUGGLED),
 	REFUSE("query only", "GET ?x=1 HTTP/1.1\r\nHost: x\r\n\r\n" SMUGGLED),
 	LINE_NUL("NUL after the path",
-	       "GET /ca.cer\0junk HTTP/1.1\r\nHost: x\r\n\r\n" SMUGGLED),
+		 "GET /ca.cer\0junk HTTP/1.1\r\nHost: x\r\n\r\n" SMUGGLED),
 	LINE_NUL("NUL in the query",
-	       "GET /ca.cer?a\0b HTTP/1.1\r\nHost: x\r\n\r\n" SMUGGLED),
+		 "GET /ca.cer?a\0b HTTP/1.1\r\nHost: x\r\n\r\n" SMUGGLED),
 	REFUSE("control byte in the query",
 	       "GET /ca.cer?\x01 HTTP/1.1\r\nHost: x\r\n\r\n" SMUGGLED),
 };

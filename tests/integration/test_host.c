@@ -258,10 +258,10 @@ test_own_400s(void **state)
 		    occurrences(out, "\r\nHTTP/1.") != 0 || !closed ||
 		    strstr(out, "Connection: close") == NULL)
 			fail_msg("request %zu: got\n%s", i, out);
-		if (ours != (strstr(out, "X-Content-Type-Options: nosniff") !=
-				     NULL &&
-			     strstr(out, "Content-Security-Policy: default-src "
-					 "'none'") != NULL))
+		if (ours !=
+		    (strstr(out, "X-Content-Type-Options: nosniff") != NULL &&
+		     strstr(out, "Content-Security-Policy: default-src "
+				 "'none'") != NULL))
 			fail_msg("request %zu: %s security headers:\n%s", i,
 				 ours ? "no" : "unexpected", out);
 	}

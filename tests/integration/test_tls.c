@@ -182,8 +182,8 @@ test_floor(void **state)
 			       NULL));
 	/* X25519 is offered first and chosen when the client offers it.
 	 * OpenSSL 3.0 prints "Server Temp Key", 3.5 "Peer Temp Key". */
-	assert_true(handshake("-tls1_3 -groups X25519:P-256",
-			      " Temp Key: X25519"));
+	assert_true(
+		handshake("-tls1_3 -groups X25519:P-256", " Temp Key: X25519"));
 	assert_int_equal(harness_stop(&h), 0);
 }
 

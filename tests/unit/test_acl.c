@@ -14,7 +14,7 @@
 #include <string.h>
 #include <sys/un.h>
 
-#include "acl.h"
+#include "access/access.h"
 #include "util.h"
 
 struct bad_case {

@@ -15,7 +15,7 @@
 #include <cmocka.h>
 /* clang-format on */
 
-#include "catalog.h"
+#include "catalog/catalog.h"
 #include "testca.h"
 
 static char dir[] = "/tmp/certpost-catalog.XXXXXX";

@@ -1,8 +1,8 @@
 /* SPDX-License-Identifier: MIT */
 /* Unit tests for cert: every file format, private keys refused, facts,
  * fingerprints, warnings, PKCS#7, keys. */
-#include "cert.h"
-#include "config.h"
+#include "pki/pki.h"
+#include "config/config.h"
 #include "testca.h"
 
 #include <limits.h>

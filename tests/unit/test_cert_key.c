@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /* Unit tests for cert_find_private_key(): every form of key found, in files
  * of any kind; certificates, public keys and site files are not keys. */
-#include "cert.h"
+#include "pki/pki.h"
 #include "testca.h"
 
 #include <stdio.h>

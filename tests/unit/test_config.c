@@ -16,8 +16,8 @@
 
 #include <netinet/in.h>
 
-#include "config.h"
-#include "demo.h"
+#include "config/config.h"
+#include "ops/ops.h"
 
 static char dir[] = "/tmp/certpost-config.XXXXXX";
 static char path[PATH_MAX];
@@ -377,7 +377,7 @@ test_demo(void **state)
 	char err[1024];
 
 	(void)state;
-	config_demo(cfg, &d);
+	demo_config(cfg, &d);
 	assert_int_equal(config_validate(cfg, err, sizeof(err)), 0);
 	assert_true(cfg->demo);
 	assert_string_equal(cfg->listen[0].text, "127.0.0.1:8080");

@@ -14,8 +14,7 @@
 #include <string.h>
 #include <sys/socket.h>
 
-#include "acl.h"
-#include "connlimit.h"
+#include "access/access.h"
 
 static struct acl_addr
 addr(const char *text)

@@ -1,8 +1,8 @@
 /* SPDX-License-Identifier: MIT */
 /* Unit tests for demo: the generated root is a proper CA, the leaf verifies for
  * localhost under it. */
-#include "cert.h"
-#include "demo.h"
+#include "pki/pki.h"
+#include "ops/ops.h"
 
 #include <stdbool.h>
 #include <stdio.h>

@@ -10,7 +10,7 @@
 
 #include <stdio.h>
 
-#include "encoding.h"
+#include "http/http.h"
 
 static const struct {
 	const char *lines[3]; /* one request's Accept-Encoding lines */

@@ -2,7 +2,7 @@
 /* Unit tests for log: repeated warnings written up to a burst, then counted
  * and summed up, by format, in fixed memory, from several threads. */
 #include "check.h"
-#include "log.h"
+#include "ops/ops.h"
 
 #include <fcntl.h>
 #include <pthread.h>

@@ -11,7 +11,7 @@
 
 #include <string.h>
 
-#include "mail.h"
+#include "render/render.h"
 
 /* Every line ends CRLF and holds at most 76 characters (RFC 5322 2.1.1
  * allows 998; 76 is base64's). */

@@ -14,8 +14,7 @@
 #include <string.h>
 
 #include "check.h"
-#include "assets.h"
-#include "page.h"
+#include "render/render.h"
 
 #define FP256                                                                  \
 	"AB:CD:EF:01:23:45:67:89:AB:CD:EF:01:23:45:67:89:"                     \

@@ -11,7 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "page.h"
+#include "render/render.h"
 
 static const struct {
 	const char *what;

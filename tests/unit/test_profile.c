@@ -21,7 +21,7 @@
 #include <openssl/pem.h>
 #include <openssl/x509.h>
 
-#include "profile.h"
+#include "pki/pki.h"
 #include "testca.h"
 #include "util.h"
 

@@ -13,8 +13,7 @@
 #include <string.h>
 #include <sys/socket.h>
 
-#include "acl.h"
-#include "proxy.h"
+#include "access/access.h"
 #include "util.h"
 
 #define TRUSTED_MAX 3

@@ -16,7 +16,7 @@
 #include <qrencode.h>
 
 #include "check.h"
-#include "qr.h"
+#include "render/render.h"
 #include "util.h"
 
 #define QUIET 4

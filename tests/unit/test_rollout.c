@@ -11,7 +11,7 @@
 #include <stdio.h>
 #include <sys/socket.h>
 
-#include "rollout.h"
+#include "ops/ops.h"
 
 static struct acl_addr
 v4(unsigned n)

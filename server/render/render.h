@@ -1,14 +1,18 @@
 /* SPDX-License-Identifier: MIT */
-/* The instructions and helpdesk pages: template substitution with HTML
- * escaping, platform detection. */
-#ifndef CERTPOST_PAGE_H
-#define CERTPOST_PAGE_H
+/* render/: The bytes a person reads: the page and its text, platform detection,
+ * profile labels, the e-mail, the QR code, the embedded static files. The
+ * folder's whole surface. */
+#ifndef CERTPOST_RENDER_H
+#define CERTPOST_RENDER_H
 
 #include <stdbool.h>
 #include <stddef.h>
 
-#include "profile.h"
+#include "pki/pki.h"
 #include "util.h"
+
+/* page: The instructions and helpdesk pages: template substitution with HTML
+ * escaping, platform detection. */
 
 /*
  * What the visitor is using, as far as the User-Agent tells. Each value
@@ -101,5 +105,53 @@ int page_render_helpdesk(page_lookup_fn lookup, void *ctx,
 /* Writes a fingerprint "AB:CD:EF:..." as the groups iOS and macOS show
  * ("AB CD EF ..."), into out, HTML-escaped. Returns 0 or -1. */
 int page_fingerprint_groups(const char *hex, struct buf *out);
+
+/* mail: A ready-to-send e-mail (RFC 5322, MIME) for the helpdesk: the
+ * instructions as text and HTML, the profile and the certificate
+ * attached, marked as a draft. */
+
+/* One attachment: bytes borrowed for the call. name is a plain file name
+ * (letters, digits, '.', '-', '_'), type a MIME type. */
+struct mail_attachment {
+	const char *name;
+	const char *type;
+	const void *data;
+	size_t len;
+};
+
+/*
+ * Writes a draft message into out: "X-Unsent: 1" (Outlook and Apple Mail
+ * open such a file ready to address and send), the subject (RFC 2047
+ * encoded when it is not plain ASCII), a multipart/alternative body of
+ * text (UTF-8) and HTML made from it (escaped, links made clickable),
+ * and the attachments, every part base64 with CRLF line ends. No From,
+ * To or Date: the agent's mail program fills them in. Returns 0, or -1
+ * with a reason.
+ */
+int mail_draft(const char *subject, const char *text,
+	       const struct mail_attachment *att, size_t natt, struct buf *out,
+	       char *err, size_t errlen);
+
+/* qr: QR codes (libqrencode) drawn as SVG. */
+
+/*
+ * Encodes text (a URL) at error-correction level M and writes a standalone
+ * SVG (black modules as one path, 4-module quiet zone, scalable viewBox,
+ * role="img" with an aria-label naming the URL) into out.
+ * Returns 0, or -1 with a reason.
+ */
+int qr_svg(const char *text, struct buf *out, char *err, size_t errlen);
+
+/* assets: The files of static/, compiled into the binary by tools/embed.py. */
+
+struct asset {
+	const char *name;	   /* file name, no directory: "style.css" */
+	const unsigned char *data; /* NUL-terminated after len bytes */
+	size_t len;
+};
+
+/* Sorted by name. */
+extern const struct asset assets[];
+extern const size_t assets_count;
 
 #endif

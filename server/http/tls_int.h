@@ -22,10 +22,6 @@
 /* The string to hand libmicrohttpd: configured, or the default. */
 const char *tls_priorities(const char *configured);
 
-/* Checks a GnuTLS priority string as GnuTLS will read it. Returns 0, or
- * -1 with a reason naming where it stopped. */
-int tls_priorities_check(const char *prio, char *err, size_t errlen);
-
 /*
  * The certificate chain and key every new handshake uses. libmicrohttpd
  * asks for them per handshake (tls_certificate_callback), so a renewed

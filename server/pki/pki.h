@@ -1,15 +1,19 @@
 /* SPDX-License-Identifier: MIT */
-/* CA certificates through OpenSSL: loading (refusing private keys), checks,
- * fingerprints, encodings. */
-#ifndef CERTPOST_CERT_H
-#define CERTPOST_CERT_H
+/* pki/: Certificates, keys and CRLs (OpenSSL), the Apple profile and its
+ * signature, and the trust preflight. The folder's whole surface. */
+#ifndef CERTPOST_PKI_H
+#define CERTPOST_PKI_H
 
+#include <openssl/evp.h>
+#include <openssl/x509.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <time.h>
 
-#include <openssl/evp.h>
-#include <openssl/x509.h>
+#include "util.h"
+
+/* cert: CA certificates through OpenSSL: loading (refusing private keys),
+ * checks, fingerprints, encodings. */
 
 /* Largest file we will read as a certificate, key or bundle. */
 #define CERT_MAX_FILE (1024 * 1024)
@@ -151,5 +155,79 @@ void cert_crl_finish(struct cert_crl *crl);
 /* True when c names issuer's subject as its issuer and its signature
  * verifies with issuer's key. */
 bool cert_signed_by(const struct cert *c, const struct cert *issuer);
+
+/* profile: The Apple configuration profile (.mobileconfig) carrying the
+ * root(s), optionally CMS-signed. */
+
+struct profile_opts {
+	const char *organization; /* PayloadOrganization */
+	const char *identifier;	  /* reverse-DNS, e.g. com.example.certpost */
+	const char *display_name; /* PayloadDisplayName */
+	const char *description; /* PayloadDescription, fingerprints appended */
+	int target_device_type;	 /* TargetDeviceType; 0: left out (any) */
+	const char *scope; /* PayloadScope "User"/"System"; NULL: left out */
+};
+
+/*
+ * Writes an XML property list: a Configuration profile with one
+ * com.apple.security.root payload per cert (PayloadContent = the DER),
+ * PayloadUUIDs derived from the fingerprints (stable across restarts),
+ * every string XML-escaped. Returns 0, or -1 with a reason.
+ */
+int profile_build(const struct profile_opts *o, const struct cert *const *certs,
+		  size_t n, struct buf *out, char *err, size_t errlen);
+
+/*
+ * Signs data as CMS SignedData, DER, content attached, with signer/key and
+ * the optional intermediate chain. Returns 0 and a malloc'd buffer (caller
+ * frees), or -1 with a reason.
+ */
+int profile_sign(const void *data, size_t len, const struct cert *signer,
+		 EVP_PKEY *key, const struct cert *chain, size_t nchain,
+		 unsigned char **ret, size_t *ret_len, char *err,
+		 size_t errlen);
+
+/* What an iPhone's Install Profile screen calls a profile. */
+enum profile_label {
+	PROFILE_NOT_SIGNED, /* red "Not Signed" */
+	PROFILE_VERIFIED, /* green "Verified": signer chains to a public root */
+	PROFILE_NOT_VERIFIED, /* red "Not Verified": signed, chain not trusted
+			       */
+	PROFILE_LABEL_COUNT
+};
+
+/* The words the iPhone shows: "Not Signed", "Verified", "Not Verified". */
+const char *profile_label_name(enum profile_label l);
+
+/*
+ * Works out the label an iPhone will show, before anything is installed,
+ * for a profile signed by signer (NULL: unsigned) with its intermediates
+ * chain[0..nchain): "Verified" only when the chain ends at a root of this
+ * host's system trust store that is not one of served[0..nserved). Writes
+ * the reason into why. Reads the trust store; never fails (anything that
+ * goes wrong gives "Not Verified" with the reason).
+ */
+enum profile_label
+profile_expected_label(const struct cert *signer, const struct cert *chain,
+		       size_t nchain, const struct cert *const *served,
+		       size_t nserved, char *why, size_t whylen);
+
+/* trustcheck: certpost --check-trust: will the page's trust check pass on an
+ * iPhone? Connects to each check URL and judges its certificate chain by the
+ * served CAs and Apple's rules for TLS server certificates. */
+
+/*
+ * Checks one https:// URL: a TLS 1.2+ handshake (SNI = the URL's host),
+ * then the server's chain must verify to one of roots[0..nroots) and the
+ * leaf must meet Apple's requirements (support.apple.com/en-us/103769):
+ * the host in subjectAltName (a CN is not enough), the serverAuth
+ * extended key usage, RSA of 2048 bits or more or ECDSA, SHA-2
+ * signatures, and a validity of at most 825 days. Appends one line to
+ * out: "ok URL" or "FAIL URL: problem; problem". Returns 0 when the
+ * server would pass, 1 when it would not, -1 when it could not be asked
+ * (the line says why).
+ */
+int trustcheck_url(const char *url, const struct cert *const *roots,
+		   size_t nroots, long timeout_ms, struct buf *out);
 
 #endif
