@@ -17,13 +17,10 @@
 #include <unistd.h>
 
 #include <gnutls/gnutls.h>
-#include <openssl/evp.h>
 
 #include "http_int.h"
 #include "ops/ops.h"
-#include "tls_int.h"
 
-#define TLS_MAX_FILE (256 * 1024)
 #define STOP_GRACE_MS 5000
 
 /* libmicrohttpd's messages are printf formats of its own. */
@@ -209,67 +206,6 @@ start_daemon(struct http *h, struct listener *l, const struct config *cfg,
 	return 0;
 }
 
-/*
- * Reads a TLS file into memory (caller frees). A key should be readable by
- * the daemon alone (its group may read it: root:certpost 0640 is the usual
- * set-up). That it is not inside static_dir is checked with the rest of the
- * configuration, in catalog_build().
- */
-static char *
-read_tls_file(const char *path, bool key, char *err, size_t errlen)
-{
-	struct buf b = {0};
-	struct stat st;
-
-	if (file_read(path, TLS_MAX_FILE, &b, err, errlen) == -1)
-		return NULL;
-	if (key && stat(path, &st) == 0 &&
-	    ((st.st_mode & 007) != 0 ||
-	     ((st.st_mode & 070) != 0 && st.st_gid != getegid())))
-		log_warnx("%s: the TLS key is readable by other users (mode "
-			  "%03o); chmod 600 it, or 640 with the daemon's group",
-			  path, (unsigned)(st.st_mode & 0777));
-	return b.data != NULL ? b.data : calloc(1, 1);
-}
-
-static void
-free_secret(char *p)
-{
-	if (p != NULL)
-		explicit_bzero(p, strlen(p));
-	free(p);
-}
-
-static void
-sha256(const char *s, unsigned char out[32])
-{
-	(void)EVP_Digest(s, strlen(s), out, NULL, EVP_sha256(), NULL);
-}
-
-static int
-load_tls(struct http *h, const struct config *cfg, char *err, size_t errlen)
-{
-	if (cfg->nhttps_listen == 0)
-		return 0;
-	if (cfg->tls_cert_pem != NULL) {
-		h->tls_cert = strdup(cfg->tls_cert_pem);
-		h->tls_key = strdup(cfg->tls_key_pem);
-	} else {
-		h->tls_cert = read_tls_file(cfg->tls_cert, false, err, errlen);
-		if (h->tls_cert == NULL)
-			return -1;
-		h->tls_key = read_tls_file(cfg->tls_key, true, err, errlen);
-	}
-	if (h->tls_cert == NULL || h->tls_key == NULL) {
-		if (err[0] == '\0')
-			err_set(err, errlen, "out of memory");
-		return -1;
-	}
-	sha256(h->tls_cert, h->tls_cert_sha256);
-	sha256(h->tls_key, h->tls_key_sha256);
-	return 0;
-}
-
 /* The session-ticket master key, made whenever there is an HTTPS listener
  * (tls_session_tickets may be turned on by a reload). */
 static int
@@ -336,9 +272,6 @@ http_bind(struct config *cfg, char *err, size_t errlen)
 	}
 	for (size_t i = 0; i < MAX_DAEMONS; i++)
 		h->fds[i] = -1;
-	(void)str_copy(h->tls_cert_path, sizeof(h->tls_cert_path),
-		       cfg->tls_cert);
-	(void)str_copy(h->tls_key_path, sizeof(h->tls_key_path), cfg->tls_key);
 	h->threads = cfg->threads;
 	h->workers = default_threads(cfg);
 	h->max_connections = cfg->max_connections;
@@ -358,7 +291,8 @@ http_bind(struct config *cfg, char *err, size_t errlen)
 		http_stop(h);
 		return NULL;
 	}
-	if (load_tls(h, cfg, err, errlen) == -1 ||
+	if ((cfg->nhttps_listen > 0 &&
+	     tls_pair_load(&h->tls, cfg, err, errlen) == -1) ||
 	    ticket_master(h, cfg, err, errlen) == -1 ||
 	    bind_all(h, cfg, err, errlen) == -1) {
 		http_stop(h);
@@ -374,8 +308,7 @@ http_serve(struct http *h, struct config *cfg, struct catalog *cat, char *err,
 	struct site *s;
 	size_t i;
 
-	if (h->tls_cert != NULL &&
-	    tls_credentials_set(h->tls_cert, h->tls_key, err, errlen) == -1) {
+	if (tls_pair_use(&h->tls, err, errlen) == -1) {
 		free(cfg);
 		catalog_free(cat);
 		return -1;
@@ -400,11 +333,8 @@ http_serve(struct http *h, struct config *cfg, struct catalog *cat, char *err,
 		h->n = i + 1;
 		log_info("listening on %s", l->url);
 	}
-	/* libmicrohttpd handed both to GnuTLS inside MHD_start_daemon()
-	 * and never reads them again. */
-	free_secret(h->tls_key);
-	free(h->tls_cert);
-	h->tls_key = h->tls_cert = NULL;
+	/* GnuTLS holds its parsed copy; the text is not needed again. */
+	tls_pair_release(&h->tls);
 	return 0;
 }
 
@@ -431,27 +361,6 @@ listen_equal(const struct config_listen *a, size_t na,
 		if (strcmp(a[i].text, b[i].text) != 0)
 			return false;
 	return true;
-}
-
-/* True when the file at path no longer holds the bytes we serve with. */
-static bool
-tls_file_changed(const char *path, const unsigned char loaded[32], bool key)
-{
-	char err[256];
-	char *now = read_tls_file(path, key, err, sizeof(err));
-	unsigned char d[32];
-	bool changed = true;
-
-	if (now != NULL) {
-		sha256(now, d);
-		changed = memcmp(d, loaded, sizeof(d)) != 0;
-	}
-
-	if (key)
-		free_secret(now);
-	else
-		free(now);
-	return changed;
 }
 
 void
@@ -485,40 +394,6 @@ http_adopt(const struct http *h, struct config *cfg, char *note, size_t notelen)
 	cfg->nhttps_listen = h->nconf_https;
 }
 
-/*
- * A renewed TLS certificate and key (new contents, or other files): made
- * current for every new handshake. Returns 1 when renewed, 0 when
- * unchanged, -1 with a reason when the new pair cannot be used (the
- * running one stays).
- */
-static int
-renew_tls(struct http *h, const struct config *cfg, char *err, size_t errlen)
-{
-	char *cert = NULL, *key = NULL;
-	int ret = -1;
-
-	if (h->nconf_https == 0 || cfg->tls_cert_pem != NULL ||
-	    (strcmp(h->tls_cert_path, cfg->tls_cert) == 0 &&
-	     strcmp(h->tls_key_path, cfg->tls_key) == 0 &&
-	     !tls_file_changed(cfg->tls_cert, h->tls_cert_sha256, false) &&
-	     !tls_file_changed(cfg->tls_key, h->tls_key_sha256, true)))
-		return 0;
-	if ((cert = read_tls_file(cfg->tls_cert, false, err, errlen)) == NULL ||
-	    (key = read_tls_file(cfg->tls_key, true, err, errlen)) == NULL ||
-	    tls_credentials_set(cert, key, err, errlen) == -1)
-		goto out;
-	sha256(cert, h->tls_cert_sha256);
-	sha256(key, h->tls_key_sha256);
-	(void)str_copy(h->tls_cert_path, sizeof(h->tls_cert_path),
-		       cfg->tls_cert);
-	(void)str_copy(h->tls_key_path, sizeof(h->tls_key_path), cfg->tls_key);
-	ret = 1;
-out:
-	free(cert);
-	free_secret(key);
-	return ret;
-}
-
 int
 http_swap(struct http *h, struct config *cfg, struct catalog *cat, char *err,
 	  size_t errlen)
@@ -531,7 +406,9 @@ http_swap(struct http *h, struct config *cfg, struct catalog *cat, char *err,
 		return -1;
 	/* After the snapshot is ready, so a failed reload changes nothing;
 	 * the pair was checked (it matches) while the catalog was built. */
-	if ((tls = renew_tls(h, cfg, err, errlen)) == -1) {
+	tls = h->nconf_https == 0 ? 0
+				  : tls_pair_renew(&h->tls, cfg, err, errlen);
+	if (tls == -1) {
 		site_unref(s);
 		return -1;
 	}
@@ -587,7 +464,6 @@ http_stop(struct http *h)
 	site_unref(atomic_load(&h->live));
 	connlimit_free(h->per_ip);
 	explicit_bzero(h->ticket_master, sizeof(h->ticket_master));
-	free_secret(h->tls_key);
-	free(h->tls_cert);
+	tls_pair_release(&h->tls);
 	free(h);
 }

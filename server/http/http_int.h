@@ -11,6 +11,7 @@
 #include "catalog/catalog.h"
 #include "config/config.h"
 #include "access/access.h"
+#include "tls_int.h"
 
 #define MAX_DAEMONS (2 * CONFIG_MAX_LISTEN)
 
@@ -67,8 +68,6 @@ struct http {
 	/* ... and as bound (port 0 resolved). */
 	struct config_listen bound_listen[CONFIG_MAX_LISTEN];
 	struct config_listen bound_https[CONFIG_MAX_LISTEN];
-	char tls_cert_path[PATH_MAX];
-	char tls_key_path[PATH_MAX];
 	unsigned threads, max_connections, max_per_ip, timeout_s, memory;
 	unsigned workers; /* threads per daemon, as started */
 	_Atomic(struct site *) live;
@@ -85,19 +84,14 @@ struct http {
 	struct connlimit *per_ip;
 	atomic_uint denied_conns;
 	unsigned denied_max;
-	/* The TLS files as read, until every daemon has started: GnuTLS
-	 * keeps its own parsed copy, so the key's text is wiped then. */
-	char *tls_cert;
-	char *tls_key;
+	/* The TLS certificate and key files (tls.c owns what is inside). */
+	struct tls_pair tls;
 	/* The session-ticket master key: random, in memory only, for the
 	 * daemon's life. GnuTLS derives the key that encrypts tickets from
 	 * it and the time, a new one every tls_session_lifetime, and still
 	 * accepts the previous one. */
 	unsigned char ticket_master[64];
 	bool have_ticket_master;
-	/* SHA-256 of both files, to tell a reload whether they changed. */
-	unsigned char tls_cert_sha256[32];
-	unsigned char tls_key_sha256[32];
 };
 
 /* Per-request state, from the first callback to the completion one. */

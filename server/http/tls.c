@@ -3,14 +3,19 @@
 #include "tls_int.h"
 
 #include <stdatomic.h>
+#include <stdbool.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
+#include <sys/stat.h>
 
 #include <gnutls/abstract.h>
+#include <gnutls/crypto.h>
 #include <gnutls/gnutls.h>
 
+#include "ops/ops.h"
 #include "util.h"
 
 const char *
@@ -149,4 +154,133 @@ tls_credentials_finish(void)
 	for (size_t i = 0; i < nretired; i++)
 		creds_free(retired[i]);
 	nretired = 0;
+}
+
+/* A TLS file is small; anything larger is not one. */
+#define TLS_MAX_FILE (256 * 1024)
+
+/*
+ * Reads a TLS file into memory (caller frees). A key should be readable by
+ * the daemon alone (its group may read it: root:certpost 0640 is the usual
+ * set-up). That it is not inside static_dir is checked with the rest of the
+ * configuration, in catalog_build().
+ */
+static char *
+read_tls_file(const char *path, bool key, char *err, size_t errlen)
+{
+	struct buf b = {0};
+	struct stat st;
+
+	if (file_read(path, TLS_MAX_FILE, &b, err, errlen) == -1)
+		return NULL;
+	if (key && stat(path, &st) == 0 &&
+	    ((st.st_mode & 007) != 0 ||
+	     ((st.st_mode & 070) != 0 && st.st_gid != getegid())))
+		log_warnx("%s: the TLS key is readable by other users (mode "
+			  "%03o); chmod 600 it, or 640 with the daemon's group",
+			  path, (unsigned)(st.st_mode & 0777));
+	return b.data != NULL ? b.data : calloc(1, 1);
+}
+
+static void
+free_secret(char *p)
+{
+	if (p != NULL)
+		explicit_bzero(p, strlen(p));
+	free(p);
+}
+
+static void
+sha256(const char *s, unsigned char out[32])
+{
+	(void)gnutls_hash_fast(GNUTLS_DIG_SHA256, s, strlen(s), out);
+}
+
+int
+tls_pair_load(struct tls_pair *p, const struct config *cfg, char *err,
+	      size_t errlen)
+{
+	(void)str_copy(p->cert_path, sizeof(p->cert_path), cfg->tls_cert);
+	(void)str_copy(p->key_path, sizeof(p->key_path), cfg->tls_key);
+	if (cfg->tls_cert_pem != NULL) {
+		p->cert = strdup(cfg->tls_cert_pem);
+		p->key = strdup(cfg->tls_key_pem);
+	} else {
+		p->cert = read_tls_file(cfg->tls_cert, false, err, errlen);
+		if (p->cert == NULL)
+			return -1;
+		p->key = read_tls_file(cfg->tls_key, true, err, errlen);
+	}
+	if (p->cert == NULL || p->key == NULL) {
+		if (err[0] == '\0')
+			err_set(err, errlen, "out of memory");
+		return -1;
+	}
+	sha256(p->cert, p->cert_sha256);
+	sha256(p->key, p->key_sha256);
+	return 0;
+}
+
+int
+tls_pair_use(const struct tls_pair *p, char *err, size_t errlen)
+{
+	if (p->cert == NULL)
+		return 0;
+	return tls_credentials_set(p->cert, p->key, err, errlen);
+}
+
+void
+tls_pair_release(struct tls_pair *p)
+{
+	free_secret(p->key);
+	free(p->cert);
+	p->key = p->cert = NULL;
+}
+
+/* True when the file at path no longer holds the bytes we serve with. */
+static bool
+file_changed(const char *path, const unsigned char loaded[32], bool key)
+{
+	char err[256];
+	char *now = read_tls_file(path, key, err, sizeof(err));
+	unsigned char d[32];
+	bool changed = true;
+
+	if (now != NULL) {
+		sha256(now, d);
+		changed = memcmp(d, loaded, sizeof(d)) != 0;
+	}
+	if (key)
+		free_secret(now);
+	else
+		free(now);
+	return changed;
+}
+
+int
+tls_pair_renew(struct tls_pair *p, const struct config *cfg, char *err,
+	       size_t errlen)
+{
+	char *cert = NULL, *key = NULL;
+	int ret = -1;
+
+	if (cfg->tls_cert_pem != NULL ||
+	    (strcmp(p->cert_path, cfg->tls_cert) == 0 &&
+	     strcmp(p->key_path, cfg->tls_key) == 0 &&
+	     !file_changed(cfg->tls_cert, p->cert_sha256, false) &&
+	     !file_changed(cfg->tls_key, p->key_sha256, true)))
+		return 0;
+	if ((cert = read_tls_file(cfg->tls_cert, false, err, errlen)) == NULL ||
+	    (key = read_tls_file(cfg->tls_key, true, err, errlen)) == NULL ||
+	    tls_credentials_set(cert, key, err, errlen) == -1)
+		goto out;
+	sha256(cert, p->cert_sha256);
+	sha256(key, p->key_sha256);
+	(void)str_copy(p->cert_path, sizeof(p->cert_path), cfg->tls_cert);
+	(void)str_copy(p->key_path, sizeof(p->key_path), cfg->tls_key);
+	ret = 1;
+out:
+	free(cert);
+	free_secret(key);
+	return ret;
 }

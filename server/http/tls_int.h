@@ -3,7 +3,10 @@
 #ifndef CERTPOST_TLS_H
 #define CERTPOST_TLS_H
 
+#include <limits.h>
 #include <stddef.h>
+
+#include "config/config.h"
 
 /*
  * Mozilla's "intermediate" configuration in GnuTLS terms: TLS 1.3 and
@@ -44,5 +47,35 @@ void tls_credentials_finish(void);
  * gnutls_certificate_retrieve_function2), as libmicrohttpd's option list
  * takes it. */
 void *tls_certificate_callback(void);
+
+/*
+ * The TLS certificate and key files as loaded: their text from loading
+ * until every listener has started (GnuTLS then holds its parsed copy and
+ * the text is wiped), and their paths and SHA-256 for as long as the
+ * daemon runs, so a reload can tell whether they changed.
+ */
+struct tls_pair {
+	char cert_path[PATH_MAX];
+	char key_path[PATH_MAX];
+	char *cert; /* owned, NULL once released */
+	char *key;  /* owned, wiped when released */
+	unsigned char cert_sha256[32];
+	unsigned char key_sha256[32];
+};
+
+/* Reads the pair cfg names (or the demo's, in memory). 0, or -1 and why. */
+int tls_pair_load(struct tls_pair *p, const struct config *cfg, char *err,
+		  size_t errlen);
+/* Makes the loaded pair current for handshakes; 0 when none is loaded.
+ * 0, or -1 and why. */
+int tls_pair_use(const struct tls_pair *p, char *err, size_t errlen);
+/* Wipes and frees the text; paths and hashes stay. Accepts a released
+ * pair. */
+void tls_pair_release(struct tls_pair *p);
+/* On reload: when cfg names other files, or the files' contents changed,
+ * reads them and makes them current. 1 when renewed, 0 when unchanged, -1
+ * and why when the new pair cannot be used (the running one stays). */
+int tls_pair_renew(struct tls_pair *p, const struct config *cfg, char *err,
+		   size_t errlen);
 
 #endif
