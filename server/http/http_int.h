@@ -137,6 +137,9 @@ struct site *site_new(struct config *cfg, struct catalog *cat, char *err,
 		      size_t errlen);
 /* Drops one reference; the last one frees everything. Accepts NULL. */
 void site_unref(struct site *s);
+/* http_response.c: a response whose body, len bytes at data, outlives it
+ * (owned by the snapshot, or static). NULL on no memory. */
+struct MHD_Response *site_response_static(const void *data, size_t len);
 /* Adds the headers every response carries. */
 int site_common_headers(struct MHD_Response *r, const char *csp);
 /* A response for catalog entry e with every header of the entry: the

@@ -396,3 +396,32 @@ out:
 	buf_free(&b);
 	return rc;
 }
+
+/* Here, beside the readers it uses: cert.c calls nothing in this file, so
+ * the calls between the two run one way. */
+int
+cert_check_pair(const char *cert_path, const char *key_path, char *err,
+		size_t errlen)
+{
+	struct cert *certs = NULL;
+	size_t n = 0;
+	EVP_PKEY *key = NULL;
+	int ret = -1;
+
+	if (cert_load_file(cert_path, &certs, &n, err, errlen) == -1 ||
+	    cert_load_key(key_path, &key, err, errlen) == -1)
+		goto out;
+	if (X509_check_private_key(certs[0].x509, key) != 1) {
+		ERR_clear_error();
+		err_set(err, errlen,
+			"%s: the key does not belong to the first "
+			"certificate in %s",
+			key_path, cert_path);
+		goto out;
+	}
+	ret = 0;
+out:
+	EVP_PKEY_free(key);
+	cert_list_free(certs, n);
+	return ret;
+}
