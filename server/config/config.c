@@ -13,44 +13,6 @@
 #include "config_int.h"
 #include "util.h"
 
-/* "FILE:LINE: [section] key: reason", one per line in p->errors. */
-void
-config_perr(struct config_parse *p, const char *section, const char *key,
-	    const char *fmt, ...)
-{
-	va_list ap;
-
-	if (p->nerrors++ >= CONFIG_MAX_ERRORS)
-		return;
-	if (p->errors.len > 0)
-		(void)buf_puts(&p->errors, "\n");
-	(void)buf_printf(&p->errors, "%s:%u: ", p->file, p->line);
-	if (section != NULL && section[0] != '\0')
-		(void)buf_printf(&p->errors, "[%s] ", section);
-	if (key != NULL)
-		(void)buf_printf(&p->errors, "%s: ", key);
-	va_start(ap, fmt);
-	(void)buf_vprintf(&p->errors, fmt, ap);
-	va_end(ap);
-}
-
-/* An error about a section header, reported at the header's line. */
-void
-config_perr_section(struct config_parse *p, const char *fmt, ...)
-{
-	unsigned line = p->line;
-	struct buf msg = {0};
-	va_list ap;
-
-	va_start(ap, fmt);
-	(void)buf_vprintf(&msg, fmt, ap);
-	va_end(ap);
-	p->line = p->section_line;
-	config_perr(p, NULL, NULL, "%s", msg.data ? msg.data : "");
-	p->line = line;
-	buf_free(&msg);
-}
-
 /*
  * libinih keeps at most 49 bytes of a section name (its MAX_SECTION) and
  * cuts a longer one silently, which would make two long [ca "slug"]

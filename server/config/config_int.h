@@ -80,4 +80,7 @@ int config_priorities_check(const char *prio, char *err, size_t errlen);
  * in a Content-Security-Policy, else -1 and why in err. */
 int config_check_url_check(const char *url, char *err, size_t errlen);
 
+/* config_set.c: false (and an error reported) when key was already given
+ * in section. */
+bool config_once(struct config_parse *p, const char *section, const char *key);
 #endif

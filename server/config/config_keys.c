@@ -9,81 +9,11 @@
 #include "config_int.h"
 #include "util.h"
 
-/* Resolves a path from the file against the config file's directory. */
-static int
-set_path(struct config_parse *p, char *dst, const char *value)
-{
-	if (value[0] == '/' || p->dir[0] == '\0')
-		return str_copy(dst, PATH_MAX, value);
-	return str_printf(dst, PATH_MAX, "%s/%s", p->dir, value);
-}
-
-/* Returns false (and reports) when key was already given in this scope. */
-static bool
-once(struct config_parse *p, const char *section, const char *key)
-{
-	struct seen *s;
-	size_t i;
-
-	for (i = 0; i < p->nseen; i++) {
-		if (strcmp(p->seen[i].section, section) == 0 &&
-		    strcmp(p->seen[i].key, key) == 0) {
-			config_perr(p, section, key,
-				    "given twice (first on line %u)",
-				    p->seen[i].line);
-			return false;
-		}
-	}
-	if (p->nseen == p->seen_cap) {
-		size_t cap = p->seen_cap ? 2 * p->seen_cap : 64;
-
-		if ((s = realloc(p->seen, cap * sizeof(*s))) == NULL) {
-			config_perr(p, section, key, "out of memory");
-			return false;
-		}
-		p->seen = s;
-		p->seen_cap = cap;
-	}
-	s = &p->seen[p->nseen];
-	s->section = strdup(section);
-	s->key = strdup(key);
-	s->line = p->line;
-	if (s->section == NULL || s->key == NULL) {
-		free(s->section);
-		free(s->key);
-		config_perr(p, section, key, "out of memory");
-		return false;
-	}
-	p->nseen++;
-	return true;
-}
-
-static void
-set_str(struct config_parse *p, const char *section, const char *key, char *dst,
-	size_t dstlen, const char *value)
-{
-	if (!once(p, section, key))
-		return;
-	if (str_copy(dst, dstlen, value) == -1)
-		config_perr(p, section, key, "value too long (max %zu bytes)",
-			    dstlen - 1);
-}
-
-static void
-set_file(struct config_parse *p, const char *section, const char *key,
-	 char *dst, const char *value)
-{
-	if (!once(p, section, key))
-		return;
-	if (set_path(p, dst, value) == -1)
-		config_perr(p, section, key, "path too long");
-}
-
 static void
 set_bool(struct config_parse *p, const char *section, const char *key,
 	 bool *dst, const char *value)
 {
-	if (!once(p, section, key))
+	if (!config_once(p, section, key))
 		return;
 	if (parse_bool(value, dst) == -1)
 		config_perr(p, section, key, "expected yes or no, not '%s'",
@@ -96,7 +26,7 @@ set_uint(struct config_parse *p, const char *section, const char *key,
 {
 	unsigned long v;
 
-	if (!once(p, section, key))
+	if (!config_once(p, section, key))
 		return;
 	if (parse_ulong(value, min, max, &v) == -1) {
 		config_perr(p, section, key,
@@ -181,8 +111,8 @@ set_tls_priorities(struct config_parse *p, const char *section, const char *key,
 		config_perr(p, section, key, "%s", err);
 		return;
 	}
-	set_str(p, section, key, p->cfg->tls_priorities,
-		sizeof(p->cfg->tls_priorities), value);
+	config_set_str(p, section, key, p->cfg->tls_priorities,
+		       sizeof(p->cfg->tls_priorities), value);
 }
 
 /* What users are sent to: the QR code, links on the page and in
@@ -198,8 +128,8 @@ set_public_url(struct config_parse *p, const char *section, const char *key,
 		config_perr(p, section, key, "%s", err);
 		return;
 	}
-	set_str(p, section, key, p->cfg->public_url, sizeof(p->cfg->public_url),
-		value);
+	config_set_str(p, section, key, p->cfg->public_url,
+		       sizeof(p->cfg->public_url), value);
 }
 
 static void
@@ -214,11 +144,11 @@ server_key(struct config_parse *p, const char *s, const char *k, const char *v)
 	else if (strcmp(k, "public_url") == 0)
 		set_public_url(p, s, k, v);
 	else if (strcmp(k, "static_dir") == 0)
-		set_file(p, s, k, c->static_dir, v);
+		config_set_file(p, s, k, c->static_dir, v);
 	else if (strcmp(k, "tls_cert") == 0)
-		set_file(p, s, k, c->tls_cert, v);
+		config_set_file(p, s, k, c->tls_cert, v);
 	else if (strcmp(k, "tls_key") == 0)
-		set_file(p, s, k, c->tls_key, v);
+		config_set_file(p, s, k, c->tls_key, v);
 	else if (strcmp(k, "redirect_https") == 0)
 		set_bool(p, s, k, &c->redirect_https, v);
 	else if (strcmp(k, "threads") == 0)
@@ -252,7 +182,7 @@ log_key(struct config_parse *p, const char *s, const char *k, const char *v)
 	struct config *c = p->cfg;
 
 	if (strcmp(k, "format") == 0) {
-		if (!once(p, s, k))
+		if (!config_once(p, s, k))
 			return;
 		if (strcmp(v, "text") == 0)
 			c->log_format = CONFIG_LOG_TEXT;
@@ -266,7 +196,7 @@ log_key(struct config_parse *p, const char *s, const char *k, const char *v)
 	} else if (strcmp(k, "healthz") == 0) {
 		set_bool(p, s, k, &c->log_healthz, v);
 	} else if (strcmp(k, "file") == 0) {
-		set_file(p, s, k, c->log_file, v);
+		config_set_file(p, s, k, c->log_file, v);
 	} else {
 		config_perr(p, s, k, "unknown key");
 	}
@@ -278,33 +208,19 @@ ca_key(struct config_parse *p, const char *s, const char *k, const char *v)
 	struct config_ca *ca = &p->cfg->ca[p->cur_ca];
 
 	if (strcmp(k, "name") == 0)
-		set_str(p, s, k, ca->name, sizeof(ca->name), v);
+		config_set_str(p, s, k, ca->name, sizeof(ca->name), v);
 	else if (strcmp(k, "file") == 0)
-		set_file(p, s, k, ca->file, v);
+		config_set_file(p, s, k, ca->file, v);
 	else if (strcmp(k, "primary") == 0)
 		set_bool(p, s, k, &ca->primary, v);
 	else if (strcmp(k, "crl") == 0) {
-		set_file(p, s, k, ca->crl, v);
+		config_set_file(p, s, k, ca->crl, v);
 		ca->crl_line = p->line;
 	} else if (strcmp(k, "delta_crl") == 0) {
-		set_file(p, s, k, ca->delta_crl, v);
+		config_set_file(p, s, k, ca->delta_crl, v);
 		ca->delta_crl_line = p->line;
 	} else
 		config_perr(p, s, k, "unknown key");
-}
-
-void
-config_set_str(struct config_parse *p, const char *section, const char *key,
-	       char *dst, size_t dstlen, const char *value)
-{
-	set_str(p, section, key, dst, dstlen, value);
-}
-
-void
-config_set_file(struct config_parse *p, const char *section, const char *key,
-		char *dst, const char *value)
-{
-	set_file(p, section, key, dst, value);
 }
 
 static void
@@ -317,8 +233,8 @@ set_identifier(struct config_parse *p, const char *section, const char *key,
 		config_perr(p, section, key, "%s", err);
 		return;
 	}
-	set_str(p, section, key, p->cfg->identifier, sizeof(p->cfg->identifier),
-		value);
+	config_set_str(p, section, key, p->cfg->identifier,
+		       sizeof(p->cfg->identifier), value);
 }
 
 static void
@@ -327,19 +243,22 @@ profile_key(struct config_parse *p, const char *s, const char *k, const char *v)
 	struct config *c = p->cfg;
 
 	if (strcmp(k, "organization") == 0)
-		set_str(p, s, k, c->organization, sizeof(c->organization), v);
+		config_set_str(p, s, k, c->organization,
+			       sizeof(c->organization), v);
 	else if (strcmp(k, "identifier") == 0)
 		set_identifier(p, s, k, v);
 	else if (strcmp(k, "display_name") == 0)
-		set_str(p, s, k, c->display_name, sizeof(c->display_name), v);
+		config_set_str(p, s, k, c->display_name,
+			       sizeof(c->display_name), v);
 	else if (strcmp(k, "description") == 0)
-		set_str(p, s, k, c->description, sizeof(c->description), v);
+		config_set_str(p, s, k, c->description, sizeof(c->description),
+			       v);
 	else if (strcmp(k, "sign_cert") == 0)
-		set_file(p, s, k, c->sign_cert, v);
+		config_set_file(p, s, k, c->sign_cert, v);
 	else if (strcmp(k, "sign_key") == 0)
-		set_file(p, s, k, c->sign_key, v);
+		config_set_file(p, s, k, c->sign_key, v);
 	else if (strcmp(k, "sign_chain") == 0)
-		set_file(p, s, k, c->sign_chain, v);
+		config_set_file(p, s, k, c->sign_chain, v);
 	else if (strcmp(k, "scope") == 0 && strcmp(v, "user") == 0)
 		c->profile_system = false;
 	else if (strcmp(k, "scope") == 0 && strcmp(v, "system") == 0)
@@ -362,7 +281,7 @@ access_key(struct config_parse *p, const char *s, const char *k, const char *v)
 	} else if (strcmp(k, "trusted_proxy") == 0) {
 		add_acl(p, s, k, &c->trusted_proxy, c->trusted_proxy_line, v);
 	} else if (strcmp(k, "proxy_header") == 0) {
-		if (!once(p, s, k))
+		if (!config_once(p, s, k))
 			return;
 		/* Header names are case-insensitive; so is this value. */
 		if (strcasecmp(v, "x-forwarded-for") == 0)
@@ -376,7 +295,7 @@ access_key(struct config_parse *p, const char *s, const char *k, const char *v)
 				"'%s'",
 				v);
 	} else if (strcmp(k, "deny") == 0) {
-		if (!once(p, s, k))
+		if (!config_once(p, s, k))
 			return;
 		if (strcmp(v, "drop") == 0)
 			c->deny = CONFIG_DENY_DROP;
@@ -416,52 +335,6 @@ trust_key(struct config_parse *p, const char *s, const char *k, const char *v)
 		return;
 	}
 	c->ncheck_url++;
-}
-
-static bool
-slug_valid(const char *s)
-{
-	size_t i;
-
-	if (s[0] == '\0' ||
-	    !(islower((unsigned char)s[0]) || isdigit((unsigned char)s[0])))
-		return false;
-	for (i = 0; s[i] != '\0'; i++) {
-		unsigned char ch = (unsigned char)s[i];
-
-		if (!islower(ch) && !isdigit(ch) && ch != '-' && ch != '_')
-			return false;
-	}
-	return i < CONFIG_SLUG_MAX;
-}
-
-bool
-config_section_slug(struct config_parse *p, const char *section,
-		    const char *kind, char *slug, size_t slugsize)
-{
-	const char *q = section + strlen(kind) + 1, *end = strrchr(q, '"');
-	size_t len;
-
-	if (q[0] != '"' || end == q || end[1] != '\0') {
-		config_perr_section(p, "[%s]: expected [%s \"slug\"]", section,
-				    kind);
-		return false;
-	}
-	len = (size_t)(end - q - 1);
-	if (len >= slugsize) {
-		config_perr_section(p, "[%s]: slug too long", section);
-		return false;
-	}
-	memcpy(slug, q + 1, len);
-	slug[len] = '\0';
-	if (!slug_valid(slug)) {
-		config_perr_section(p,
-				    "[%s]: slug '%s' must be lower-case "
-				    "letters, digits, '-' or '_'",
-				    section, slug);
-		return false;
-	}
-	return true;
 }
 
 /* Opens a [ca "slug"] section; cur_ca is -1 when it cannot be used. */
