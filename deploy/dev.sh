@@ -7,6 +7,9 @@
 #   deploy/dev.sh bench           side-by-side benchmark against nginx
 #   deploy/dev.sh fuzz SECONDS    run each libFuzzer target for SECONDS
 #   deploy/dev.sh build           just build
+#   deploy/dev.sh deb             build the Debian package into dist/ (lintian)
+#   deploy/dev.sh package-test    build the package, install it into a clean
+#                                 root of this release, use it, purge it
 #   deploy/dev.sh trixie [CMD]    run "deploy/dev.sh CMD" (default: test) in a
 #                                 Debian 13 root made with mmdebstrap, kept in
 #                                 $CERTPOST_ROOTS (/var/tmp/certpost-roots)
@@ -131,6 +134,18 @@ build)
 	build
 	echo "dev.sh: built $BUILD/server/certpost" >&2
 	;;
+deb)
+	need dpkg-dev debhelper fakeroot lintian
+	# The package's own Build-Depends, from debian/control.
+	( cd "$top" && DEBIAN_FRONTEND=noninteractive apt-get build-dep -y -qq \
+		--no-install-recommends ./ >/dev/null )
+	exec "$top/tests/deploy/package_build.sh" "$top" "${CERTPOST_DIST:-$top/dist}"
+	;;
+package-test)
+	need mmdebstrap dpkg-dev iproute2
+	"$0" deb
+	exec "$top/tests/deploy/package_test.sh" "${CERTPOST_DIST:-$top/dist}"
+	;;
 trixie)
 	# The same commands on Debian 13, in a root made from Debian's own
 	# packages and reused between runs. The tree is bind-mounted at /src
@@ -153,8 +168,11 @@ trixie)
 		mv "$root.new" "$root"
 	fi
 	sub=${2:-test}
-	bdir=build-trixie
-	[ "${CERTPOST_SANITIZE:-0}" = 1 ] && bdir=build-trixie-asan
+	case "$sub" in
+	test | build | demo) bdir=build-trixie ;;
+	*) bdir=build-trixie-$sub ;;
+	esac
+	[ "${CERTPOST_SANITIZE:-0}" = 1 ] && bdir=$bdir-asan
 	# A private mount namespace: the mounts go away with the command.
 	exec unshare --mount --propagation private -- bash -ec '
 		root=$1 top=$2 bdir=$3
@@ -183,11 +201,12 @@ trixie)
 			NODE_EXTRA_CA_CERTS=/etc/ssl/certs/ca-certificates.crt \
 			CI="${CI:-}" CERTPOST_WERROR="${CERTPOST_WERROR:-0}" \
 			CERTPOST_SANITIZE="${CERTPOST_SANITIZE:-0}" BUILD_DIR="$bdir" \
+			CERTPOST_DIST=/src/dist/trixie \
 			/src/deploy/dev.sh "$@"
 	' bash "$root" "$top" "$bdir" "$sub" "${@:3}"
 	;;
 *)
-	sed -n '3,17p' "$0" | sed 's/^# \{0,1\}//' >&2
+	sed -n '3,20p' "$0" | sed 's/^# \{0,1\}//' >&2
 	exit 2
 	;;
 esac
