@@ -23,6 +23,12 @@ for page in "$@"; do
 		status=1
 		continue
 	fi
+	# man(1) and lintian run tbl only when the first line asks.
+	if grep -q '^\.TS' "$page" && [ "$(head -n 1 "$page")" != "'\\\" t" ]; then
+		echo "not ok: $page has tables but no '\\\" t first line (tbl would not run)"
+		status=1
+		continue
+	fi
 	if ! groff -t -ww -z -man "$page" 2>"$err" || [ -s "$err" ]; then
 		echo "not ok: $page renders with warnings:"
 		cat "$err"
