@@ -29,7 +29,7 @@ test_deps=(groff man-db scdoc systemd iproute2 slowhttptest valgrind python3-yam
 	nginx haproxy)
 # The browser test's: it reports "skipped" when they cannot be had.
 browser_deps=(chromium libnss3-tools fonts-dejavu-core)
-bench_deps=(wrk nginx util-linux procps)
+bench_deps=(wrk nginx util-linux procps curl python3)
 fuzz_deps=(clang)
 
 # Installs the Debian packages of "$@" that are not installed yet.
@@ -202,6 +202,9 @@ trixie)
 			CI="${CI:-}" CERTPOST_WERROR="${CERTPOST_WERROR:-0}" \
 			CERTPOST_SANITIZE="${CERTPOST_SANITIZE:-0}" BUILD_DIR="$bdir" \
 			CERTPOST_DIST=/src/dist/trixie \
+			${PARTS:+PARTS="$PARTS"} ${ROUNDS:+ROUNDS="$ROUNDS"} \
+			${DURATION:+DURATION="$DURATION"} \
+			${ACCESS_LOG:+ACCESS_LOG="$ACCESS_LOG"} \
 			/src/deploy/dev.sh "$@"
 	' bash "$root" "$top" "$bdir" "$sub" "${@:3}"
 	;;
