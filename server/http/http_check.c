@@ -4,7 +4,6 @@
  * message is framed. Only the documented API is read: what libmicrohttpd
  * refuses or hides before certpost sees a request differs between 0.9.75
  * and 1.0, and docs/http.md says what each does. */
-#include <stdint.h>
 #include <string.h>
 #include <strings.h>
 
