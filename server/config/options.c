@@ -16,8 +16,10 @@ usage(FILE *f)
 	fprintf(f,
 		"usage: certpost [--config FILE | --demo] [--listen "
 		"ADDR:PORT]...\n"
-		"                [--check-config] [--debug] [--version] "
-		"[--help]\n"
+		"                [--https-listen ADDR:PORT]... [--debug]\n"
+		"       certpost [--config FILE | --demo] --check-config\n"
+		"       certpost [--config FILE] --check-trust\n"
+		"       certpost --version | --help\n"
 		"\n"
 		"Serves the organisation's root CA certificate(s) and install\n"
 		"instructions to the devices on its own network.\n"
