@@ -50,6 +50,11 @@ void config_perr_section(struct config_parse *p, const char *fmt, ...)
 void config_key(struct config_parse *p, const char *section, const char *key,
 		const char *value, bool new_section);
 
+/* config_set.c: value into dst, or an error when it does not fit; for a
+ * key whose config_once() its reader checked before validating it. */
+void config_copy_str(struct config_parse *p, const char *section,
+		     const char *key, char *dst, size_t dstlen,
+		     const char *value);
 /* config_keys.c: the checked setters every section's keys use. */
 void config_set_str(struct config_parse *p, const char *section,
 		    const char *key, char *dst, size_t dstlen,

@@ -95,6 +95,8 @@ set_tls_priorities(struct config_parse *p, const char *section, const char *key,
 	char err[200];
 	const char *q;
 
+	if (!config_once(p, section, key))
+		return;
 	for (q = value; *q != '\0'; q++) {
 		unsigned char ch = (unsigned char)*q;
 
@@ -111,8 +113,8 @@ set_tls_priorities(struct config_parse *p, const char *section, const char *key,
 		config_perr(p, section, key, "%s", err);
 		return;
 	}
-	config_set_str(p, section, key, p->cfg->tls_priorities,
-		       sizeof(p->cfg->tls_priorities), value);
+	config_copy_str(p, section, key, p->cfg->tls_priorities,
+			sizeof(p->cfg->tls_priorities), value);
 }
 
 /* What users are sent to: the QR code, links on the page and in
@@ -124,12 +126,14 @@ set_public_url(struct config_parse *p, const char *section, const char *key,
 {
 	char host[HOST_NAME_LEN], err[200];
 
+	if (!config_once(p, section, key))
+		return;
 	if (host_from_url(value, host, sizeof(host), err, sizeof(err)) == -1) {
 		config_perr(p, section, key, "%s", err);
 		return;
 	}
-	config_set_str(p, section, key, p->cfg->public_url,
-		       sizeof(p->cfg->public_url), value);
+	config_copy_str(p, section, key, p->cfg->public_url,
+			sizeof(p->cfg->public_url), value);
 }
 
 static void
@@ -229,12 +233,29 @@ set_identifier(struct config_parse *p, const char *section, const char *key,
 {
 	char err[200];
 
+	if (!config_once(p, section, key))
+		return;
 	if (config_identifier_check(value, err, sizeof(err)) == -1) {
 		config_perr(p, section, key, "%s", err);
 		return;
 	}
-	config_set_str(p, section, key, p->cfg->identifier,
-		       sizeof(p->cfg->identifier), value);
+	config_copy_str(p, section, key, p->cfg->identifier,
+			sizeof(p->cfg->identifier), value);
+}
+
+static void
+set_scope(struct config_parse *p, const char *section, const char *key,
+	  const char *value)
+{
+	if (!config_once(p, section, key))
+		return;
+	if (strcmp(value, "user") == 0)
+		p->cfg->profile_system = false;
+	else if (strcmp(value, "system") == 0)
+		p->cfg->profile_system = true;
+	else
+		config_perr(p, section, key, "'%s': neither user nor system",
+			    value);
 }
 
 static void
@@ -259,12 +280,8 @@ profile_key(struct config_parse *p, const char *s, const char *k, const char *v)
 		config_set_file(p, s, k, c->sign_key, v);
 	else if (strcmp(k, "sign_chain") == 0)
 		config_set_file(p, s, k, c->sign_chain, v);
-	else if (strcmp(k, "scope") == 0 && strcmp(v, "user") == 0)
-		c->profile_system = false;
-	else if (strcmp(k, "scope") == 0 && strcmp(v, "system") == 0)
-		c->profile_system = true;
 	else if (strcmp(k, "scope") == 0)
-		config_perr(p, s, k, "'%s': neither user nor system", v);
+		set_scope(p, s, k, v);
 	else
 		config_perr(p, s, k, "unknown key");
 }

@@ -101,14 +101,20 @@ config_once(struct config_parse *p, const char *section, const char *key)
 }
 
 void
-config_set_str(struct config_parse *p, const char *section, const char *key,
-	       char *dst, size_t dstlen, const char *value)
+config_copy_str(struct config_parse *p, const char *section, const char *key,
+		char *dst, size_t dstlen, const char *value)
 {
-	if (!config_once(p, section, key))
-		return;
 	if (str_copy(dst, dstlen, value) == -1)
 		config_perr(p, section, key, "value too long (max %zu bytes)",
 			    dstlen - 1);
+}
+
+void
+config_set_str(struct config_parse *p, const char *section, const char *key,
+	       char *dst, size_t dstlen, const char *value)
+{
+	if (config_once(p, section, key))
+		config_copy_str(p, section, key, dst, dstlen, value);
 }
 
 void
