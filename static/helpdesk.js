@@ -3,17 +3,6 @@
 (function () {
 	"use strict";
 
-	var NAMES = {
-		"ios": "iPhone and iPad (Safari)",
-		"ios-other": "iPhone and iPad (other browsers)",
-		"android": "Android",
-		"macos": "Mac",
-		"windows": "Windows",
-		"linux": "Linux",
-		"firefox": "Firefox (desktop)",
-		"other": "Other"
-	};
-
 	function cell(row, text) {
 		var td = document.createElement("td");
 
@@ -33,7 +22,8 @@
 			p = data.platforms[i];
 			row = document.createElement("tr");
 			row.setAttribute("data-platform", p.platform);
-			cell(row, NAMES[p.platform] || p.platform);
+			/* The name the page uses for the platform, from the server. */
+			cell(row, p.name || p.platform);
 			cell(row, String(p.downloads));
 			cell(row, String(p.confirmed));
 			body.appendChild(row);

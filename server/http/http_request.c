@@ -240,9 +240,12 @@ serve_rollout(struct MHD_Connection *c, struct request *rq)
 	for (int p = 0; p < PAGE_PLATFORM_COUNT; p++)
 		(void)buf_printf(
 			&b,
-			"%s{\"platform\":\"%s\",\"downloads\":%llu,"
-			"\"confirmed\":%llu}",
+			"%s{\"platform\":\"%s\",\"name\":\"%s\","
+			"\"downloads\":%llu,\"confirmed\":%llu}",
 			p ? "," : "", page_platform_name((enum page_platform)p),
+			/* A static table of plain ASCII names: nothing to
+			 * escape. */
+			page_platform_title((enum page_platform)p),
 			metrics_platform_downloads((enum page_platform)p),
 			metrics_trust_confirmations((enum page_platform)p));
 	if (buf_puts(&b, "]}\n") == -1) {

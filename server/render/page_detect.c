@@ -33,6 +33,21 @@ static const char *const platform_names[PAGE_PLATFORM_COUNT] = {
 	[PAGE_CHROMEOS] = "chromeos",
 	[PAGE_OTHER] = "other"};
 
+/* What a person reads for each platform: the page's own section names,
+ * with the browser where one section serves several. */
+static const char *const platform_titles[PAGE_PLATFORM_COUNT] = {
+	[PAGE_IOS] = "iPhone and iPad (Safari)",
+	[PAGE_IOS_OTHER_BROWSER] = "iPhone and iPad (other browsers)",
+	[PAGE_ANDROID] = "Android",
+	[PAGE_MACOS] = "Mac",
+	[PAGE_WINDOWS] = "Windows",
+	[PAGE_LINUX] = "Linux",
+	[PAGE_FIREFOX] = "Firefox (desktop)",
+	[PAGE_IOS_CHROME] = "iPhone and iPad (Chrome)",
+	[PAGE_ANDROID_FIREFOX] = "Firefox for Android",
+	[PAGE_CHROMEOS] = "ChromeOS (Chromebook)",
+	[PAGE_OTHER] = "Other"};
+
 /* Substring search over the first len bytes only. */
 static bool
 ua_has(const char *ua, size_t len, const char *needle)
@@ -97,4 +112,10 @@ const char *
 page_platform_name(enum page_platform p)
 {
 	return (unsigned)p < PAGE_PLATFORM_COUNT ? platform_names[p] : "other";
+}
+
+const char *
+page_platform_title(enum page_platform p)
+{
+	return (unsigned)p < PAGE_PLATFORM_COUNT ? platform_titles[p] : "Other";
 }

@@ -41,6 +41,9 @@ enum page_platform page_detect(const char *user_agent);
  * "macos", "windows", "linux", "firefox", "ios-chrome", "android-firefox",
  * "chromeos", "other". */
 const char *page_platform_name(enum page_platform p);
+/* The platform's name as a person reads it ("iPhone and iPad (Safari)");
+ * static. */
+const char *page_platform_title(enum page_platform p);
 
 /* Returns a template's bytes by file name ("index.html"), or NULL. The
  * bytes stay valid for the whole render. */

@@ -263,16 +263,96 @@ test_rollout(void **state)
 			    "application/json");
 	assert_non_null(strstr(r.body.data,
 			       "{\"platform\":\"ios\","
+			       "\"name\":\"iPhone and iPad (Safari)\","
 			       "\"downloads\":1,\"confirmed\":2}"));
 	assert_non_null(strstr(r.body.data,
-			       "{\"platform\":\"android\","
+			       "{\"platform\":\"android\",\"name\":\"Android\","
 			       "\"downloads\":0,\"confirmed\":2}"));
+	/* Every row has a name a person reads, not the internal one. */
+	for (const char *p = r.body.data;
+	     (p = strstr(p, "\"platform\":\"")) != NULL; p++) {
+		const char *id = p + 12, *name = strstr(p, "\"name\":\"");
+		size_t idlen = strcspn(id, "\"");
+
+		assert_non_null(name);
+		name += 8;
+		if (strncmp(name, id, idlen) == 0 && name[idlen] == '"')
+			fail_msg("rollout row %.*s has no human name",
+				 (int)idlen, id);
+	}
 	hres_free(&r);
 	/* The helpdesk view reads it with its own script. */
 	harness_request(&h, "/helpdesk", NULL, &r);
 	assert_non_null(strstr(r.body.data, "src=\"/static/helpdesk.js\""));
 	assert_non_null(strstr(r.body.data, "id=\"rollout-table\""));
 	hres_free(&r);
+	assert_int_equal(harness_stop(&h), 0);
+}
+
+/* The label between class="btn" href="...HREF_END"> and </a> in page,
+ * copied into out; fails when there is none. */
+static void
+button_label(const char *page, const char *href_end, char *out, size_t outlen)
+{
+	const char *p = page, *end;
+
+	while ((p = strstr(p, "class=\"btn\" href=\"")) != NULL) {
+		const char *q = strchr(p, '>');
+
+		if (q != NULL && (size_t)(q - p) > strlen(href_end) &&
+		    strncmp(q - strlen(href_end), href_end, strlen(href_end)) ==
+			    0 &&
+		    (end = strstr(q, "</a>")) != NULL) {
+			snprintf(out, outlen, "%.*s", (int)(end - q - 1),
+				 q + 1);
+			return;
+		}
+		p++;
+	}
+	fail_msg("no button ending %s in the page", href_end);
+}
+
+/* The helpdesk's script quotes the buttons as the page renders them for
+ * each platform it walks through. */
+static void
+test_helpdesk_script(void **state)
+{
+	static const struct {
+		const char *ua, *href_end;
+	} platforms[] = {
+		{"User-Agent: Mozilla/5.0 (iPhone; CPU iPhone OS 17_5 like Mac "
+		 "OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/17.5 "
+		 "Mobile/15E148 Safari/604.1",
+		 "mobileconfig\""},
+		{"User-Agent: Mozilla/5.0 (Linux; Android 14; Pixel 8) "
+		 "AppleWebKit/537.36 (KHTML, like Gecko) Chrome/126.0 Mobile "
+		 "Safari/537.36",
+		 "/ca.crt\""},
+	};
+	char label[128], quoted[160];
+	struct hres page, desk;
+
+	(void)state;
+	start();
+	harness_request(&h, "/helpdesk", NULL, &desk);
+	assert_int_equal(desk.status, 200);
+	for (size_t i = 0; i < sizeof(platforms) / sizeof(platforms[0]); i++) {
+		const char *hdrs[] = {platforms[i].ua, NULL};
+		struct hreq o = {.headers = hdrs};
+
+		harness_request(&h, "/", &o, &page);
+		assert_int_equal(page.status, 200);
+		button_label(page.body.data, platforms[i].href_end, label,
+			     sizeof(label));
+		snprintf(quoted, sizeof(quoted), "<b>%s</b>", label);
+		if (strstr(desk.body.data, quoted) == NULL)
+			fail_msg("the helpdesk script does not quote the "
+				 "page's button %s",
+				 quoted);
+		printf("# %s quoted\n", quoted);
+		hres_free(&page);
+	}
+	hres_free(&desk);
 	assert_int_equal(harness_stop(&h), 0);
 }
 
@@ -326,6 +406,7 @@ main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_helpdesk),
 		cmocka_unit_test(test_helpdesk_email),
+		cmocka_unit_test(test_helpdesk_script),
 		cmocka_unit_test(test_rollout),
 		cmocka_unit_test(test_admin_page),
 	};
