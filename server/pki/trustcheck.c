@@ -200,10 +200,23 @@ trustcheck_url(const char *url, const struct cert *const *roots, size_t nroots,
 	    SSL_set_tlsext_host_name(ssl, host) != 1)
 		goto broken;
 	if (SSL_connect(ssl) != 1) {
-		(void)buf_printf(out,
-				 "FAIL %s: no TLS 1.2 or 1.3 handshake (iOS "
-				 "needs TLS 1.2 at least)\n",
-				 url);
+		/* Not a byte back: the server closed the connection before
+		 * any TLS, which is what an allow-list that drops this host
+		 * at accept looks like (certpost's deny = drop among them),
+		 * not a TLS version problem. */
+		if (BIO_number_read(SSL_get_rbio(ssl)) == 0)
+			(void)buf_printf(
+				out,
+				"FAIL %s: the server closed the connection "
+				"before any TLS byte (is this host outside its "
+				"allow-list? certpost drops such clients at "
+				"accept)\n",
+				url);
+		else
+			(void)buf_printf(out,
+					 "FAIL %s: no TLS 1.2 or 1.3 handshake "
+					 "(iOS needs TLS 1.2 at least)\n",
+					 url);
 		ret = 1;
 		goto out;
 	}

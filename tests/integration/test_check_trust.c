@@ -260,6 +260,45 @@ test_old_tls_and_other_ca(void **state)
 	buf_free(&out);
 }
 
+/* A certpost whose allow-list leaves out the checking host drops it at
+ * accept: the check says so, instead of blaming the TLS version. */
+static struct harness dropping;
+
+static void
+test_dropped_by_allow_list(void **state)
+{
+	struct testca_tls t;
+	struct buf out = {0};
+	char conf[1024];
+
+	(void)state;
+	harness_init(&dropping);
+	assert_int_equal(testca_tls_files(dropping.dir, "Drop Root", &t), 0);
+	testca_tls_free(&t);
+	snprintf(conf, sizeof(conf),
+		 "[server]\nlisten = 127.0.0.1:0\nhttps_listen = 127.0.0.1:0\n"
+		 "tls_cert = tls.pem\ntls_key = tls.key\n[ca \"root\"]\n"
+		 "file = root.pem\n[access]\nallow = 127.0.0.9/32\n"
+		 "deny = drop\n");
+	assert_int_equal(harness_start_conf(&dropping, conf), 0);
+	assert_int_equal(check(dropping.https_port, &out), 1);
+	if (strstr(out.data, "closed the connection before any TLS byte (is "
+			     "this host outside its allow-list?") == NULL ||
+	    strstr(out.data, "no TLS 1.2 or 1.3 handshake") != NULL)
+		fail_msg("got: %s", out.data);
+	buf_free(&out);
+}
+
+static int
+teardown_dropping(void **state)
+{
+	int rc = dropping.pid != 0 ? harness_stop(&dropping) : 0;
+
+	(void)state;
+	harness_cleanup(&dropping);
+	return rc == 0 ? 0 : -1;
+}
+
 int
 main(void)
 {
@@ -267,6 +306,8 @@ main(void)
 		cmocka_unit_test(test_good_server),
 		cmocka_unit_test(test_bad_server),
 		cmocka_unit_test(test_old_tls_and_other_ca),
+		cmocka_unit_test_teardown(test_dropped_by_allow_list,
+					  teardown_dropping),
 	};
 	int rc = cmocka_run_group_tests(tests, setup, teardown);
 
