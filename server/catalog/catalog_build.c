@@ -375,9 +375,16 @@ set_names(struct catalog *c, const struct config *cfg)
 static int
 check_tls_files(const struct config *cfg, char *err, size_t errlen)
 {
+	bool key;
+
 	if (cfg->nhttps_listen == 0 || cfg->tls_cert_pem != NULL)
 		return 0;
-	return cert_check_pair(cfg->tls_cert, cfg->tls_key, err, errlen);
+	if (cert_check_pair(cfg->tls_cert, cfg->tls_key, &key, err, errlen) ==
+	    0)
+		return 0;
+	config_key_err(cfg, key ? cfg->tls_key_line : cfg->tls_cert_line,
+		       "server", key ? "tls_key" : "tls_cert", err, errlen);
+	return -1;
 }
 
 /* The files static_dir must never hold, under any name. */

@@ -131,14 +131,27 @@ cat_sign_profile(struct catalog *c, const struct config *cfg, const void *data,
 	EVP_PKEY *key = NULL;
 	int ret_code = -1;
 
-	if (cert_load_file(cfg->sign_cert, &signer, &nsigner, err, errlen) ||
-	    cert_load_key(cfg->sign_key, &key, err, errlen) ||
-	    (cfg->sign_chain[0] != '\0' &&
-	     cert_load_file(cfg->sign_chain, &chain, &nchain, err, errlen)))
+	if (cert_load_file(cfg->sign_cert, &signer, &nsigner, err, errlen)) {
+		config_key_err(cfg, cfg->sign_cert_line, "profile", "sign_cert",
+			       err, errlen);
 		goto out;
+	}
+	if (cert_load_key(cfg->sign_key, &key, err, errlen)) {
+		config_key_err(cfg, cfg->sign_key_line, "profile", "sign_key",
+			       err, errlen);
+		goto out;
+	}
+	if (cfg->sign_chain[0] != '\0' &&
+	    cert_load_file(cfg->sign_chain, &chain, &nchain, err, errlen)) {
+		config_key_err(cfg, cfg->sign_chain_line, "profile",
+			       "sign_chain", err, errlen);
+		goto out;
+	}
 	if (X509_check_private_key(signer[0].x509, key) != 1) {
 		err_set(err, errlen, "%s does not match the key in %s",
 			cfg->sign_cert, cfg->sign_key);
+		config_key_err(cfg, cfg->sign_key_line, "profile", "sign_key",
+			       err, errlen);
 		goto out;
 	}
 	if (set_label(c, &signer[0], chain, nchain) == -1) {

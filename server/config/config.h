@@ -83,6 +83,8 @@ struct config {
 	char static_dir[PATH_MAX]; /* "" = built-in assets only */
 	char tls_cert[PATH_MAX];
 	char tls_key[PATH_MAX];
+	unsigned tls_cert_line,
+		tls_key_line;	  /* where they were set, for errors */
 	const char *tls_cert_pem; /* borrowed; demo */
 	const char *tls_key_pem;  /* borrowed; demo */
 	bool redirect_https;
@@ -126,6 +128,7 @@ struct config {
 	char sign_cert[PATH_MAX];
 	char sign_key[PATH_MAX];
 	char sign_chain[PATH_MAX];
+	unsigned sign_cert_line, sign_key_line, sign_chain_line;
 	bool profile_system; /* scope = system: the Mac profile for all users */
 
 	/* [access] */
@@ -146,6 +149,11 @@ struct config {
 };
 
 /* Fills cfg with the defaults (no CA, no listener, nothing allowed). */
+/* Puts "FILE:LINE: [section] key: " before the reason already in err: for
+ * a problem with a file that key names, found after parsing. */
+void config_key_err(const struct config *cfg, unsigned line,
+		    const char *section, const char *key, char *err,
+		    size_t errlen);
 /* Longest profile identifier (PayloadIdentifier) accepted. */
 #define CONFIG_MAX_IDENTIFIER 255
 /* 0 when id is a reverse-DNS identifier iOS accepts as a PayloadIdentifier

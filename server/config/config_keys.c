@@ -149,11 +149,13 @@ server_key(struct config_parse *p, const char *s, const char *k, const char *v)
 		set_public_url(p, s, k, v);
 	else if (strcmp(k, "static_dir") == 0)
 		config_set_file(p, s, k, c->static_dir, v);
-	else if (strcmp(k, "tls_cert") == 0)
+	else if (strcmp(k, "tls_cert") == 0) {
 		config_set_file(p, s, k, c->tls_cert, v);
-	else if (strcmp(k, "tls_key") == 0)
+		c->tls_cert_line = p->line;
+	} else if (strcmp(k, "tls_key") == 0) {
 		config_set_file(p, s, k, c->tls_key, v);
-	else if (strcmp(k, "redirect_https") == 0)
+		c->tls_key_line = p->line;
+	} else if (strcmp(k, "redirect_https") == 0)
 		set_bool(p, s, k, &c->redirect_https, v);
 	else if (strcmp(k, "threads") == 0)
 		set_uint(p, s, k, &c->threads, v, 0, 64);
@@ -274,13 +276,16 @@ profile_key(struct config_parse *p, const char *s, const char *k, const char *v)
 	else if (strcmp(k, "description") == 0)
 		config_set_str(p, s, k, c->description, sizeof(c->description),
 			       v);
-	else if (strcmp(k, "sign_cert") == 0)
+	else if (strcmp(k, "sign_cert") == 0) {
 		config_set_file(p, s, k, c->sign_cert, v);
-	else if (strcmp(k, "sign_key") == 0)
+		c->sign_cert_line = p->line;
+	} else if (strcmp(k, "sign_key") == 0) {
 		config_set_file(p, s, k, c->sign_key, v);
-	else if (strcmp(k, "sign_chain") == 0)
+		c->sign_key_line = p->line;
+	} else if (strcmp(k, "sign_chain") == 0) {
 		config_set_file(p, s, k, c->sign_chain, v);
-	else if (strcmp(k, "scope") == 0)
+		c->sign_chain_line = p->line;
+	} else if (strcmp(k, "scope") == 0)
 		set_scope(p, s, k, v);
 	else
 		config_perr(p, s, k, "unknown key");

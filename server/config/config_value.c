@@ -106,3 +106,14 @@ config_check_url_check(const char *url, char *err, size_t errlen)
 	}
 	return 0;
 }
+
+void
+config_key_err(const struct config *cfg, unsigned line, const char *section,
+	       const char *key, char *err, size_t errlen)
+{
+	char why[512];
+
+	(void)str_copy(why, sizeof(why), err);
+	err_set(err, errlen, "%s:%u: [%s] %s: %s", cfg->path, line, section,
+		key, why);
+}

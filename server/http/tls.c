@@ -207,9 +207,17 @@ tls_pair_load(struct tls_pair *p, const struct config *cfg, char *err,
 		p->key = strdup(cfg->tls_key_pem);
 	} else {
 		p->cert = read_tls_file(cfg->tls_cert, false, err, errlen);
-		if (p->cert == NULL)
+		if (p->cert == NULL) {
+			config_key_err(cfg, cfg->tls_cert_line, "server",
+				       "tls_cert", err, errlen);
 			return -1;
+		}
 		p->key = read_tls_file(cfg->tls_key, true, err, errlen);
+		if (p->key == NULL) {
+			config_key_err(cfg, cfg->tls_key_line, "server",
+				       "tls_key", err, errlen);
+			return -1;
+		}
 	}
 	if (p->cert == NULL || p->key == NULL) {
 		if (err[0] == '\0')

@@ -400,16 +400,19 @@ out:
 /* Here, beside the readers it uses: cert.c calls nothing in this file, so
  * the calls between the two run one way. */
 int
-cert_check_pair(const char *cert_path, const char *key_path, char *err,
-		size_t errlen)
+cert_check_pair(const char *cert_path, const char *key_path,
+		bool *ret_key_at_fault, char *err, size_t errlen)
 {
 	struct cert *certs = NULL;
 	size_t n = 0;
 	EVP_PKEY *key = NULL;
 	int ret = -1;
 
-	if (cert_load_file(cert_path, &certs, &n, err, errlen) == -1 ||
-	    cert_load_key(key_path, &key, err, errlen) == -1)
+	*ret_key_at_fault = false;
+	if (cert_load_file(cert_path, &certs, &n, err, errlen) == -1)
+		goto out;
+	*ret_key_at_fault = true;
+	if (cert_load_key(key_path, &key, err, errlen) == -1)
 		goto out;
 	if (X509_check_private_key(certs[0].x509, key) != 1) {
 		ERR_clear_error();

@@ -104,10 +104,11 @@ int cert_load_key(const char *path, EVP_PKEY **ret, char *err, size_t errlen);
 /*
  * Checks a TLS certificate file (PEM, leaf first, chain after) and its key
  * file: both load and the key belongs to the first certificate. Returns 0,
- * or -1 with a reason naming the files.
+ * or -1 with a reason naming the files, and in *ret_key_at_fault whether
+ * the key file (true) or the certificate file (false) is the one to fix.
  */
-int cert_check_pair(const char *cert_path, const char *key_path, char *err,
-		    size_t errlen);
+int cert_check_pair(const char *cert_path, const char *key_path,
+		    bool *ret_key_at_fault, char *err, size_t errlen);
 
 /* Drains OpenSSL's error queue into err, prefixed with what (for example a
  * file name). */

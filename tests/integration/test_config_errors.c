@@ -257,6 +257,15 @@ static const struct bad_case cases[] = {
 	{"identifier not reverse-DNS",
 	 LISTEN ACCESS GOOD_CA "[profile]\nidentifier = com.example/x\n",
 	 {"certpost.conf:8: [profile] identifier:", "reverse-DNS"}},
+	{"missing TLS key: file, line and key named",
+	 "[server]\nlisten = 127.0.0.1:0\nhttps_listen = 127.0.0.1:0\n"
+	 "tls_cert = good.pem\ntls_key = nokey.pem\n" ACCESS GOOD_CA,
+	 {"certpost.conf:5: [server] tls_key: ", "nokey.pem",
+	  "No such file"}},
+	{"missing profile signing key: file, line and key named",
+	 LISTEN ACCESS GOOD_CA "[profile]\nsign_cert = good.pem\n"
+			       "sign_key = nokey.pem\n",
+	 {"certpost.conf:9: [profile] sign_key: ", "nokey.pem"}},
 	{"slug with an escape sequence",
 	 LISTEN ACCESS "[ca \"root\x1b[2J\"]\nfile = good.pem\n",
 	 {"certpost.conf:5: byte 0x1b at column 10", "control character"}},
