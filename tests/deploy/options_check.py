@@ -37,6 +37,18 @@ for name, letter in longs:
                   man_synopsis))
     tests.append(("--%s in certpost(8)'s OPTIONS" % name,
                   "*--" + name + "*" in man_options, ""))
+# Usage errors exit 2, and certpost(8) lists them under 2.
+status = man.split("# EXIT STATUS")[1].split("\n# ")[0]
+under_2 = status.split("*2*")[1] if "*2*" in status else ""
+for args, what in ((["--demo", "--config", "x"], "*--demo* given with *--config*"),
+                   (["--no-such-option"], "unknown option"),
+                   (["extra"], "unexpected argument")):
+    r = subprocess.run([binary] + args, capture_output=True, text=True,
+                       timeout=10)
+    tests.append(("%s exits 2" % " ".join(args), r.returncode == 2,
+                  "exit %d" % r.returncode))
+    tests.append(("certpost(8) lists '%s' under exit status 2" % what,
+                  what in under_2, under_2))
 print("1..%d" % len(tests))
 failed = 0
 for i, (name, ok, detail) in enumerate(tests, 1):
