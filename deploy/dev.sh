@@ -2,7 +2,8 @@
 # SPDX-License-Identifier: MIT
 # The developer and CI entry point: installs what is missing, builds, runs.
 #
-#   deploy/dev.sh demo            build and run the built-in demo (foreground)
+#   deploy/dev.sh demo [ARGS]     build and run the built-in demo (foreground);
+#                                 ARGS go to certpost (--listen ADDR:PORT)
 #   deploy/dev.sh test            build and run every test suite
 #   deploy/dev.sh bench           side-by-side benchmark against nginx
 #   deploy/dev.sh fuzz SECONDS    run each libFuzzer target for SECONDS
@@ -74,8 +75,14 @@ case "$cmd" in
 demo)
 	need "${build_deps[@]}"
 	build
-	echo "dev.sh: open http://127.0.0.1:8080/ (Ctrl-C stops)" >&2
-	exec "$BUILD/server/certpost" --demo
+	# Extra arguments go to certpost (--listen, --https-listen, --debug).
+	if [ $# -eq 1 ] && (exec 3<>/dev/tcp/127.0.0.1/8080) 2>/dev/null; then
+		echo "dev.sh: 127.0.0.1:8080 is in use; pick other ports:" >&2
+		echo "  deploy/dev.sh demo --listen 127.0.0.1:8081 --https-listen 127.0.0.1:8444" >&2
+		exit 1
+	fi
+	echo "dev.sh: open http://127.0.0.1:8080/ (or the --listen given; Ctrl-C stops)" >&2
+	exec "$BUILD/server/certpost" --demo "${@:2}"
 	;;
 test)
 	need "${build_deps[@]}" "${test_deps[@]}"
