@@ -125,7 +125,8 @@ save(const char *path, const char *name)
 /*
  * /helpdesk/email.eml is a draft a mail program opens ready to send:
  * parsed with Python's email package (a real MIME parser), its
- * attachments must be the very bytes /ca.mobileconfig and /ca.cer serve.
+ * attachments must be the very bytes /ca-ios.mobileconfig (the iPhone
+ * profile) and /ca.cer serve.
  */
 static void
 test_helpdesk_email(void **state)
@@ -145,12 +146,12 @@ test_helpdesk_email(void **state)
 		"hp=m.get_body((\"html\",)).get_content()\n"
 		"assert \"<a href=\\\"http://ca.test.example\\\">\" in hp,hp\n"
 		"a={p.get_filename():p for p in m.iter_attachments()}\n"
-		"assert sorted(a)==[\"ca.mobileconfig\",\"corp.cer\"],a\n"
-		"assert a[\"ca.mobileconfig\"].get_content_type()=="
+		"assert sorted(a)==[\"ca-ios.mobileconfig\",\"corp.cer\"],a\n"
+		"assert a[\"ca-ios.mobileconfig\"].get_content_type()=="
 		"\"application/x-apple-aspen-config\"\n"
 		"assert a[\"corp.cer\"].get_content_type()=="
 		"\"application/x-x509-ca-cert\"\n"
-		"assert a[\"ca.mobileconfig\"].get_content()=="
+		"assert a[\"ca-ios.mobileconfig\"].get_content()=="
 		"open(sys.argv[2],\"rb\").read()\n"
 		"assert a[\"corp.cer\"].get_content()==open(sys.argv[3],\"rb\")"
 		".read()\n"
@@ -174,7 +175,7 @@ test_helpdesk_email(void **state)
 	assert_non_null(strstr(r.body.data, "href=\"/helpdesk/email.eml\""));
 	hres_free(&r);
 	eml = save("/helpdesk/email.eml", "draft.eml");
-	prof = save("/ca.mobileconfig", "served.mobileconfig");
+	prof = save("/ca-ios.mobileconfig", "served.mobileconfig");
 	cer = save("/ca.cer", "served.cer");
 	harness_write(&h, "check_eml.py", script);
 	snprintf(cmd, sizeof(cmd), "python3 '%s' '%s' '%s' '%s'",
