@@ -225,6 +225,16 @@ check_config(const struct options *o, const struct demo *demo)
 		goto out;
 	}
 	summarize(cfg, cat, &b);
+	/* With --debug, every path it would answer, one a line. */
+	if (o->debug) {
+		for (size_t i = 0; i < catalog_count(cat); i++) {
+			const struct catalog_entry *e =
+				catalog_entry_at(cat, i);
+
+			(void)buf_printf(&b, "path:         %s  %s\n", e->path,
+					 e->content_type);
+		}
+	}
 	if (cfg->log_file[0] != '\0' && log_check(cfg->log_file) == -1) {
 		err_set(err, sizeof(err),
 			"%s: [log] file %s: %s (must be a regular file or "
