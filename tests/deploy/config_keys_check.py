@@ -11,6 +11,8 @@ import os
 import re
 import subprocess
 import sys
+
+from tap import check, finish
 import tempfile
 
 src, binary = sys.argv[1], sys.argv[2]
@@ -56,11 +58,7 @@ example = documented(os.path.join(src, "config", "certpost.conf"),
                      r"^[#; ]*([a-z_]+) =")
 manual = documented(os.path.join(src, "man", "certpost.conf.5.scd"),
                     r"^\*([a-z_]+) =\*")
-tests = []
 
-
-def check(name, ok, detail=""):
-    tests.append((name, ok, detail))
 
 
 check("the parser's handlers were found", len(keys) > 30,
@@ -99,11 +97,4 @@ with tempfile.TemporaryDirectory() as tmp:
               r.returncode != 0 and ("%s: given twice" % key) in out,
               "exit %d: %s" % (r.returncode, out.strip()[-300:]))
 
-print("1..%d" % len(tests))
-failed = 0
-for i, (name, ok, detail) in enumerate(tests, 1):
-    print("%s %d - %s" % ("ok" if ok else "not ok", i, name))
-    if not ok:
-        failed += 1
-        print("#   " + detail.replace("\n", "\n#   "))
-sys.exit(1 if failed else 0)
+finish()

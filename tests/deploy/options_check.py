@@ -10,6 +10,8 @@ import re
 import subprocess
 import sys
 
+from tap import check, finish
+
 src, binary = sys.argv[1], sys.argv[2]
 with open(os.path.join(src, "server", "config", "options.c")) as f:
     code = f.read()
@@ -25,18 +27,17 @@ with open(os.path.join(src, "man", "certpost.8.scd")) as f:
 man_synopsis = man.split("# SYNOPSIS")[1].split("\n# ")[0]
 man_options = man.split("# OPTIONS")[1].split("\n# ")[0]
 
-tests = [("the options table was found", len(longs) >= 8, str(longs))]
+check("the options table was found", len(longs) >= 8, str(longs))
 for name, letter in longs:
     # In the synopsis by either spelling; in OPTIONS by its long name.
     in_help = "--" + name in synopsis or (
         letter in shorts and "-" + letter + " " in synopsis)
-    tests.append(("--%s in --help's synopsis" % name, in_help, synopsis))
+    check("--%s in --help's synopsis" % name, in_help, synopsis)
     in_man = ("*--" + name + "*" in man_synopsis or
               (letter in shorts and "*-" + letter + "*" in man_synopsis))
-    tests.append(("--%s in certpost(8)'s SYNOPSIS" % name, in_man,
-                  man_synopsis))
-    tests.append(("--%s in certpost(8)'s OPTIONS" % name,
-                  "*--" + name + "*" in man_options, ""))
+    check("--%s in certpost(8)'s SYNOPSIS" % name, in_man, man_synopsis)
+    check("--%s in certpost(8)'s OPTIONS" % name,
+          "*--" + name + "*" in man_options)
 # Usage errors exit 2, and certpost(8) lists them under 2.
 status = man.split("# EXIT STATUS")[1].split("\n# ")[0]
 under_2 = status.split("*2*")[1] if "*2*" in status else ""
@@ -45,15 +46,8 @@ for args, what in ((["--demo", "--config", "x"], "*--demo* given with *--config*
                    (["extra"], "unexpected argument")):
     r = subprocess.run([binary] + args, capture_output=True, text=True,
                        timeout=10)
-    tests.append(("%s exits 2" % " ".join(args), r.returncode == 2,
-                  "exit %d" % r.returncode))
-    tests.append(("certpost(8) lists '%s' under exit status 2" % what,
-                  what in under_2, under_2))
-print("1..%d" % len(tests))
-failed = 0
-for i, (name, ok, detail) in enumerate(tests, 1):
-    print("%s %d - %s" % ("ok" if ok else "not ok", i, name))
-    if not ok:
-        failed += 1
-        print("#   " + detail.replace("\n", "\n#   "))
-sys.exit(1 if failed else 0)
+    check("%s exits 2" % " ".join(args), r.returncode == 2,
+          "exit %d" % r.returncode)
+    check("certpost(8) lists '%s' under exit status 2" % what,
+          what in under_2, under_2)
+finish()

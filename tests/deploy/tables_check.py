@@ -11,16 +11,14 @@ import re
 import socket
 import subprocess
 import sys
+
+from tap import check, finish
 import tempfile
 import time
 import urllib.request
 
 src, binary = sys.argv[1], sys.argv[2]
-tests = []
 
-
-def check(name, ok, detail=""):
-    tests.append((name, ok, detail))
 
 
 def sh(*args, cwd):
@@ -107,11 +105,4 @@ with tempfile.TemporaryDirectory() as d:
         check("%s is in certpost(8)" % fam, fam in man)
         check("%s is in docs/operations.md" % fam, fam in ops)
 
-print("1..%d" % len(tests))
-failed = 0
-for i, (name, ok, detail) in enumerate(tests, 1):
-    print("%s %d - %s" % ("ok" if ok else "not ok", i, name))
-    if not ok:
-        failed += 1
-        print("#   " + str(detail)[:600].replace("\n", "\n#   "))
-sys.exit(1 if failed else 0)
+finish()
