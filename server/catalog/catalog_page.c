@@ -91,7 +91,8 @@ static int
 add_email(struct catalog *c, const struct page_site *site, char *err,
 	  size_t errlen)
 {
-	/* The profile marked for iPhone and iPad, the one the iPhone steps link. */
+	/* The profile marked for iPhone and iPad, the one the iPhone steps
+	 * link. */
 	const struct catalog_entry *prof = added(c, "/ca-ios.mobileconfig");
 	const struct catalog_entry *der = added(c, "/ca.cer");
 	struct buf subject = {0}, text = {0}, eml = {0};
