@@ -70,9 +70,10 @@ void harness_log(const struct harness *h, struct buf *out);
 int harness_enter_netns(const char *name);
 /* Runs cmd with /bin/sh; returns its exit status. */
 int harness_sh(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-/* Waits up to timeout_ms for needle to appear in the daemon's log (access
- * lines are written when a request completes, just after the client has
- * its answer). Returns true when it did. */
+/* Waits up to timeout_ms (ten times that under $CERTPOST_WRAPPER) for
+ * needle to appear in the daemon's log (access lines are written when a
+ * request completes, just after the client has its answer). Returns true
+ * when it did. */
 bool harness_wait_log(const struct harness *h, const char *needle,
 		      long timeout_ms);
 /* The daemon's VmRSS in KiB, or -1. */
