@@ -88,4 +88,10 @@ int config_check_url_check(const char *url, char *err, size_t errlen);
 /* config_set.c: false (and an error reported) when key was already given
  * in section. */
 bool config_once(struct config_parse *p, const char *section, const char *key);
+/* config_set.c: a validation error into b, counted in n (the first
+ * CONFIG_MAX_ERRORS kept), as "FILE:LINE: reason" or, when line is 0,
+ * "FILE: reason". */
+void config_verr(struct buf *b, unsigned *n, const char *file, unsigned line,
+		 const char *fmt, ...) PRINTF_LIKE(5, 6);
+
 #endif

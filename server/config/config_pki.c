@@ -1,7 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 /* The publication point's configuration: [issuer "slug"] sections and the
  * rules that tie them and the CRL files to the rest. */
-#include <stdarg.h>
 #include <string.h>
 
 #include "config_int.h"
@@ -57,25 +56,6 @@ config_issuer_key(struct config_parse *p, const char *s, const char *k,
 	}
 }
 
-static void perr(struct buf *b, unsigned *n, const char *file, unsigned line,
-		 const char *fmt, ...) PRINTF_LIKE(5, 6);
-
-static void
-perr(struct buf *b, unsigned *n, const char *file, unsigned line,
-     const char *fmt, ...)
-{
-	va_list ap;
-
-	if ((*n)++ >= CONFIG_MAX_ERRORS)
-		return;
-	if (b->len > 0)
-		(void)buf_puts(b, "\n");
-	(void)buf_printf(b, "%s:%u: ", file, line);
-	va_start(ap, fmt);
-	(void)buf_vprintf(b, fmt, ap);
-	va_end(ap);
-}
-
 void
 config_validate_pki(const struct config *cfg, struct buf *b, unsigned *n)
 {
@@ -85,28 +65,32 @@ config_validate_pki(const struct config *cfg, struct buf *b, unsigned *n)
 		const struct config_issuer *is = &cfg->issuer[i];
 
 		if (is->file[0] == '\0')
-			perr(b, n, cfg->path, is->line,
-			     "[issuer \"%s\"] has no file", is->slug);
+			config_verr(b, n, cfg->path, is->line,
+				    "[issuer \"%s\"] has no file", is->slug);
 		/* One URL space: /<slug>.cer is one file. */
 		for (j = 0; j < cfg->nca; j++)
 			if (strcmp(cfg->ca[j].slug, is->slug) == 0)
-				perr(b, n, cfg->path, is->line,
-				     "[issuer \"%s\"]: [ca \"%s\"] (line %u) "
-				     "already serves /%s.cer; rename one",
-				     is->slug, is->slug, cfg->ca[j].line,
-				     is->slug);
+				config_verr(
+					b, n, cfg->path, is->line,
+					"[issuer \"%s\"]: [ca \"%s\"] (line "
+					"%u) "
+					"already serves /%s.cer; rename one",
+					is->slug, is->slug, cfg->ca[j].line,
+					is->slug);
 		if (strcmp(is->slug, "ca") == 0)
-			perr(b, n, cfg->path, is->line,
-			     "[issuer \"ca\"]: slug 'ca' is reserved for the "
-			     "primary CA's URLs (/ca.cer)");
+			config_verr(b, n, cfg->path, is->line,
+				    "[issuer \"ca\"]: slug 'ca' is reserved "
+				    "for the "
+				    "primary CA's URLs (/ca.cer)");
 	}
 	for (i = 0; i < cfg->nca; i++) {
 		const struct config_ca *ca = &cfg->ca[i];
 
 		if (ca->delta_crl[0] != '\0' && ca->crl[0] == '\0')
-			perr(b, n, cfg->path, ca->delta_crl_line,
-			     "[ca \"%s\"] delta_crl needs crl (a delta CRL "
-			     "lists changes since a full one)",
-			     ca->slug);
+			config_verr(
+				b, n, cfg->path, ca->delta_crl_line,
+				"[ca \"%s\"] delta_crl needs crl (a delta CRL "
+				"lists changes since a full one)",
+				ca->slug);
 	}
 }

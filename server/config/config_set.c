@@ -248,3 +248,23 @@ config_parse_listen(const char *text, struct config_listen *l, char *err,
 	}
 	return 0;
 }
+
+/* One reason, as "FILE: reason" or, with a line, "FILE:LINE: reason". */
+void
+config_verr(struct buf *b, unsigned *n, const char *file, unsigned line,
+	    const char *fmt, ...)
+{
+	va_list ap;
+
+	if ((*n)++ >= CONFIG_MAX_ERRORS)
+		return;
+	if (b->len > 0)
+		(void)buf_puts(b, "\n");
+	if (line > 0)
+		(void)buf_printf(b, "%s:%u: ", file, line);
+	else
+		(void)buf_printf(b, "%s: ", file);
+	va_start(ap, fmt);
+	(void)buf_vprintf(b, fmt, ap);
+	va_end(ap);
+}

@@ -19,29 +19,6 @@ listen_addr(const struct config_listen *l, struct acl_addr *ret)
 	(void)acl_addr_from_sockaddr((const struct sockaddr *)&l->addr, ret);
 }
 
-static void verr(struct buf *b, unsigned *n, const char *file, unsigned line,
-		 const char *fmt, ...) PRINTF_LIKE(5, 6);
-
-/* One reason, as "FILE: reason" or, with a line, "FILE:LINE: reason". */
-static void
-verr(struct buf *b, unsigned *n, const char *file, unsigned line,
-     const char *fmt, ...)
-{
-	va_list ap;
-
-	if ((*n)++ >= CONFIG_MAX_ERRORS)
-		return;
-	if (b->len > 0)
-		(void)buf_puts(b, "\n");
-	if (line > 0)
-		(void)buf_printf(b, "%s:%u: ", file, line);
-	else
-		(void)buf_printf(b, "%s: ", file);
-	va_start(ap, fmt);
-	(void)buf_vprintf(b, fmt, ap);
-	va_end(ap);
-}
-
 #define PUBLIC_WHY                                                             \
 	"publicly routable; refusing to start so the CA certificate is not "   \
 	"published beyond the internal network (set allow_public = yes in "    \
@@ -91,24 +68,27 @@ validate_list(const struct config *cfg, const char *key, const struct acl *acl,
 
 		acl_entry_format(e, text, sizeof(text));
 		if (entry_never_peer(e))
-			verr(b, n, cfg->path, lines[i],
-			     "[access] %s %s can never be a "
-			     "client's address (unspecified, multicast or "
-			     "reserved)",
-			     key, text);
+			config_verr(
+				b, n, cfg->path, lines[i],
+				"[access] %s %s can never be a "
+				"client's address (unspecified, multicast or "
+				"reserved)",
+				key, text);
 		else if (!acl_entry_is_private(e) && !cfg->allow_public &&
 			 acl == &cfg->trusted_proxy)
-			verr(b, n, cfg->path, lines[i],
-			     "[access] trusted_proxy %s is publicly "
-			     "routable, and a trusted proxy may name any "
-			     "client address: anyone there could claim an "
-			     "allowed one (set allow_public = yes in [access] "
-			     "if that is really intended)",
-			     text);
+			config_verr(
+				b, n, cfg->path, lines[i],
+				"[access] trusted_proxy %s is publicly "
+				"routable, and a trusted proxy may name any "
+				"client address: anyone there could claim an "
+				"allowed one (set allow_public = yes in "
+				"[access] "
+				"if that is really intended)",
+				text);
 		else if (!acl_entry_is_private(e) && !cfg->allow_public &&
 			 acl == &cfg->allow)
-			verr(b, n, cfg->path, lines[i],
-			     "[access] allow %s is " PUBLIC_WHY, text);
+			config_verr(b, n, cfg->path, lines[i],
+				    "[access] allow %s is " PUBLIC_WHY, text);
 	}
 }
 
@@ -136,15 +116,16 @@ validate_public(const struct config *cfg, struct buf *b, unsigned *n)
 			continue;
 		if (!acl_addr_is_unspecified(&a)) {
 			if (!acl_addr_is_private(&a))
-				verr(b, n, cfg->path, 0,
-				     "[server] listen %s is " PUBLIC_WHY,
-				     l->text);
+				config_verr(b, n, cfg->path, 0,
+					    "[server] listen %s is " PUBLIC_WHY,
+					    l->text);
 		} else if (!all_private)
-			verr(b, n, cfg->path, 0,
-			     "[server] listen %s (every "
-			     "address) is only allowed when every allow entry "
-			     "is private",
-			     l->text);
+			config_verr(b, n, cfg->path, 0,
+				    "[server] listen %s (every "
+				    "address) is only allowed when every allow "
+				    "entry "
+				    "is private",
+				    l->text);
 	}
 }
 
@@ -159,8 +140,8 @@ build_hosts(struct config *cfg, struct buf *b, unsigned *n)
 	if (cfg->public_url[0] != '\0') {
 		if (host_from_url(cfg->public_url, host, sizeof(host), err,
 				  sizeof(err)) == -1)
-			verr(b, n, cfg->path, 0, "[server] public_url: %s",
-			     err);
+			config_verr(b, n, cfg->path, 0,
+				    "[server] public_url: %s", err);
 		else
 			(void)host_names_add(&cfg->hosts, host, err,
 					     sizeof(err));
@@ -169,8 +150,8 @@ build_hosts(struct config *cfg, struct buf *b, unsigned *n)
 	for (i = 0; i < cfg->nserver_name; i++)
 		if (host_names_add(&cfg->hosts, cfg->server_name[i], err,
 				   sizeof(err)) == -1)
-			verr(b, n, cfg->path, 0, "[server] server_name: %s",
-			     err);
+			config_verr(b, n, cfg->path, 0,
+				    "[server] server_name: %s", err);
 	for (i = 0; i < cfg->nlisten + cfg->nhttps_listen; i++) {
 		struct acl_addr a;
 
@@ -226,45 +207,45 @@ config_validate(struct config *cfg, char *err, size_t errlen)
 	size_t i, primary = 0;
 
 	if (cfg->nlisten + cfg->nhttps_listen == 0)
-		verr(&b, &n, cfg->path, 0,
-		     "no listen address ([server] listen)");
+		config_verr(&b, &n, cfg->path, 0,
+			    "no listen address ([server] listen)");
 	if (cfg->nca == 0)
-		verr(&b, &n, cfg->path, 0,
-		     "no CA configured (add a [ca \"slug\"] "
-		     "section with a file)");
+		config_verr(&b, &n, cfg->path, 0,
+			    "no CA configured (add a [ca \"slug\"] "
+			    "section with a file)");
 	for (i = 0; i < cfg->nca; i++) {
 		struct config_ca *ca = &cfg->ca[i];
 
 		if (ca->file[0] == '\0' && ca->inline_pem == NULL)
-			verr(&b, &n, cfg->path, ca->line,
-			     "[ca \"%s\"] has no file", ca->slug);
+			config_verr(&b, &n, cfg->path, ca->line,
+				    "[ca \"%s\"] has no file", ca->slug);
 		if (ca->name[0] == '\0')
 			(void)str_copy(ca->name, sizeof(ca->name), ca->slug);
 		if (ca->primary)
 			primary++;
 	}
 	if (primary > 1)
-		verr(&b, &n, cfg->path, 0,
-		     "%zu CAs say primary = yes; only one "
-		     "can be behind /ca.cer",
-		     primary);
+		config_verr(&b, &n, cfg->path, 0,
+			    "%zu CAs say primary = yes; only one "
+			    "can be behind /ca.cer",
+			    primary);
 	else if (primary == 0 && cfg->nca > 0)
 		cfg->ca[0].primary = true;
 	if (cfg->nhttps_listen > 0 && cfg->tls_cert_pem == NULL &&
 	    (cfg->tls_cert[0] == '\0' || cfg->tls_key[0] == '\0'))
-		verr(&b, &n, cfg->path, 0,
-		     "[server] https_listen needs tls_cert "
-		     "and tls_key");
+		config_verr(&b, &n, cfg->path, 0,
+			    "[server] https_listen needs tls_cert "
+			    "and tls_key");
 	if (cfg->redirect_https && cfg->nhttps_listen == 0)
-		verr(&b, &n, cfg->path, 0,
-		     "[server] redirect_https needs an https_listen");
+		config_verr(&b, &n, cfg->path, 0,
+			    "[server] redirect_https needs an https_listen");
 	if ((cfg->sign_cert[0] == '\0') != (cfg->sign_key[0] == '\0'))
-		verr(&b, &n, cfg->path, 0,
-		     "[profile] sign_cert and sign_key go "
-		     "together");
+		config_verr(&b, &n, cfg->path, 0,
+			    "[profile] sign_cert and sign_key go "
+			    "together");
 	if (cfg->sign_chain[0] != '\0' && cfg->sign_cert[0] == '\0')
-		verr(&b, &n, cfg->path, 0,
-		     "[profile] sign_chain needs sign_cert");
+		config_verr(&b, &n, cfg->path, 0,
+			    "[profile] sign_chain needs sign_cert");
 	config_validate_pki(cfg, &b, &n);
 	build_hosts(cfg, &b, &n);
 	validate_public(cfg, &b, &n);
