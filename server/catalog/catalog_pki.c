@@ -19,8 +19,11 @@ file_err(const struct config *cfg, unsigned line, const char *section,
 	 const char *slug, const char *key, const char *why, char *err,
 	 size_t errlen)
 {
-	err_set(err, errlen, "%s:%u: [%s \"%s\"] %s: %s", cfg->path, line,
-		section, slug, key, why);
+	char sect[CONFIG_SLUG_MAX + 16];
+
+	(void)str_printf(sect, sizeof(sect), "%s \"%s\"", section, slug);
+	err_set(err, errlen, "%s", why);
+	config_key_err(cfg, line, sect, key, err, errlen);
 }
 
 static int
