@@ -292,11 +292,8 @@ test_dropped_by_allow_list(void **state)
 static int
 teardown_dropping(void **state)
 {
-	int rc = dropping.pid != 0 ? harness_stop(&dropping) : 0;
-
 	(void)state;
-	harness_cleanup(&dropping);
-	return rc == 0 ? 0 : -1;
+	return harness_finish(&dropping) == 0 ? 0 : -1;
 }
 
 int

@@ -455,11 +455,8 @@ test_target_redirect(void **state)
 static int
 teardown_redirect(void **state)
 {
-	int rc = redirect.pid != 0 ? harness_stop(&redirect) : 0;
-
 	(void)state;
-	harness_cleanup(&redirect);
-	return rc == 0 ? 0 : -1;
+	return harness_finish(&redirect) == 0 ? 0 : -1;
 }
 
 /* What stays accepted: the checks above must not cost a normal client. */

@@ -349,6 +349,15 @@ harness_cleanup(struct harness *h)
 		(void)nftw(h->dir, rm_entry, 16, FTW_DEPTH | FTW_PHYS);
 }
 
+int
+harness_finish(struct harness *h)
+{
+	int rc = h->pid != 0 ? harness_stop(h) : 0;
+
+	harness_cleanup(h);
+	return rc;
+}
+
 static size_t
 collect(char *data, size_t size, size_t n, void *userdata)
 {

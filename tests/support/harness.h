@@ -92,6 +92,9 @@ long harness_raw_eof(int port, const void *req, size_t len, char *out,
 		     size_t outlen, long timeout_ms, bool *ret_closed);
 /* Removes the temp dir. */
 void harness_cleanup(struct harness *h);
+/* For a test's own daemon, in its teardown: stops it if it runs (see
+ * harness_stop()), then cleans up. 0 when it was not running or exited 0. */
+int harness_finish(struct harness *h);
 
 /* Performs a request to path on the daemon. Always fills res (free with
  * hres_free). Returns the CURLcode. */
