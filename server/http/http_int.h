@@ -5,6 +5,7 @@
 #define CERTPOST_HTTP_INT_H
 
 #include <stdatomic.h>
+#include <stdint.h>
 
 #include <microhttpd.h>
 
@@ -125,8 +126,15 @@ void http_method_for_log(char *dst, size_t dstlen, const char *method);
 /* The raw target (from MHD_OPTION_URI_LOG_CALLBACK) is origin-form and
  * holds no control byte, space or DEL. NULL is not. */
 bool http_target_ok(const char *raw);
-/* The path the handler got (url) is the raw target's, up to its query. */
-bool http_target_whole(const char *raw, const char *url);
+/* The raw target's path (up to its query) as its length and FNV-1a hash:
+ * what the handler's url is compared with, without a copy per request. */
+struct http_target_sig {
+	size_t len;
+	uint64_t hash;
+};
+void http_target_sign(const char *raw, struct http_target_sig *ret);
+/* The path the handler got (url) is the one sig was made from. */
+bool http_target_whole(const struct http_target_sig *sig, const char *url);
 /* Field names are tokens, values hold no control byte (and no NUL the API
  * reports), and the body is framed by at most one Content-Length and no
  * Transfer-Encoding. */

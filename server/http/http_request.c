@@ -25,9 +25,9 @@ struct request {
 	bool started;	/* the handler has seen the headers */
 	bool malformed; /* see http_check.c: 400 whatever the method */
 	bool body;	/* one Content-Length above 0: 400 on GET/HEAD */
-	/* The raw target's path, copied in the URI log callback: its
+	/* The raw target's path, signed in the URI log callback: its
 	 * string is not promised to outlive the callback. */
-	char *raw_path;
+	struct http_target_sig raw_path;
 	bool target_ok;
 	/* Copies for the log line: the request's own strings are not
 	 * promised to outlive the handler. Long paths are cut. */
@@ -376,9 +376,8 @@ http_request_start(void *cls, const char *uri, struct MHD_Connection *c)
 	if (rq == NULL)
 		return NULL;
 	rq->target_ok = http_target_ok(uri);
-	if (rq->target_ok &&
-	    (rq->raw_path = strndup(uri, strcspn(uri, "?"))) == NULL)
-		rq->target_ok = false;
+	if (rq->target_ok)
+		http_target_sign(uri, &rq->raw_path);
 	return rq;
 }
 
@@ -422,7 +421,7 @@ http_handle(void *cls, struct MHD_Connection *c, const char *url,
 		rq->malformed =
 			f == HTTP_FRAMING_BAD || !rq->target_ok ||
 			!http_method_ok(method) ||
-			!http_target_whole(rq->raw_path, url) ||
+			!http_target_whole(&rq->raw_path, url) ||
 			/* RFC 9112 3.2; libmicrohttpd's strict mode would
 			 * answer this itself, without our headers. */
 			(strcmp(version, MHD_HTTP_VERSION_1_0) != 0 &&
@@ -530,7 +529,6 @@ http_completed(void *cls, struct MHD_Connection *c, void **req_cls,
 	*req_cls = NULL;
 	if (rq->site == NULL) {
 		/* The client left before the request was complete. */
-		free(rq->raw_path);
 		free(rq);
 		return;
 	}
@@ -542,7 +540,6 @@ http_completed(void *cls, struct MHD_Connection *c, void **req_cls,
 	     rq->entry->kind != CATALOG_HEALTH))
 		log_request(c, rq);
 	site_unref(rq->site);
-	free(rq->raw_path);
 	free(rq);
 	atomic_fetch_sub(&l->h->in_flight, 1);
 }
