@@ -10,6 +10,7 @@
 #include <microhttpd.h>
 
 #include "catalog/catalog.h"
+#include "ops/ops.h"
 #include "config/config.h"
 #include "access/access.h"
 #include "tls_int.h"
@@ -95,7 +96,6 @@ struct http {
 	bool have_ticket_master;
 };
 
-/* Per-request state, from the first callback to the completion one. */
 /* http_request.c: libmicrohttpd's callbacks, cls = struct listener. */
 enum MHD_Result http_accept_policy(void *cls, const struct sockaddr *sa,
 				   socklen_t len);
@@ -139,6 +139,49 @@ bool http_target_whole(const struct http_target_sig *sig, const char *url);
  * reports), and the body is framed by at most one Content-Length and no
  * Transfer-Encoding. */
 enum http_framing http_check_headers(struct MHD_Connection *c);
+
+/* http_request.c: one request's state, from the URI callback to the
+ * completion one (libmicrohttpd's *req_cls). */
+struct request {
+	struct site *site;
+	long long start_us;
+	const struct catalog_entry *entry;
+	unsigned status;
+	unsigned long long bytes;
+	enum metrics_class cls;
+	enum page_platform platform;
+	bool platform_known;
+	const char *deny;
+	struct acl_addr client;
+	bool via_proxy;
+	bool started;	/* the handler has seen the headers */
+	bool malformed; /* see http_check.c: 400 whatever the method */
+	bool body;	/* one Content-Length above 0: 400 on GET/HEAD */
+	/* The raw target's path, signed in the URI log callback: its
+	 * string is not promised to outlive the callback. */
+	struct http_target_sig raw_path;
+	bool target_ok;
+	/* Copies for the log line: the request's own strings are not
+	 * promised to outlive the handler. Long paths are cut. */
+	char method[16];
+	char path[256];
+};
+
+/* Queues a prepared error (or the 204) and notes its status. */
+enum MHD_Result http_queue_error(struct MHD_Connection *c, struct request *rq,
+				 enum site_error e);
+/* The platform the request's User-Agent names, worked out once. */
+enum page_platform http_request_platform(struct MHD_Connection *c,
+					 struct request *rq);
+
+/* http_counts.c: /metrics (admin only), /trust/confirm and
+ * /helpdesk/rollout.json. */
+enum MHD_Result http_serve_metrics(struct MHD_Connection *c,
+				   struct request *rq);
+enum MHD_Result http_serve_confirm(struct MHD_Connection *c,
+				   struct request *rq);
+enum MHD_Result http_serve_rollout(struct MHD_Connection *c,
+				   struct request *rq);
 
 /* Takes ownership of cfg and cat (freed on failure too). refs = 1. */
 struct site *site_new(struct config *cfg, struct catalog *cat, char *err,

@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /* The request path: client address, Host, routing, access log
- * (conditional requests and the gzip choice: http_cond.c). */
+ * (conditional requests and the gzip choice: http_cond.c; /metrics, the
+ * trust confirmation and the rollout: http_counts.c). */
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -9,31 +10,6 @@
 #include "http_int.h"
 #include "ops/ops.h"
 #include "access/access.h"
-
-struct request {
-	struct site *site;
-	long long start_us;
-	const struct catalog_entry *entry;
-	unsigned status;
-	unsigned long long bytes;
-	enum metrics_class cls;
-	enum page_platform platform;
-	bool platform_known;
-	const char *deny;
-	struct acl_addr client;
-	bool via_proxy;
-	bool started;	/* the handler has seen the headers */
-	bool malformed; /* see http_check.c: 400 whatever the method */
-	bool body;	/* one Content-Length above 0: 400 on GET/HEAD */
-	/* The raw target's path, signed in the URI log callback: its
-	 * string is not promised to outlive the callback. */
-	struct http_target_sig raw_path;
-	bool target_ok;
-	/* Copies for the log line: the request's own strings are not
-	 * promised to outlive the handler. Long paths are cut. */
-	char method[16];
-	char path[256];
-};
 
 /* For durations: the monotonic clock never steps back. */
 static long long
@@ -143,8 +119,9 @@ class_of(enum catalog_kind k)
 	return METRICS_OTHER;
 }
 
-static enum MHD_Result
-queue_error(struct MHD_Connection *c, struct request *rq, enum site_error e)
+enum MHD_Result
+http_queue_error(struct MHD_Connection *c, struct request *rq,
+		 enum site_error e)
 {
 	rq->status = site_error_status(e);
 	rq->bytes = 0;
@@ -152,8 +129,8 @@ queue_error(struct MHD_Connection *c, struct request *rq, enum site_error e)
 }
 
 /* The platform the request's User-Agent names, worked out once. */
-static enum page_platform
-request_platform(struct MHD_Connection *c, struct request *rq)
+enum page_platform
+http_request_platform(struct MHD_Connection *c, struct request *rq)
 {
 	if (!rq->platform_known) {
 		rq->platform = page_detect(MHD_lookup_connection_value(
@@ -161,98 +138,6 @@ request_platform(struct MHD_Connection *c, struct request *rq)
 		rq->platform_known = true;
 	}
 	return rq->platform;
-}
-
-/* Queues b's bytes (taken, even on failure) as a 200 made for this
- * request alone: the security headers, type, no-store. */
-static enum MHD_Result
-queue_fresh(struct MHD_Connection *c, struct request *rq, struct buf *b,
-	    const char *type)
-{
-	struct MHD_Response *r;
-	enum MHD_Result ret;
-	size_t len;
-	char *body = buf_steal(b, &len);
-
-	r = MHD_create_response_from_buffer(len, body, MHD_RESPMEM_MUST_FREE);
-	if (r == NULL) {
-		free(body);
-		return MHD_NO;
-	}
-	if (site_common_headers(r, "default-src 'none'") == -1 ||
-	    MHD_add_response_header(r, "Content-Type", type) != MHD_YES ||
-	    MHD_add_response_header(r, "Cache-Control", "no-store") !=
-		    MHD_YES) {
-		MHD_destroy_response(r);
-		return MHD_NO;
-	}
-	rq->status = MHD_HTTP_OK;
-	rq->bytes = len;
-	ret = MHD_queue_response(c, rq->status, r);
-	MHD_destroy_response(r);
-	return ret;
-}
-
-static enum MHD_Result
-serve_metrics(struct MHD_Connection *c, struct request *rq)
-{
-	struct buf b = {0};
-
-	rq->cls = METRICS_METRICS;
-	if (!acl_match(&rq->site->cfg->admin, &rq->client)) {
-		metrics_denied(METRICS_DENY_ADMIN);
-		rq->deny = "not_admin";
-		return queue_error(c, rq, SITE_403);
-	}
-	if (metrics_render(&b, log_write_failures()) == -1) {
-		buf_free(&b);
-		return MHD_NO;
-	}
-	return queue_fresh(c, rq, &b,
-			   "text/plain; version=0.0.4; charset=utf-8");
-}
-
-/*
- * The page's trust check succeeded: count the device once per address and
- * platform a day (rollout.c), nothing else kept. GET only, allow-listed
- * like everything, and a flood from one address counts once.
- */
-static enum MHD_Result
-serve_confirm(struct MHD_Connection *c, struct request *rq)
-{
-	enum page_platform p = request_platform(c, rq);
-
-	rq->cls = METRICS_INFO;
-	if (rollout_confirm(&rq->client, (unsigned)p, time(NULL)))
-		metrics_trust_confirmed(p);
-	return queue_error(c, rq, SITE_204);
-}
-
-/* The rollout for the helpdesk view: downloads and confirmations by
- * platform, as JSON. */
-static enum MHD_Result
-serve_rollout(struct MHD_Connection *c, struct request *rq)
-{
-	struct buf b = {0};
-
-	rq->cls = METRICS_INFO;
-	(void)buf_puts(&b, "{\"platforms\":[");
-	for (int p = 0; p < PAGE_PLATFORM_COUNT; p++)
-		(void)buf_printf(
-			&b,
-			"%s{\"platform\":\"%s\",\"name\":\"%s\","
-			"\"downloads\":%llu,\"confirmed\":%llu}",
-			p ? "," : "", page_platform_name((enum page_platform)p),
-			/* A static table of plain ASCII names: nothing to
-			 * escape. */
-			page_platform_title((enum page_platform)p),
-			metrics_platform_downloads((enum page_platform)p),
-			metrics_trust_confirmations((enum page_platform)p));
-	if (buf_puts(&b, "]}\n") == -1) {
-		buf_free(&b);
-		return MHD_NO;
-	}
-	return queue_fresh(c, rq, &b, "application/json");
 }
 
 /* redirect_https: send plain-HTTP visitors to the HTTPS site. */
@@ -266,7 +151,7 @@ serve_redirect(struct MHD_Connection *c, struct request *rq, const char *url)
 
 	if (origin == NULL ||
 	    str_printf(loc, sizeof(loc), "%s%s", origin, url) == -1)
-		return queue_error(c, rq, SITE_404);
+		return http_queue_error(c, rq, SITE_404);
 	if ((r = MHD_create_response_from_buffer(
 		     0, NULL, MHD_RESPMEM_PERSISTENT)) == NULL)
 		return MHD_NO;
@@ -291,18 +176,18 @@ route(struct MHD_Connection *c, struct request *rq, const char *url, bool head,
 	bool gz;
 
 	if (strcmp(url, "/metrics") == 0)
-		return serve_metrics(c, rq);
+		return http_serve_metrics(c, rq);
 	if (strcmp(url, "/trust/confirm") == 0)
-		return serve_confirm(c, rq);
+		return http_serve_confirm(c, rq);
 	if (strcmp(url, "/helpdesk/rollout.json") == 0)
-		return serve_rollout(c, rq);
+		return http_serve_rollout(c, rq);
 	if (!tls && cfg->redirect_https && cfg->nhttps_listen > 0 &&
 	    strcmp(url, "/healthz") != 0)
 		return serve_redirect(c, rq, url);
 	if (strcmp(url, "/") == 0) {
-		e = catalog_page(rq->site->cat, request_platform(c, rq));
+		e = catalog_page(rq->site->cat, http_request_platform(c, rq));
 	} else if ((e = catalog_lookup(rq->site->cat, url)) == NULL) {
-		return queue_error(c, rq, SITE_404);
+		return http_queue_error(c, rq, SITE_404);
 	}
 	rq->entry = e;
 	rq->cls = class_of(e->kind);
@@ -318,7 +203,7 @@ route(struct MHD_Connection *c, struct request *rq, const char *url, bool head,
 	rq->bytes = head ? 0 : gz ? e->gz_len : e->len;
 	if (is_download(e) && !head) {
 		metrics_download(e->ca_slug, e->format);
-		metrics_platform_download(request_platform(c, rq));
+		metrics_platform_download(http_request_platform(c, rq));
 	}
 	return site_queue_entry(rq->site, idx, gz, c, rq->status);
 }
@@ -461,21 +346,21 @@ answer(struct MHD_Connection *c, struct listener *l, struct request *rq,
 	if (find_client(c, cfg, rq) == -1) {
 		metrics_denied(METRICS_DENY_PROXY);
 		rq->deny = "bad_proxy_header";
-		ret = queue_error(c, rq, SITE_400);
+		ret = http_queue_error(c, rq, SITE_400);
 	} else if (!acl_match(&cfg->allow, &rq->client)) {
 		metrics_denied(METRICS_DENY_ALLOW_LIST);
 		rq->deny = "not_allowed";
-		ret = queue_error(c, rq, SITE_403);
+		ret = http_queue_error(c, rq, SITE_403);
 	} else if (rq->malformed) {
-		ret = queue_error(c, rq, SITE_400);
+		ret = http_queue_error(c, rq, SITE_400);
 	} else if ((host = check_host(c, cfg, url)) != 0) {
 		metrics_denied(METRICS_DENY_HOST);
 		rq->deny = "host";
-		ret = queue_error(c, rq, host == 1 ? SITE_421 : SITE_400);
+		ret = http_queue_error(c, rq, host == 1 ? SITE_421 : SITE_400);
 	} else if (!get && !head) {
-		ret = queue_error(c, rq, SITE_405);
+		ret = http_queue_error(c, rq, SITE_405);
 	} else if (rq->body) {
-		ret = queue_error(c, rq, SITE_400);
+		ret = http_queue_error(c, rq, SITE_400);
 	} else {
 		ret = route(c, rq, url, head, l->tls);
 	}
@@ -508,7 +393,7 @@ log_request(struct MHD_Connection *c, struct request *rq)
 	la.duration_us = (unsigned long long)(now_us() - rq->start_us);
 	la.user_agent = MHD_lookup_connection_value(c, MHD_HEADER_KIND,
 						    MHD_HTTP_HEADER_USER_AGENT);
-	la.platform = page_platform_name(request_platform(c, rq));
+	la.platform = page_platform_name(http_request_platform(c, rq));
 	la.deny = rq->deny;
 	if (rq->entry != NULL && is_download(rq->entry) &&
 	    str_printf(dl, sizeof(dl), "%s.%s", rq->entry->ca_slug,
