@@ -350,11 +350,20 @@ watch_files(struct watch *w, const struct config *cfg)
 		log_warnx("%s; changes there need SIGHUP", err);
 }
 
+/* Where cfg keeps the rollout counts ("" = not kept). */
+static void
+state_file(const struct config *cfg, char *path, size_t len)
+{
+	if (cfg->state_dir[0] == '\0' ||
+	    str_printf(path, len, "%s/rollout.state", cfg->state_dir) == -1)
+		path[0] = '\0';
+}
+
 static void
 reload(const struct options *o, const struct demo *demo, struct http *h,
        struct watch *w, enum metrics_trigger trigger)
 {
-	char err[4096], note[512];
+	char err[4096], note[512], path[PATH_MAX + 16];
 	struct timespec t0;
 	struct config *cfg;
 	struct catalog *cat;
@@ -376,8 +385,11 @@ reload(const struct options *o, const struct demo *demo, struct http *h,
 		log_warn("log file %s; access lines still go where they went",
 			 cfg->log_file);
 	log_config_warnings(cfg);
+	state_file(cfg, path, sizeof(path));
 	if (http_swap(h, cfg, cat, err, sizeof(err)) == -1)
 		goto fail;
+	/* Only now: a failed reload keeps the old configuration whole. */
+	rollout_state_path(path);
 	if (note[0] != '\0')
 		log_warnx("%s", note);
 	log_snapshot(cat);
@@ -390,6 +402,15 @@ fail:
 	log_errx("reload failed; still serving the previous configuration");
 	metrics_reload(trigger, 0);
 	sd_notify_msg("READY=1");
+}
+
+static void
+rollout_save(bool force)
+{
+	char err[PATH_MAX + 128];
+
+	if (rollout_state_save(force, time(NULL), err, sizeof(err)) == -1)
+		log_warnx("rollout counts not saved: %s", err);
 }
 
 /* Blocks the signals we read from a signalfd; server threads started
@@ -413,7 +434,7 @@ start(const struct options *o, const struct demo *demo, struct watch *w)
 	struct config *cfg;
 	struct catalog *cat;
 	struct http *h;
-	char err[4096];
+	char err[4096], path[PATH_MAX + 16];
 
 	if ((cfg = load_config(o, demo, err, sizeof(err))) == NULL) {
 		log_error_lines(err);
@@ -435,6 +456,9 @@ start(const struct options *o, const struct demo *demo, struct watch *w)
 	}
 	log_snapshot(cat);
 	log_config_warnings(cfg);
+	state_file(cfg, path, sizeof(path));
+	if (rollout_state_open(path, time(NULL), err, sizeof(err)) == -1)
+		log_warnx("%s; the rollout counts start from zero", err);
 	if (cfg->allow.n == 0)
 		log_warnx("no [access] allow entry: every client will be "
 			  "refused (add allow = 10.0.0.0/8 or similar)");
@@ -476,8 +500,11 @@ serve_loop(const struct options *o, const struct demo *demo, struct http *h,
 	for (;;) {
 		long long wait = w ? watch_timeout_ms(w, now_ms()) : -1;
 
-		/* Woken once a second to sum up repeated warnings. */
+		/* Woken once a second to sum up repeated warnings, close
+		 * connections past header_timeout and save the counts. */
 		log_repeats_flush(false);
+		http_tick(h);
+		rollout_save(false);
 		if (wait < 0 || wait > 1000)
 			wait = 1000;
 		if (poll(p, 2, (int)wait) == -1 && errno != EINTR)
@@ -545,6 +572,7 @@ main(int argc, char **argv)
 	log_info("stopping (signal %d)", sig);
 	sd_notify_msg("STOPPING=1");
 	http_stop(h);
+	rollout_save(true);
 	watch_free(w);
 	close(sfd);
 	log_repeats_flush(true);

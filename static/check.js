@@ -71,9 +71,11 @@
 
 	/* Tells certpost this device now trusts the CA, for the helpdesk's
 	 * rollout count: no identifier, no cookie, counted once a day per
-	 * address and platform. A failure changes nothing for the user. */
+	 * source. A POST from this page (the browser adds Origin): another
+	 * site's page cannot send one that counts. A failure changes nothing
+	 * for the user. */
 	function confirmTrust() {
-		fetch("/trust/confirm", { cache: "no-store", credentials: "omit" })
+		fetch("/trust/confirm", { method: "POST", cache: "no-store", credentials: "omit" })
 			.catch(function () {});
 	}
 

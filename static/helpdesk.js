@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: MIT */
-/* The helpdesk view's rollout table: downloads and trust confirmations by platform, from /helpdesk/rollout.json. */
+/* The rollout table of the helpdesk view and /admin: downloads and trust confirmations by platform, from /helpdesk/rollout.json, with whose counts they are and since when. */
 (function () {
 	"use strict";
 
@@ -10,12 +10,33 @@
 		row.appendChild(td);
 	}
 
+	/* Which instance counted, since when, and whether today's table is
+	 * full: said in words, not only in /metrics. */
+	function note(data) {
+		var el = document.getElementById("rollout-note");
+		var text;
+
+		if (!el || !data.instance)
+			return;
+		text = "Counted by " + data.instance + " since " +
+			String(data.since).replace("T", " ").replace("Z", " UTC") +
+			". Where several instances run behind one name, each counts its own: " +
+			"only /metrics summed across them is the total.";
+		if (data.table_full)
+			text += " Today's table is full (" + data.sources_per_day +
+				" sources): " + data.not_counted +
+				" confirmations were not counted.";
+		el.textContent = text;
+		el.setAttribute("data-full", data.table_full ? "yes" : "no");
+	}
+
 	function fill(data) {
 		var body = document.querySelector("#rollout-table tbody");
 		var i, p, row;
 
 		if (!body || !data || !data.platforms)
 			return;
+		note(data);
 		while (body.firstChild)
 			body.removeChild(body.firstChild);
 		for (i = 0; i < data.platforms.length; i++) {

@@ -133,6 +133,21 @@ handler(void *user, const char *inih_section, const char *key,
 	return 1;
 }
 
+/* systemd's StateDirectory= (a colon-separated list when it names several:
+ * the first is ours). */
+static void
+state_dir_default(struct config *cfg)
+{
+	const char *env = getenv("STATE_DIRECTORY");
+	size_t n;
+
+	if (env == NULL || env[0] != '/' ||
+	    (n = strcspn(env, ":")) >= sizeof(cfg->state_dir))
+		return;
+	memcpy(cfg->state_dir, env, n);
+	cfg->state_dir[n] = '\0';
+}
+
 void
 config_defaults(struct config *cfg)
 {
@@ -140,6 +155,8 @@ config_defaults(struct config *cfg)
 	cfg->max_connections = 1024;
 	cfg->max_connections_per_ip = 32;
 	cfg->timeout_s = 15;
+	cfg->header_timeout_s = 20;
+	state_dir_default(cfg);
 	/* libmicrohttpd clears a connection's whole pool between requests:
 	 * 16 KiB holds a browser's headers with large domain-wide cookies
 	 * and costs half the clearing of 32 KiB. */

@@ -92,6 +92,14 @@ struct config {
 	unsigned max_connections;
 	unsigned max_connections_per_ip;
 	unsigned timeout_s;
+	/* A request head (and a TLS handshake before it) must be complete
+	 * this long after the connection opened or its previous response
+	 * ended, however steadily its bytes trickle in. */
+	unsigned header_timeout_s;
+	/* Where the rollout counts are kept across restarts; "" = not kept.
+	 * Default: systemd's $STATE_DIRECTORY. */
+	char state_dir[PATH_MAX];
+	unsigned state_dir_line;
 	unsigned connection_memory; /* bytes per connection */
 	/* server_name as written, normalised (host_name_parse()) */
 	char server_name[CONFIG_MAX_SERVER_NAME][HOST_NAME_LEN];
@@ -185,6 +193,10 @@ int config_validate(struct config *cfg, char *err, size_t errlen);
  * start-up log. Returns the number of warnings.
  */
 unsigned config_warnings(const struct config *cfg, struct buf *out);
+/* Whether the key at path may be read by others than the daemon: others
+ * may read it, or a group that is not the daemon's (its own, or, checked
+ * as root, the service's "certpost"). ret_mode: its permission bits. */
+bool config_key_exposed(const char *path, unsigned *ret_mode);
 
 /* Parses "ADDR:PORT" / "[ADDR6]:PORT" / "*:PORT" into l. Returns 0 or -1. */
 int config_parse_listen(const char *text, struct config_listen *l, char *err,

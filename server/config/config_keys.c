@@ -165,7 +165,16 @@ server_key(struct config_parse *p, const char *s, const char *k, const char *v)
 		set_uint(p, s, k, &c->max_connections_per_ip, v, 1, 100000);
 	else if (strcmp(k, "timeout") == 0)
 		set_uint(p, s, k, &c->timeout_s, v, 1, 3600);
-	else if (strcmp(k, "connection_memory") == 0)
+	else if (strcmp(k, "header_timeout") == 0)
+		set_uint(p, s, k, &c->header_timeout_s, v, 1, 3600);
+	else if (strcmp(k, "state_dir") == 0 && strcmp(v, "none") == 0) {
+		/* The counts are not kept, whatever systemd says. */
+		if (config_once(p, s, k))
+			c->state_dir[0] = '\0';
+	} else if (strcmp(k, "state_dir") == 0) {
+		config_set_file(p, s, k, c->state_dir, v);
+		c->state_dir_line = p->line;
+	} else if (strcmp(k, "connection_memory") == 0)
 		set_uint(p, s, k, &c->connection_memory, v, 4096, 1048576);
 	else if (strcmp(k, "tls_session_tickets") == 0)
 		set_bool(p, s, k, &c->tls_session_tickets, v);

@@ -4,9 +4,12 @@
 #include "config/config.h"
 
 #include <arpa/inet.h>
+#include <grp.h>
 #include <netinet/in.h>
 #include <stdarg.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include "config_int.h"
 #include "util.h"
@@ -89,6 +92,14 @@ validate_list(const struct config *cfg, const char *key, const struct acl *acl,
 			 acl == &cfg->allow)
 			config_verr(b, n, cfg->path, lines[i],
 				    "[access] allow %s is " PUBLIC_WHY, text);
+		else if (!acl_entry_is_private(e) && !cfg->allow_public &&
+			 acl == &cfg->admin)
+			config_verr(b, n, cfg->path, lines[i],
+				    "[access] admin %s is publicly routable; "
+				    "/metrics would be open to it (set "
+				    "allow_public = yes in [access] if that "
+				    "is really intended)",
+				    text);
 	}
 }
 
@@ -163,6 +174,99 @@ build_hosts(struct config *cfg, struct buf *b, unsigned *n)
 	}
 }
 
+/* The daemon's group when it runs as the package's service. */
+#define SERVICE_GROUP "certpost"
+
+bool
+config_key_exposed(const char *path, unsigned *ret_mode)
+{
+	struct stat st;
+	bool group_ok;
+
+	if (stat(path, &st) == -1)
+		return false;
+	group_ok = st.st_gid == getegid();
+	/* Checked by root (an admin, or a package script): the group the
+	 * service runs as may read it too. */
+	if (!group_ok && geteuid() == 0) {
+		const struct group *g = getgrnam(SERVICE_GROUP);
+
+		group_ok = g != NULL && g->gr_gid == st.st_gid;
+	}
+	*ret_mode = (unsigned)(st.st_mode & 0777);
+	return (st.st_mode & 007) != 0 ||
+	       ((st.st_mode & 070) != 0 && !group_ok);
+}
+
+/* Keys only the daemon should read. */
+static unsigned
+warn_keys(const struct config *cfg, struct buf *out)
+{
+	const struct {
+		const char *section, *key, *path;
+		unsigned line;
+	} keys[] = {
+		{"server", "tls_key", cfg->tls_key, cfg->tls_key_line},
+		{"profile", "sign_key", cfg->sign_key, cfg->sign_key_line},
+	};
+	unsigned n = 0, mode;
+
+	for (size_t i = 0; i < ARRAY_LEN(keys); i++) {
+		if (keys[i].path[0] == '\0' ||
+		    !config_key_exposed(keys[i].path, &mode))
+			continue;
+		(void)buf_printf(out,
+				 "%s:%u: [%s] %s %s is readable by other users "
+				 "(mode %03o); chmod 600 it, or 640 with the "
+				 "daemon's group\n",
+				 cfg->path, keys[i].line, keys[i].section,
+				 keys[i].key, keys[i].path, mode);
+		n++;
+	}
+	if ((cfg->tls_cert[0] != '\0' || cfg->tls_key[0] != '\0') &&
+	    cfg->nhttps_listen == 0) {
+		(void)buf_printf(out,
+				 "%s:%u: [server] tls_cert and tls_key are "
+				 "set but there is no https_listen: nothing "
+				 "is served over HTTPS\n",
+				 cfg->path,
+				 cfg->tls_cert_line ? cfg->tls_cert_line
+						    : cfg->tls_key_line);
+		n++;
+	}
+	return n;
+}
+
+/* An admin network with addresses outside allow: those are dropped (or
+ * refused) before admin is looked at. */
+static unsigned
+warn_admin(const struct config *cfg, struct buf *out)
+{
+	char at[ACL_ENTRY_STRLEN];
+	unsigned n = 0;
+
+	for (size_t i = 0; i < cfg->admin.n; i++) {
+		const struct acl_entry *a = &cfg->admin.entries[i];
+		bool inside = false;
+
+		for (size_t j = 0; j < cfg->allow.n && !inside; j++)
+			inside = cfg->allow.entries[j].prefix <= a->prefix &&
+				 acl_entry_match(&cfg->allow.entries[j],
+						 &a->addr);
+		if (inside)
+			continue;
+		acl_entry_format(a, at, sizeof(at));
+		(void)buf_printf(out,
+				 "%s:%u: [access] admin %s is not inside any "
+				 "allow entry: a client there that allow does "
+				 "not name is refused before admin is "
+				 "looked at (add it to allow too)\n",
+				 cfg->path, cfg->admin_line[i], at);
+		n++;
+	}
+	return n;
+}
+
 unsigned
 config_warnings(const struct config *cfg, struct buf *out)
 {
@@ -196,13 +300,14 @@ config_warnings(const struct config *cfg, struct buf *out)
 			}
 		}
 	}
-	return n;
+	return n + warn_admin(cfg, out) + warn_keys(cfg, out);
 }
 
 int
 config_validate(struct config *cfg, char *err, size_t errlen)
 {
 	struct buf b = {0};
+	struct stat st;
 	unsigned n = 0;
 	size_t i, primary = 0;
 
@@ -246,6 +351,14 @@ config_validate(struct config *cfg, char *err, size_t errlen)
 	if (cfg->sign_chain[0] != '\0' && cfg->sign_cert[0] == '\0')
 		config_verr(&b, &n, cfg->path, 0,
 			    "[profile] sign_chain needs sign_cert");
+	if (cfg->state_dir[0] != '\0' &&
+	    (stat(cfg->state_dir, &st) == -1 || !S_ISDIR(st.st_mode)))
+		config_verr(&b, &n, cfg->path, cfg->state_dir_line,
+			    "[server] state_dir %s: not a directory%s",
+			    cfg->state_dir,
+			    cfg->state_dir_line == 0
+				    ? " (from $STATE_DIRECTORY)"
+				    : "");
 	config_validate_pki(cfg, &b, &n);
 	build_hosts(cfg, &b, &n);
 	validate_public(cfg, &b, &n);

@@ -282,6 +282,10 @@ http_bind(struct config *cfg, char *err, size_t errlen)
 	 * libmicrohttpd is at its limit it stops accepting altogether. */
 	h->denied_max =
 		cfg->max_connections / 4 > 0 ? cfg->max_connections / 4 : 1;
+	/* Trusted proxies may hold all but a quarter: a proxy full of
+	 * slow clients leaves room for everyone who comes direct. */
+	h->proxy_max = cfg->max_connections - cfg->max_connections / 4;
+	pthread_mutex_init(&h->conns_lock, NULL);
 	h->per_ip = connlimit_new(
 		cfg->max_connections *
 			(unsigned)(cfg->nlisten + cfg->nhttps_listen),
@@ -463,6 +467,7 @@ http_stop(struct http *h)
 			close(h->fds[i]);
 	site_unref(atomic_load(&h->live));
 	connlimit_free(h->per_ip);
+	pthread_mutex_destroy(&h->conns_lock);
 	explicit_bzero(h->ticket_master, sizeof(h->ticket_master));
 	tls_pair_release(&h->tls);
 	free(h);

@@ -82,5 +82,8 @@ int http_check(struct config *cfg, struct catalog *cat, char *err,
 /* Stops accepting, lets requests in flight finish (bounded), frees all.
  * Accepts NULL and a server that was bound but never served. */
 void http_stop(struct http *h);
+/* Once a second, from the main loop: shuts down every connection whose
+ * request head is late (header_timeout). */
+void http_tick(struct http *h);
 
 #endif

@@ -3,6 +3,7 @@
  * request gets (gzip or not), and whether the copy it holds is current. */
 #include <string.h>
 #include <strings.h>
+#include <time.h>
 
 #include "http/http.h"
 #include "http_int.h"
@@ -67,7 +68,8 @@ not_modified_since(struct MHD_Connection *c, const struct catalog_entry *e)
 		return false;
 	ims = MHD_lookup_connection_value(c, MHD_HEADER_KIND,
 					  MHD_HTTP_HEADER_IF_MODIFIED_SINCE);
-	return ims != NULL && (t = http_date_parse(ims)) != -1 &&
+	return ims != NULL &&
+	       (t = http_date_parse(ims, (long long)time(NULL))) != -1 &&
 	       e->last_modified <= t;
 }
 

@@ -4,11 +4,14 @@
 /* accept4() */
 #define _GNU_SOURCE
 #include <stdint.h>
+#include <stdlib.h>
+#include <time.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
 #include <gnutls/gnutls.h>
 
+#include "http/http.h"
 #include "http_int.h"
 #include "ops/ops.h"
 
@@ -54,7 +57,17 @@ enum {
 	CONN_PER_IP = 1,  /* in h->per_ip */
 	CONN_DENIED = 2,  /* in h->denied_conns */
 	CONN_REFUSED = 4, /* shut down at start */
+	CONN_PROXY = 8,	  /* in h->proxy_conns */
 };
+
+static long long
+mono_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
 
 /* At most this many more connections are taken per accept. */
 #define ACCEPT_BATCH 32
@@ -133,6 +146,9 @@ http_accept_policy(void *cls, const struct sockaddr *sa, socklen_t len)
 	} else if (!proxy && !connlimit_room(h->per_ip, &a)) {
 		metrics_denied(METRICS_DENY_PER_IP);
 		deny = "per_ip_limit";
+	} else if (proxy && atomic_load(&h->proxy_conns) >= h->proxy_max) {
+		metrics_denied(METRICS_DENY_PROXY_SHARE);
+		deny = "proxy_share";
 	} else if (!allowed && !proxy &&
 		   atomic_load(&h->denied_conns) >= h->denied_max) {
 		metrics_denied(METRICS_DENY_DENIED_SHARE);
@@ -157,15 +173,6 @@ refuse(struct MHD_Connection *c)
 		(void)shutdown(ci->connect_fd, SHUT_RDWR);
 }
 
-/*
- * Counts a new connection against the per-address limit (trusted proxies
- * are exempt: every user behind one shares its address) and, for a peer
- * that is neither allowed nor a proxy, against the denied peers' share,
- * with a short idle timeout. libmicrohttpd calls STARTED and CLOSED in
- * pairs, but may drop a connection between the accept policy and
- * STARTED, so counting happens here, not there. The timeout may be set
- * now: the connection is already on the daemon's timeout list.
- */
 /*
  * TLS resumption by session tickets, enabled on the connection's GnuTLS
  * session before its handshake (libmicrohttpd creates the session before
@@ -194,23 +201,34 @@ enable_tickets(const struct http *h, const struct config *cfg,
 					       (int)cfg->tls_session_lifetime);
 }
 
-static uintptr_t
-conn_started(struct http *h, const struct listener *l, struct MHD_Connection *c)
+/*
+ * Counts a new connection against the per-address limit (trusted proxies
+ * are exempt: every user behind one shares its address; together they
+ * hold at most proxy_max slots instead) and, for a peer
+ * that is neither allowed nor a proxy, against the denied peers' share,
+ * with a short idle timeout. libmicrohttpd calls STARTED and CLOSED in
+ * pairs, but may drop a connection between the accept policy and
+ * STARTED, so counting happens here, not there. The timeout may be set
+ * now: the connection is already on the daemon's timeout list.
+ */
+static unsigned
+conn_count(struct http *h, const struct listener *l, struct MHD_Connection *c,
+	   const struct acl_addr *a)
 {
-	const union MHD_ConnectionInfo *ci =
-		MHD_get_connection_info(c, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
-	uintptr_t flags = 0;
-	struct acl_addr a;
-	struct site *s;
-	bool allowed, proxy;
+	unsigned flags = 0;
+	struct site *s = site_acquire(h);
+	bool allowed = acl_match(&s->cfg->allow, a);
+	bool proxy = acl_match(&s->cfg->trusted_proxy, a);
 
-	if (ci == NULL || acl_addr_from_sockaddr(ci->client_addr, &a) == -1)
-		return 0;
-	s = site_acquire(h);
-	allowed = acl_match(&s->cfg->allow, &a);
-	proxy = acl_match(&s->cfg->trusted_proxy, &a);
-	if (!proxy) {
-		if (!connlimit_acquire(h->per_ip, &a)) {
+	if (proxy) {
+		flags |= CONN_PROXY;
+		if (atomic_fetch_add(&h->proxy_conns, 1) >= h->proxy_max) {
+			metrics_denied(METRICS_DENY_PROXY_SHARE);
+			flags |= CONN_REFUSED;
+			goto out;
+		}
+	} else {
+		if (!connlimit_acquire(h->per_ip, a)) {
 			metrics_denied(METRICS_DENY_PER_IP);
 			flags = CONN_REFUSED;
 			goto out;
@@ -230,24 +248,107 @@ conn_started(struct http *h, const struct listener *l, struct MHD_Connection *c)
 	if (l->tls)
 		enable_tickets(h, s->cfg, c);
 out:
-	if (flags & CONN_REFUSED)
-		refuse(c);
 	site_unref(s);
 	return flags;
 }
 
-static void
-conn_closed(struct http *h, struct MHD_Connection *c, uintptr_t flags)
+static struct conn *
+conn_started(struct http *h, const struct listener *l, struct MHD_Connection *c)
 {
 	const union MHD_ConnectionInfo *ci =
 		MHD_get_connection_info(c, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
-	struct acl_addr a;
+	const union MHD_ConnectionInfo *fi =
+		MHD_get_connection_info(c, MHD_CONNECTION_INFO_CONNECTION_FD);
+	struct conn *k = calloc(1, sizeof(*k));
 
-	if ((flags & CONN_PER_IP) && ci != NULL &&
-	    acl_addr_from_sockaddr(ci->client_addr, &a) == 0)
-		connlimit_release(h->per_ip, &a);
-	if (flags & CONN_DENIED)
+	if (k == NULL || ci == NULL || fi == NULL ||
+	    acl_addr_from_sockaddr(ci->client_addr, &k->peer) == -1) {
+		free(k);
+		refuse(c);
+		return NULL;
+	}
+	k->fd = fi->connect_fd;
+	k->flags = conn_count(h, l, c, &k->peer);
+	atomic_store(&k->head_since_ms, mono_ms());
+	if (k->flags & CONN_REFUSED)
+		refuse(c);
+	pthread_mutex_lock(&h->conns_lock);
+	k->next = h->conns;
+	if (h->conns != NULL)
+		h->conns->prev = k;
+	h->conns = k;
+	pthread_mutex_unlock(&h->conns_lock);
+	return k;
+}
+
+static void
+conn_closed(struct http *h, struct conn *k)
+{
+	if (k == NULL)
+		return;
+	pthread_mutex_lock(&h->conns_lock);
+	if (k->prev != NULL)
+		k->prev->next = k->next;
+	else
+		h->conns = k->next;
+	if (k->next != NULL)
+		k->next->prev = k->prev;
+	pthread_mutex_unlock(&h->conns_lock);
+	if (k->flags & CONN_PER_IP)
+		connlimit_release(h->per_ip, &k->peer);
+	if (k->flags & CONN_DENIED)
 		atomic_fetch_sub(&h->denied_conns, 1);
+	if (k->flags & CONN_PROXY)
+		atomic_fetch_sub(&h->proxy_conns, 1);
+	free(k);
+}
+
+void
+http_conn_head(struct MHD_Connection *c, bool done)
+{
+	const union MHD_ConnectionInfo *ci =
+		MHD_get_connection_info(c, MHD_CONNECTION_INFO_SOCKET_CONTEXT);
+	struct conn *k = ci != NULL ? ci->socket_context : NULL;
+
+	if (k != NULL)
+		atomic_store(&k->head_since_ms, done ? 0 : mono_ms());
+}
+
+/*
+ * libmicrohttpd's timeout is an idle one, restarted by every byte: a peer
+ * sending one byte a second would hold its connection for hours. So,
+ * once a second, every connection whose request head (its TLS handshake
+ * included) is not in header_timeout after it became due is shut down:
+ * libmicrohttpd then reads end of file and closes it as its own. The
+ * list's lock is what keeps each descriptor the connection's own: CLOSED
+ * takes it off the list before its socket is closed.
+ */
+void
+http_tick(struct http *h)
+{
+	struct site *s = site_acquire(h);
+	long long limit = (long long)s->cfg->header_timeout_s * 1000;
+	long long now = mono_ms();
+	char peer[ACL_ADDR_STRLEN], msg[ACL_ADDR_STRLEN + 128];
+
+	site_unref(s);
+	pthread_mutex_lock(&h->conns_lock);
+	for (struct conn *k = h->conns; k != NULL; k = k->next) {
+		long long since = atomic_load(&k->head_since_ms);
+
+		if (since == 0 || k->cut || now - since <= limit)
+			continue;
+		k->cut = true;
+		(void)shutdown(k->fd, SHUT_RDWR);
+		metrics_header_timeout();
+		acl_addr_format(&k->peer, peer, sizeof(peer));
+		(void)str_printf(msg, sizeof(msg),
+				 "%s: no complete request head in %lld s "
+				 "(header_timeout): connection closed",
+				 peer, limit / 1000);
+		log_warnx_limited("header_timeout", msg);
+	}
+	pthread_mutex_unlock(&h->conns_lock);
 }
 
 void
@@ -258,9 +359,10 @@ http_notify_connection(void *cls, struct MHD_Connection *c, void **socket_ctx,
 
 	if (toe == MHD_CONNECTION_NOTIFY_STARTED) {
 		metrics_connection(1);
-		*socket_ctx = (void *)conn_started(l->h, l, c);
+		*socket_ctx = conn_started(l->h, l, c);
 	} else {
 		metrics_connection(-1);
-		conn_closed(l->h, c, (uintptr_t)*socket_ctx);
+		conn_closed(l->h, *socket_ctx);
+		*socket_ctx = NULL;
 	}
 }

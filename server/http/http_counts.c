@@ -2,7 +2,9 @@
 /* The numbers certpost keeps about itself: /metrics, the page's trust
  * confirmation and the helpdesk's rollout JSON. */
 #include <stdlib.h>
+#include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "http_int.h"
 #include "ops/ops.h"
@@ -58,9 +60,40 @@ http_serve_metrics(struct MHD_Connection *c, struct request *rq)
 }
 
 /*
- * The page's trust check succeeded: count the device once per address and
- * platform a day (rollout.c), nothing else kept. GET only, allow-listed
- * like everything, and a flood from one address counts once.
+ * Whether the confirmation comes from certpost's own page: a browser's
+ * POST carries Origin, which must be one of our names (the same check as
+ * Host: a DNS-rebinding page has another), and, where the browser sends
+ * it, Sec-Fetch-Site says same-origin. Another site's page can make an
+ * insider's browser send a cross-site POST (a form), but not with our
+ * Origin; an <img> or a link cannot POST at all. A client that is not a
+ * browser can claim anything, and then counts once a day like anyone.
+ */
+static bool
+same_origin(struct MHD_Connection *c, const struct config *cfg)
+{
+	const char *origin =
+		MHD_lookup_connection_value(c, MHD_HEADER_KIND, "Origin");
+	const char *site = MHD_lookup_connection_value(c, MHD_HEADER_KIND,
+						       "Sec-Fetch-Site");
+	const char *auth;
+
+	if (site != NULL && strcmp(site, "same-origin") != 0)
+		return false;
+	if (origin == NULL)
+		return false;
+	if (strncmp(origin, "http://", 7) == 0)
+		auth = origin + 7;
+	else if (strncmp(origin, "https://", 8) == 0)
+		auth = origin + 8;
+	else
+		return false; /* "null", or not an origin */
+	return strchr(auth, '/') == NULL && host_names_match(&cfg->hosts, auth);
+}
+
+/*
+ * The page's trust check succeeded: count the device's source once a day
+ * (rollout.c), nothing else kept. POST from our own page only, and
+ * allow-listed like everything.
  */
 enum MHD_Result
 http_serve_confirm(struct MHD_Connection *c, struct request *rq)
@@ -68,8 +101,12 @@ http_serve_confirm(struct MHD_Connection *c, struct request *rq)
 	enum page_platform p = http_request_platform(c, rq);
 
 	rq->cls = METRICS_INFO;
-	if (rollout_confirm(&rq->client, (unsigned)p, time(NULL)))
-		metrics_trust_confirmed(p);
+	if (!same_origin(c, rq->site->cfg)) {
+		metrics_denied(METRICS_DENY_CROSS_SITE);
+		rq->deny = "cross_site";
+		return http_queue_error(c, rq, SITE_403);
+	}
+	(void)rollout_confirm(&rq->client, p, time(NULL));
 	return http_queue_error(c, rq, SITE_204);
 }
 
@@ -78,21 +115,39 @@ http_serve_confirm(struct MHD_Connection *c, struct request *rq)
 enum MHD_Result
 http_serve_rollout(struct MHD_Connection *c, struct request *rq)
 {
+	struct rollout_status st;
+	char host[256], since[32];
 	struct buf b = {0};
 
 	rq->cls = METRICS_INFO;
-	(void)buf_puts(&b, "{\"platforms\":[");
+	rollout_status(&st);
+	if (gethostname(host, sizeof(host)) == -1)
+		host[0] = '\0';
+	host[sizeof(host) - 1] = '\0';
+	if (time_rfc3339(since, sizeof(since), st.since) == -1)
+		since[0] = '\0';
+	/* Each instance counts its own: several replicas behind one name
+	 * answer in turn, and only /metrics summed across them is the
+	 * fleet's (docs/operations.md). */
+	(void)buf_puts(&b, "{\"instance\":");
+	(void)buf_json_string(&b, host);
+	(void)buf_printf(&b,
+			 ",\"since\":\"%s\",\"sources_today\":%u,"
+			 "\"sources_per_day\":%u,\"table_full\":%s,"
+			 "\"not_counted\":%llu,\"platforms\":[",
+			 since, st.sources_today, ROLLOUT_MAX_PER_DAY,
+			 st.full ? "true" : "false", st.not_counted);
 	for (int p = 0; p < PAGE_PLATFORM_COUNT; p++)
-		(void)buf_printf(
-			&b,
-			"%s{\"platform\":\"%s\",\"name\":\"%s\","
-			"\"downloads\":%llu,\"confirmed\":%llu}",
-			p ? "," : "", page_platform_name((enum page_platform)p),
-			/* A static table of plain ASCII names: nothing to
-			 * escape. */
-			page_platform_title((enum page_platform)p),
-			metrics_platform_downloads((enum page_platform)p),
-			metrics_trust_confirmations((enum page_platform)p));
+		(void)buf_printf(&b,
+				 "%s{\"platform\":\"%s\",\"name\":\"%s\","
+				 "\"downloads\":%llu,\"confirmed\":%llu}",
+				 p ? "," : "",
+				 page_platform_name((enum page_platform)p),
+				 /* A static table of plain ASCII names: nothing
+				  * to escape. */
+				 page_platform_title((enum page_platform)p),
+				 rollout_downloads((enum page_platform)p),
+				 rollout_confirmations((enum page_platform)p));
 	if (buf_puts(&b, "]}\n") == -1) {
 		buf_free(&b);
 		return MHD_NO;

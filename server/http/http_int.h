@@ -4,6 +4,7 @@
 #ifndef CERTPOST_HTTP_INT_H
 #define CERTPOST_HTTP_INT_H
 
+#include <pthread.h>
 #include <stdatomic.h>
 #include <stdint.h>
 
@@ -23,6 +24,7 @@ enum site_error {
 	SITE_403,
 	SITE_404,
 	SITE_405,
+	SITE_405_POST, /* /trust/confirm takes POST only */
 	SITE_413,
 	SITE_421,
 	SITE_ERROR_COUNT
@@ -86,6 +88,15 @@ struct http {
 	struct connlimit *per_ip;
 	atomic_uint denied_conns;
 	unsigned denied_max;
+	/* Trusted proxies' connections: at most proxy_max of them, so that
+	 * direct clients (probes, admins, a proxy's other side) keep room. */
+	atomic_uint proxy_conns;
+	unsigned proxy_max;
+	/* Every open connection, for the request-head deadline (http_tick):
+	 * a connection is on the list from libmicrohttpd's STARTED to its
+	 * CLOSED, which comes before its socket is closed. */
+	pthread_mutex_t conns_lock;
+	struct conn *conns;
 	/* The TLS certificate and key files (tls.c owns what is inside). */
 	struct tls_pair tls;
 	/* The session-ticket master key: random, in memory only, for the
@@ -112,6 +123,20 @@ void http_notify_connection(void *cls, struct MHD_Connection *c,
 
 /* http_conn.c: a counted reference to the live site (site_unref() it). */
 struct site *site_acquire(struct http *h);
+/* One open connection (libmicrohttpd's socket context). */
+struct conn {
+	struct conn *prev, *next;
+	int fd;
+	unsigned flags; /* how it was counted (http_conn.c) */
+	/* Monotonic ms when its request head began to be due (opened, or
+	 * its previous response ended); 0 while a request is handled. */
+	atomic_llong head_since_ms;
+	bool cut; /* shut down by http_tick() */
+	struct acl_addr peer;
+};
+/* The request's head is in (0), or its response is done (the next one is
+ * due from now). */
+void http_conn_head(struct MHD_Connection *c, bool done);
 
 /* http_check.c: what a request must look like before it is routed. */
 enum http_framing {
@@ -154,6 +179,7 @@ struct request {
 	const char *deny;
 	struct acl_addr client;
 	bool via_proxy;
+	bool head;	/* HEAD: the body is not sent */
 	bool started;	/* the handler has seen the headers */
 	bool malformed; /* see http_check.c: 400 whatever the method */
 	bool body;	/* one Content-Length above 0: 400 on GET/HEAD */
@@ -211,9 +237,10 @@ bool http_not_modified(struct MHD_Connection *c, const struct catalog_entry *e,
 /* http_cache.c: revocation data's caching. */
 /* "Sun, 06 Nov 1994 08:49:37 GMT" (RFC 9110 5.6.7). Returns 0 or -1. */
 int http_date(char *dst, size_t dstlen, long long t);
-/* Parses an HTTP-date in its preferred form (IMF-fixdate); -1 for
- * anything else, which RFC 9110 13.1.3 says to ignore. */
-long long http_date_parse(const char *s);
+/* Parses an HTTP-date: IMF-fixdate or, as RFC 9110 5.6.7 requires of a
+ * recipient, the obsolete RFC 850 and asctime() forms (a two-digit year
+ * read against now). -1 for anything else, which 13.1.3 says to ignore. */
+long long http_date_parse(const char *s, long long now);
 /* Prepares entry i's per-second state when it has a freshness limit.
  * Returns 0 or -1. */
 int site_fresh_init(struct site *s, size_t i);
@@ -225,7 +252,8 @@ void site_fresh_finish(struct site *s, size_t i);
  */
 enum MHD_Result site_queue_entry(struct site *s, size_t i, bool gz,
 				 struct MHD_Connection *c, unsigned status);
-/* HTTP status of a prepared error. */
+/* HTTP status and body length of a prepared error. */
 unsigned site_error_status(enum site_error e);
+size_t site_error_length(enum site_error e);
 
 #endif

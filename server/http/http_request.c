@@ -124,7 +124,8 @@ http_queue_error(struct MHD_Connection *c, struct request *rq,
 		 enum site_error e)
 {
 	rq->status = site_error_status(e);
-	rq->bytes = 0;
+	/* What is sent: a HEAD gets the headers alone. */
+	rq->bytes = rq->head ? 0 : site_error_length(e);
 	return MHD_queue_response(c, rq->status, rq->site->errors[e]);
 }
 
@@ -177,8 +178,6 @@ route(struct MHD_Connection *c, struct request *rq, const char *url, bool head,
 
 	if (strcmp(url, "/metrics") == 0)
 		return http_serve_metrics(c, rq);
-	if (strcmp(url, "/trust/confirm") == 0)
-		return http_serve_confirm(c, rq);
 	if (strcmp(url, "/helpdesk/rollout.json") == 0)
 		return http_serve_rollout(c, rq);
 	if (!tls && cfg->redirect_https && cfg->nhttps_listen > 0 &&
@@ -203,7 +202,7 @@ route(struct MHD_Connection *c, struct request *rq, const char *url, bool head,
 	rq->bytes = head ? 0 : gz ? e->gz_len : e->len;
 	if (is_download(e) && !head) {
 		metrics_download(e->ca_slug, e->format);
-		metrics_platform_download(http_request_platform(c, rq));
+		rollout_download(http_request_platform(c, rq));
 	}
 	return site_queue_entry(rq->site, idx, gz, c, rq->status);
 }
@@ -266,9 +265,13 @@ http_request_start(void *cls, const char *uri, struct MHD_Connection *c)
 	return rq;
 }
 
+/* The one path that takes another method: the page's trust confirmation
+ * (http_counts.c), POST so that a plain <img> or link cannot send it. */
+#define CONFIRM_PATH "/trust/confirm"
+
 static enum MHD_Result answer(struct MHD_Connection *c, struct listener *l,
-			      struct request *rq, const char *url, bool get,
-			      bool head);
+			      struct request *rq, const char *url,
+			      const char *method);
 
 enum MHD_Result
 http_handle(void *cls, struct MHD_Connection *c, const char *url,
@@ -277,8 +280,10 @@ http_handle(void *cls, struct MHD_Connection *c, const char *url,
 {
 	struct listener *l = cls;
 	struct request *rq = *req_cls;
-	bool head = strcmp(method, MHD_HTTP_METHOD_HEAD) == 0;
-	bool get = strcmp(method, MHD_HTTP_METHOD_GET) == 0;
+	bool read_on = strcmp(method, MHD_HTTP_METHOD_GET) == 0 ||
+		       strcmp(method, MHD_HTTP_METHOD_HEAD) == 0 ||
+		       (strcmp(method, MHD_HTTP_METHOD_POST) == 0 &&
+			strcmp(url, CONFIRM_PATH) == 0);
 
 	(void)upload_data;
 	if (rq == NULL) {
@@ -292,13 +297,15 @@ http_handle(void *cls, struct MHD_Connection *c, const char *url,
 		enum http_framing f = http_check_headers(c);
 
 		rq->started = true;
+		http_conn_head(c, true);
 		/*
 		 * Only the headers are in. libmicrohttpd keeps a connection
 		 * alive only when the response is queued after the whole
-		 * request was read, so GET and HEAD are answered on the next
-		 * call; anything else is refused now and the connection
-		 * closed, without reading a body. A GET or HEAD that comes
-		 * with a body is refused too: nothing here reads one, and a
+		 * request was read, so GET and HEAD (and the trust
+		 * confirmation's POST) are answered on the next call;
+		 * anything else is refused now and the connection closed,
+		 * without reading a body. A request that comes with a body
+		 * is refused too: nothing here reads one, and a
 		 * body a proxy and we might frame differently is how requests
 		 * get smuggled. So is a request whose line or headers another
 		 * parser could read differently (http_check.c).
@@ -314,7 +321,7 @@ http_handle(void *cls, struct MHD_Connection *c, const char *url,
 						     MHD_HTTP_HEADER_HOST) ==
 				 NULL);
 		rq->body = f == HTTP_FRAMING_BODY;
-		if ((get || head) && !rq->malformed && !rq->body)
+		if (read_on && !rq->malformed && !rq->body)
 			return MHD_YES;
 	} else if (*upload_size != 0) {
 		/* A body nobody asked for (GET with a body): drop it. */
@@ -324,19 +331,23 @@ http_handle(void *cls, struct MHD_Connection *c, const char *url,
 		return MHD_NO; /* answered already */
 	}
 	http_method_for_log(rq->method, sizeof(rq->method), method);
-	return answer(c, l, rq, url, get, head);
+	return answer(c, l, rq, url, method);
 }
 
 /* Decides and queues the response; counted here, when the status is
  * known, so a client that has its answer also sees it in /metrics. */
 static enum MHD_Result
 answer(struct MHD_Connection *c, struct listener *l, struct request *rq,
-       const char *url, bool get, bool head)
+       const char *url, const char *method)
 {
+	bool get = strcmp(method, MHD_HTTP_METHOD_GET) == 0;
+	bool post = strcmp(method, MHD_HTTP_METHOD_POST) == 0;
+	bool confirm = strcmp(url, CONFIRM_PATH) == 0;
 	const struct config *cfg;
 	enum MHD_Result ret;
 	int host;
 
+	rq->head = strcmp(method, MHD_HTTP_METHOD_HEAD) == 0;
 	atomic_fetch_add(&l->h->in_flight, 1);
 	rq->start_us = now_us();
 	(void)str_copy(rq->path, sizeof(rq->path), url);
@@ -357,12 +368,15 @@ answer(struct MHD_Connection *c, struct listener *l, struct request *rq,
 		metrics_denied(METRICS_DENY_HOST);
 		rq->deny = "host";
 		ret = http_queue_error(c, rq, host == 1 ? SITE_421 : SITE_400);
-	} else if (!get && !head) {
-		ret = http_queue_error(c, rq, SITE_405);
+	} else if (confirm ? !post : !get && !rq->head) {
+		ret = http_queue_error(c, rq,
+				       confirm ? SITE_405_POST : SITE_405);
 	} else if (rq->body) {
 		ret = http_queue_error(c, rq, SITE_400);
+	} else if (confirm) {
+		ret = http_serve_confirm(c, rq);
 	} else {
-		ret = route(c, rq, url, head, l->tls);
+		ret = route(c, rq, url, rq->head, l->tls);
 	}
 	if (rq->status != 0)
 		metrics_request(rq->cls, rq->status);
@@ -409,6 +423,8 @@ http_completed(void *cls, struct MHD_Connection *c, void **req_cls,
 	struct listener *l = cls;
 	struct request *rq = *req_cls;
 
+	/* The next request's head is due from now. */
+	http_conn_head(c, false);
 	if (rq == NULL)
 		return;
 	*req_cls = NULL;

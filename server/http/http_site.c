@@ -28,6 +28,8 @@ static const struct {
 	[SITE_405] = {405,
 		      "<!doctype html><title>405 Method Not Allowed</title>"
 		      "<h1>Method Not Allowed</h1>\n"},
+	[SITE_405_POST] = {405, "<!doctype html><title>405 Method Not "
+				"Allowed</title><h1>Method Not Allowed</h1>\n"},
 	[SITE_421] = {421,
 		      "<!doctype html><title>421 Misdirected Request</title>"
 		      "<h1>Misdirected Request</h1><p>This server does not "
@@ -40,6 +42,12 @@ unsigned
 site_error_status(enum site_error e)
 {
 	return errors[e].status;
+}
+
+size_t
+site_error_length(enum site_error e)
+{
+	return strlen(errors[e].body);
 }
 
 /* Entries with a freshness limit (CRLs) get their caching headers per
@@ -84,7 +92,9 @@ prepare_errors(struct site *s)
 			return -1;
 	}
 	if (MHD_add_response_header(s->errors[SITE_405], "Allow",
-				    "GET, HEAD") != MHD_YES)
+				    "GET, HEAD") != MHD_YES ||
+	    MHD_add_response_header(s->errors[SITE_405_POST], "Allow",
+				    "POST") != MHD_YES)
 		return -1;
 	/* A refused or malformed client gets nothing more on this socket. */
 	if (MHD_add_response_header(s->errors[SITE_403], "Connection",

@@ -160,25 +160,18 @@ tls_credentials_finish(void)
 #define TLS_MAX_FILE (256 * 1024)
 
 /*
- * Reads a TLS file into memory (caller frees). A key should be readable by
- * the daemon alone (its group may read it: root:certpost 0640 is the usual
- * set-up). That it is not inside static_dir is checked with the rest of the
- * configuration, in catalog_build().
+ * Reads a TLS file into memory (caller frees). Who else may read a key is
+ * a warning of every start, reload and --check-config
+ * (config_warnings()); that it is not inside static_dir is checked with
+ * the rest of the configuration, in catalog_build().
  */
 static char *
-read_tls_file(const char *path, bool key, char *err, size_t errlen)
+read_tls_file(const char *path, char *err, size_t errlen)
 {
 	struct buf b = {0};
-	struct stat st;
 
 	if (file_read(path, TLS_MAX_FILE, &b, err, errlen) == -1)
 		return NULL;
-	if (key && stat(path, &st) == 0 &&
-	    ((st.st_mode & 007) != 0 ||
-	     ((st.st_mode & 070) != 0 && st.st_gid != getegid())))
-		log_warnx("%s: the TLS key is readable by other users (mode "
-			  "%03o); chmod 600 it, or 640 with the daemon's group",
-			  path, (unsigned)(st.st_mode & 0777));
 	return b.data != NULL ? b.data : calloc(1, 1);
 }
 
@@ -206,13 +199,13 @@ tls_pair_load(struct tls_pair *p, const struct config *cfg, char *err,
 		p->cert = strdup(cfg->tls_cert_pem);
 		p->key = strdup(cfg->tls_key_pem);
 	} else {
-		p->cert = read_tls_file(cfg->tls_cert, false, err, errlen);
+		p->cert = read_tls_file(cfg->tls_cert, err, errlen);
 		if (p->cert == NULL) {
 			config_key_err(cfg, cfg->tls_cert_line, "server",
 				       "tls_cert", err, errlen);
 			return -1;
 		}
-		p->key = read_tls_file(cfg->tls_key, true, err, errlen);
+		p->key = read_tls_file(cfg->tls_key, err, errlen);
 		if (p->key == NULL) {
 			config_key_err(cfg, cfg->tls_key_line, "server",
 				       "tls_key", err, errlen);
@@ -250,7 +243,7 @@ static bool
 file_changed(const char *path, const unsigned char loaded[32], bool key)
 {
 	char err[256];
-	char *now = read_tls_file(path, key, err, sizeof(err));
+	char *now = read_tls_file(path, err, sizeof(err));
 	unsigned char d[32];
 	bool changed = true;
 
@@ -278,8 +271,8 @@ tls_pair_renew(struct tls_pair *p, const struct config *cfg, char *err,
 	     !file_changed(cfg->tls_cert, p->cert_sha256, false) &&
 	     !file_changed(cfg->tls_key, p->key_sha256, true)))
 		return 0;
-	if ((cert = read_tls_file(cfg->tls_cert, false, err, errlen)) == NULL ||
-	    (key = read_tls_file(cfg->tls_key, true, err, errlen)) == NULL ||
+	if ((cert = read_tls_file(cfg->tls_cert, err, errlen)) == NULL ||
+	    (key = read_tls_file(cfg->tls_key, err, errlen)) == NULL ||
 	    tls_credentials_set(cert, key, err, errlen) == -1)
 		goto out;
 	sha256(cert, p->cert_sha256);

@@ -19,8 +19,8 @@ static const unsigned status_codes[] = {200, 301, 304, 400, 403, 404,
 					405, 413, 421, 500, 503};
 #define NSTATUS (ARRAY_LEN(status_codes) + 1) /* last: any other */
 static const char *const deny_names[METRICS_DENY_COUNT] = {
-	"not_allowed", "not_admin",    "bad_proxy_header",
-	"host",	       "per_ip_limit", "denied_share",
+	"not_allowed",	"not_admin",	"bad_proxy_header", "host",
+	"per_ip_limit", "denied_share", "proxy_share",	    "cross_site",
 };
 static const char *const formats[] = {"cer",	   "crt",	   "pem",
 				      "p7b",	   "mobileconfig", "crl",
@@ -38,8 +38,7 @@ static atomic_ullong denied[METRICS_DENY_COUNT];
 static atomic_ullong reloads[METRICS_TRIGGER_COUNT][2]; /* [1] = ok */
 static atomic_llong snapshot_time;
 static atomic_llong connections;
-static atomic_ullong platform_downloads[PAGE_PLATFORM_COUNT];
-static atomic_ullong confirmed[PAGE_PLATFORM_COUNT];
+static atomic_ullong header_timeouts;
 static long long start_time;
 
 /* Download counters by slug: slots are filled once under the mutex and
@@ -129,36 +128,15 @@ metrics_download(const char *slug, const char *format)
 	atomic_fetch_add_explicit(&slugs[s].count[f], 1, memory_order_relaxed);
 }
 
-void
-metrics_platform_download(enum page_platform p)
-{
-	atomic_fetch_add_explicit(&platform_downloads[p], 1,
-				  memory_order_relaxed);
-}
-
-void
-metrics_trust_confirmed(enum page_platform p)
-{
-	atomic_fetch_add_explicit(&confirmed[p], 1, memory_order_relaxed);
-}
-
-unsigned long long
-metrics_platform_downloads(enum page_platform p)
-{
-	return atomic_load(&platform_downloads[p]);
-}
-
-unsigned long long
-metrics_trust_confirmations(enum page_platform p)
-{
-	return atomic_load(&confirmed[p]);
-}
-
 /* The rollout by platform: downloads, and devices that then confirmed
- * trust (once per address and platform a day). */
+ * trust (each source once a day). Counters sum across instances; the
+ * table's gauges are each instance's own (max() them). */
 static void
 render_rollout(struct buf *out)
 {
+	struct rollout_status st;
+
+	rollout_status(&st);
 	(void)buf_puts(out,
 		       "# HELP certpost_platform_downloads_total Certificate "
 		       "artefacts served, by the platform that fetched them.\n"
@@ -168,18 +146,40 @@ render_rollout(struct buf *out)
 				 "certpost_platform_downloads_total{platform="
 				 "\"%s\"} %llu\n",
 				 page_platform_name((enum page_platform)p),
-				 atomic_load(&platform_downloads[p]));
+				 rollout_downloads((enum page_platform)p));
 	(void)buf_puts(out,
 		       "# HELP certpost_trust_confirmed_total Devices whose "
-		       "trust check succeeded, once per address and platform a "
-		       "day.\n"
+		       "trust check succeeded, each source (an IPv4 address "
+		       "or an IPv6 /64) once a day.\n"
 		       "# TYPE certpost_trust_confirmed_total counter\n");
 	for (int p = 0; p < PAGE_PLATFORM_COUNT; p++)
 		(void)buf_printf(out,
 				 "certpost_trust_confirmed_total{platform="
 				 "\"%s\"} %llu\n",
 				 page_platform_name((enum page_platform)p),
-				 atomic_load(&confirmed[p]));
+				 rollout_confirmations((enum page_platform)p));
+	(void)buf_printf(
+		out,
+		"# HELP certpost_rollout_since_timestamp_seconds When this "
+		"instance began counting (kept across restarts with a state "
+		"file).\n"
+		"# TYPE certpost_rollout_since_timestamp_seconds gauge\n"
+		"certpost_rollout_since_timestamp_seconds %lld\n"
+		"# HELP certpost_rollout_sources_today Sources that confirmed "
+		"today (UTC), of %u this instance can tell apart a day.\n"
+		"# TYPE certpost_rollout_sources_today gauge\n"
+		"certpost_rollout_sources_today %u\n"
+		"# HELP certpost_rollout_table_full 1 when today's table is "
+		"full and further sources are not counted.\n"
+		"# TYPE certpost_rollout_table_full gauge\n"
+		"certpost_rollout_table_full %d\n"
+		"# HELP certpost_trust_confirmed_not_counted_total "
+		"Confirmations not counted because the day's table was "
+		"full.\n"
+		"# TYPE certpost_trust_confirmed_not_counted_total counter\n"
+		"certpost_trust_confirmed_not_counted_total %llu\n",
+		st.since, ROLLOUT_MAX_PER_DAY, st.sources_today,
+		st.full ? 1 : 0, st.not_counted);
 }
 
 void
@@ -232,6 +232,12 @@ metrics_ca_expiry(const char *slug, long long not_after)
 		ca_gauges[nca_gauges++].not_after = not_after;
 	}
 	pthread_mutex_unlock(&ca_lock);
+}
+
+void
+metrics_header_timeout(void)
+{
+	atomic_fetch_add_explicit(&header_timeouts, 1, memory_order_relaxed);
 }
 
 void
@@ -388,8 +394,14 @@ metrics_render(struct buf *out, unsigned long long log_failures)
 	(void)buf_printf(out,
 			 "# HELP certpost_open_connections Connections "
 			 "open now.\n# TYPE certpost_open_connections gauge\n"
-			 "certpost_open_connections %lld\n",
-			 atomic_load(&connections));
+			 "certpost_open_connections %lld\n"
+			 "# HELP certpost_header_timeouts_total Connections "
+			 "closed because their request head was not complete "
+			 "within header_timeout.\n"
+			 "# TYPE certpost_header_timeouts_total counter\n"
+			 "certpost_header_timeouts_total %llu\n",
+			 atomic_load(&connections),
+			 atomic_load(&header_timeouts));
 	(void)buf_printf(out,
 			 "# HELP certpost_log_write_failures_total Log "
 			 "lines that could not be written.\n"

@@ -83,21 +83,62 @@ void log_access(const struct log_access *a);
 /* How many log writes failed since start. */
 unsigned long long log_write_failures(void);
 
-/* rollout: The rollout, measured: devices whose trust check succeeded, counted
- * once per client address and platform per day, in bounded memory. */
+/* rollout: The rollout, measured: downloads by platform, and devices whose
+ * trust check succeeded, each source counted once a day; the counts kept
+ * across restarts in a small state file. */
 
-/* Distinct (address, platform) pairs remembered per day; past that a
- * confirmation is not counted (and rollout_confirm() says so). */
+/* Sources remembered per day; past that a confirmation is not counted,
+ * and rollout_status() and /metrics say so. */
 #define ROLLOUT_MAX_PER_DAY 16384
 
+enum rollout_result {
+	ROLLOUT_COUNTED, /* the source's first confirmation today */
+	ROLLOUT_REPEAT,	 /* counted already today */
+	ROLLOUT_FULL,	 /* the day's table is full: not counted */
+};
+
 /*
- * Records that the device at a, of platform (an index below 256),
- * confirmed trust at now. Returns true when this is the pair's first
- * confirmation of the UTC day (count it), false for a repeat or when the
- * day's table is full. Thread-safe; nothing about the device is kept
- * past the day.
+ * Records that a device of platform p at address a confirmed trust at
+ * now. The source is the address, or for IPv6 its /64 (one host holds a
+ * whole /64): counted once per UTC day whatever platform it claims, and
+ * the count goes to the platform of its first confirmation. The table is
+ * an open-addressing hash keyed with a secret random key made once per
+ * process, so nobody can choose addresses that collide. Thread-safe;
+ * nothing about a source outlives its day.
  */
-bool rollout_confirm(const struct acl_addr *a, unsigned platform, time_t now);
+enum rollout_result rollout_confirm(const struct acl_addr *a,
+				    enum page_platform p, time_t now);
+/* A certificate artefact was downloaded by a device of platform p. */
+void rollout_download(enum page_platform p);
+unsigned long long rollout_downloads(enum page_platform p);
+unsigned long long rollout_confirmations(enum page_platform p);
+
+struct rollout_status {
+	long long since; /* when counting began (Unix time) */
+	unsigned sources_today;
+	bool full;			/* the day's table is full */
+	unsigned long long not_counted; /* since start, as the table was full */
+};
+void rollout_status(struct rollout_status *ret);
+
+/*
+ * The state file: the counts and since, one "key value" line each,
+ * replaced atomically (written beside it, fsync(), rename()). Its loss is
+ * never fatal: counting starts again from zero.
+ * rollout_state_open() reads path (NULL or "": counts are not kept) and
+ * remembers it. Returns 0 (read, or no file yet), or -1 with a reason
+ * (unreadable or malformed: counting starts from zero, the file is
+ * replaced at the next save).
+ */
+int rollout_state_open(const char *path, time_t now, char *err, size_t errlen);
+/* Moves the state file (a reload changed state_dir): the counts stay. */
+void rollout_state_path(const char *path);
+/* Writes the counts when they changed and, unless force, the last write
+ * is ROLLOUT_SAVE_EVERY_S old. Main thread only. Returns 0 or -1. */
+#define ROLLOUT_SAVE_EVERY_S 60
+int rollout_state_save(bool force, time_t now, char *err, size_t errlen);
+/* Forgets every count and source (tests). */
+void rollout_reset(void);
 
 /* metrics: Counters, exposed in Prometheus text format. Updates are lock-free
  * atomics.
@@ -124,6 +165,8 @@ enum metrics_deny {
 	METRICS_DENY_HOST,	   /* Host names another server: rebinding */
 	METRICS_DENY_PER_IP,	   /* max_connections_per_ip reached */
 	METRICS_DENY_DENIED_SHARE, /* denied peers hold their share already */
+	METRICS_DENY_PROXY_SHARE,  /* trusted proxies hold their share */
+	METRICS_DENY_CROSS_SITE,   /* a trust confirmation from another site */
 	METRICS_DENY_COUNT
 };
 
@@ -132,13 +175,6 @@ void metrics_denied(enum metrics_deny r);
 /* Counts a download of slug in format; slugs are interned on first use
  * (bounded table; overflow goes to slug "other"). */
 void metrics_download(const char *slug, const char *format);
-/* The same download, by the platform that fetched it (for the rollout). */
-void metrics_platform_download(enum page_platform p);
-/* A device of platform p confirmed trust (first time today). */
-void metrics_trust_confirmed(enum page_platform p);
-/* The counters above, for the helpdesk's rollout view. */
-unsigned long long metrics_platform_downloads(enum page_platform p);
-unsigned long long metrics_trust_confirmations(enum page_platform p);
 /* What asked for a reload. */
 enum metrics_trigger {
 	METRICS_TRIGGER_SIGNAL,
@@ -156,6 +192,8 @@ void metrics_ca_expiry(const char *slug, long long not_after);
 void metrics_crl(const char *slug, bool delta, long long next_update,
 		 const char *number);
 void metrics_connection(int delta);
+/* A connection was shut down for its late request head. */
+void metrics_header_timeout(void);
 /* Connections open now (STARTED and not yet CLOSED). */
 long long metrics_open_connections(void);
 

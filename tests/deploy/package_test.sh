@@ -165,9 +165,11 @@ grep -q '^allow = 127.0.0.0/8$' "$root/etc/certpost/certpost.conf" &&
 	ok "a reinstall keeps the changed certpost.conf" ||
 	not_ok "a reinstall keeps the changed certpost.conf"
 
-# What purge must take away: the package's files, the conffile, the logs.
+# What purge must take away: the package's files, the conffile, the logs,
+# the rollout counts (systemd's StateDirectory= made its directory).
 files=$(in_root dpkg-query -L certpost | grep -v '^/\.$')
 mkdir -p "$root/var/log/certpost" && touch "$root/var/log/certpost/access.log"
+mkdir -p "$root/var/lib/certpost" && touch "$root/var/lib/certpost/rollout.state"
 check "apt-get remove" in_root apt-get remove -y -qq certpost
 [ -e "$root/etc/certpost/certpost.conf" ] && ok "remove keeps the configuration" ||
 	not_ok "remove keeps the configuration"
@@ -179,12 +181,12 @@ done
 [ -z "$left" ] && ok "purge removes every file the package installed" ||
 	not_ok "purge removes every file the package installed" "left:$left"
 left=
-for d in /etc/certpost/certpost.conf /var/log/certpost /usr/share/doc/certpost; do
+for d in /etc/certpost/certpost.conf /var/log/certpost /var/lib/certpost /usr/share/doc/certpost; do
 	[ -e "$root$d" ] && left="$left $d"
 done
 # The CA this test put in /etc/certpost is the admin's file, not the
 # package's: purge leaves it, and so the directory.
-[ -z "$left" ] && ok "purge removes the conffile and the logs" ||
-	not_ok "purge removes the conffile and the logs" "left:$left"
+[ -z "$left" ] && ok "purge removes the conffile, the logs and the state" ||
+	not_ok "purge removes the conffile, the logs and the state" "left:$left"
 
 [ $failed -eq 0 ]

@@ -260,12 +260,18 @@ static const struct bad_case cases[] = {
 	{"missing TLS key: file, line and key named",
 	 "[server]\nlisten = 127.0.0.1:0\nhttps_listen = 127.0.0.1:0\n"
 	 "tls_cert = good.pem\ntls_key = nokey.pem\n" ACCESS GOOD_CA,
-	 {"certpost.conf:5: [server] tls_key: ", "nokey.pem",
-	  "No such file"}},
+	 {"certpost.conf:5: [server] tls_key: ", "nokey.pem", "No such file"}},
 	{"missing profile signing key: file, line and key named",
 	 LISTEN ACCESS GOOD_CA "[profile]\nsign_cert = good.pem\n"
 			       "sign_key = nokey.pem\n",
 	 {"certpost.conf:9: [profile] sign_key: ", "nokey.pem"}},
+	{"admin open to the world: guarded like allow",
+	 LISTEN ACCESS "admin = 0.0.0.0/0\n" GOOD_CA,
+	 {"certpost.conf:5: [access] admin 0.0.0.0/0 is publicly routable",
+	  "allow_public = yes"}},
+	{"header_timeout of 0",
+	 LISTEN "header_timeout = 0\n" ACCESS GOOD_CA,
+	 {"certpost.conf:3: [server] header_timeout"}},
 	{"slug with an escape sequence",
 	 LISTEN ACCESS "[ca \"root\x1b[2J\"]\nfile = good.pem\n",
 	 {"certpost.conf:5: byte 0x1b at column 10", "control character"}},
@@ -358,6 +364,58 @@ test_proxy_overlap_warning(void **state)
 	buf_free(&out);
 }
 
+/*
+ * What starts but is likely a mistake, said by --check-config (and at
+ * every start and reload): an admin network allow does not cover, a key
+ * others can read, TLS files without an HTTPS listener.
+ */
+static void
+test_more_warnings(void **state)
+{
+	const char *conf = harness_path(&h, "certpost.conf");
+	const char *check[] = {"--check-config", "--config", conf, NULL};
+	struct buf out = {0};
+
+	(void)state;
+	assert_int_equal(chmod(harness_path(&h, "key.pem"), 0644), 0);
+	harness_write(&h, "certpost.conf",
+		      "[server]\nlisten = 127.0.0.1:0\n"
+		      "https_listen = 127.0.0.1:0\ntls_cert = good.pem\n"
+		      "tls_key = key.pem\n" ACCESS "admin = 127.0.0.9\n"
+		      "admin = 10.9.0.0/16\n" GOOD_CA);
+	assert_int_equal(harness_run(check, &out), 0);
+	assert_contains(out.data,
+			"certpost.conf:9: [access] admin 10.9.0.0/16 is not "
+			"inside any allow entry",
+			"admin");
+	if (strstr(out.data, "admin 127.0.0.9/32 is not") != NULL)
+		fail_msg("an admin inside allow was warned about:\n%s",
+			 out.data);
+	assert_contains(out.data, "certpost.conf:5: [server] tls_key ",
+			"key mode");
+	assert_contains(out.data,
+			"key.pem is readable by other users (mode 644)",
+			"key mode");
+	assert_contains(out.data, "test is successful", "warnings only");
+	buf_free(&out);
+	/* 0600: no word about it. */
+	assert_int_equal(chmod(harness_path(&h, "key.pem"), 0600), 0);
+	assert_int_equal(harness_run(check, &out), 0);
+	if (strstr(out.data, "readable by other users") != NULL)
+		fail_msg("a 0600 key was warned about:\n%s", out.data);
+	buf_free(&out);
+	harness_write(
+		&h, "certpost.conf",
+		LISTEN
+		"tls_cert = good.pem\ntls_key = key.pem\n" ACCESS GOOD_CA);
+	assert_int_equal(harness_run(check, &out), 0);
+	assert_contains(out.data,
+			"certpost.conf:3: [server] tls_cert and tls_key are "
+			"set but there is no https_listen",
+			"tls without https");
+	buf_free(&out);
+}
+
 /* The configuration itself replaced by a FIFO: refused at once. */
 static void
 test_config_fifo(void **state)
@@ -412,6 +470,7 @@ main(void)
 		cmocka_unit_test(test_bad_configs),
 		cmocka_unit_test(test_good_config_check),
 		cmocka_unit_test(test_proxy_overlap_warning),
+		cmocka_unit_test(test_more_warnings),
 		cmocka_unit_test(test_config_fifo),
 		cmocka_unit_test(test_demo_check),
 		cmocka_unit_test(test_usage),

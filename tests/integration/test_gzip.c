@@ -236,6 +236,12 @@ test_accept_encoding_values(void **state)
 		{"Accept-Encoding: gzip;q=2", false},
 		{"Accept-Encoding: br, deflate", false},
 		{"Accept-Encoding: identity", false},
+		/* Nothing acceptable: identity all the same, never 406
+		 * (RFC 9110 12.5.3 lets a server disregard the field; a
+		 * certificate page is better than an error). */
+		{"Accept-Encoding: identity;q=0", false},
+		{"Accept-Encoding: identity;q=0, *;q=0", false},
+		{"Accept-Encoding: identity;q=0, gzip", true},
 	};
 
 	(void)state;

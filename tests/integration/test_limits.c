@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: MIT */
 /* Connection slots: denied peers cannot starve allowed ones, the
  * per-address limit counts clients, not the proxy in front of them, and a
- * burst of new connections is taken in batches under the same policy. */
+ * burst of new connections is taken in batches under the same policy, and
+ * a request head has a deadline however slowly its bytes come. */
 #include <arpa/inet.h>
 #include <errno.h>
 #include <netinet/in.h>
@@ -380,6 +381,83 @@ test_burst(void **state)
 	assert_int_equal(harness_stop(&h), 0);
 }
 
+/*
+ * libmicrohttpd's timeout is an idle one: a byte a second keeps it from
+ * ever firing. 8 connections trickle a request head at 1 byte/s from a
+ * trusted proxy's address (exempt from the per-address limit): the
+ * proxies' share (6 of 8 slots) leaves room for a direct client, and
+ * every trickle is cut at header_timeout, well before the head is done.
+ */
+static void
+test_head_deadline(void **state)
+{
+	enum { TRICKLES = 8, SECONDS = 9 };
+	static const char head[] = "GET /ca.cer HTTP/1.1\r\nHost: localhost\r\n"
+				   "X-Forwarded-For: 10.0.0.9\r\n"
+				   "User-Agent: slow\r\n\r\n";
+	int fds[TRICKLES], closed_at[TRICKLES];
+	size_t sent = 0;
+	struct buf log = {0};
+
+	(void)state;
+	assert_int_equal(
+		harness_start_conf(&h,
+				   "[server]\nlisten = 127.0.0.1:0\n"
+				   "max_connections = 8\ntimeout = 4\n"
+				   "header_timeout = 2\n[ca \"root\"]\nfile = "
+				   "root.pem\n[access]\nallow = 127.0.0.2\n"
+				   "allow = 10.0.0.0/8\nadmin = 127.0.0.2\n"
+				   "trusted_proxy = 127.0.0.1\n"),
+		0);
+	for (int i = 0; i < TRICKLES; i++) {
+		assert_true((fds[i] = connect_from("127.0.0.1")) != -1);
+		closed_at[i] = -1;
+	}
+	/* One byte a second on each, for longer than timeout = 4. */
+	for (int t = 0; t < SECONDS && sent < sizeof(head) - 1; t++) {
+		for (int i = 0; i < TRICKLES; i++)
+			if (closed_at[i] == -1)
+				(void)send(fds[i], head + sent, 1,
+					   MSG_NOSIGNAL);
+		sent++;
+		if (t == 1)
+			/* While the proxy's six hold their slots. */
+			assert_true(served_from("127.0.0.2", 3000));
+		for (int i = 0; i < TRICKLES; i++)
+			if (closed_at[i] == -1 && closed_within(fds[i], 0))
+				closed_at[i] = t;
+		usleep(1000 * 1000);
+	}
+	for (int i = 0; i < TRICKLES; i++) {
+		close(fds[i]);
+		/* Still sending a byte a second: the idle timeout (4 s)
+		 * would never have closed it. */
+		if (closed_at[i] == -1)
+			fail_msg("trickle %d still open after %d s", i,
+				 SECONDS);
+	}
+	/* Two refused at once (the proxies' share), six cut at the
+	 * deadline. */
+	{
+		const char *hdrs[] = {"Host: localhost", NULL};
+		struct hreq opt = {.interface = "127.0.0.2", .headers = hdrs};
+		struct hres r;
+
+		harness_request(&h, "/metrics", &opt, &r);
+		assert_non_null(strstr(r.body.data,
+				       "\ncertpost_header_timeouts_total 6\n"));
+		assert_non_null(strstr(r.body.data,
+				       "\ncertpost_denied_total{reason="
+				       "\"proxy_share\"} 2\n"));
+		hres_free(&r);
+	}
+	harness_log(&h, &log);
+	assert_non_null(strstr(log.data, "127.0.0.1: no complete request head "
+					 "in 2 s (header_timeout)"));
+	buf_free(&log);
+	assert_int_equal(harness_stop(&h), 0);
+}
+
 int
 main(void)
 {
@@ -388,6 +466,7 @@ main(void)
 		cmocka_unit_test(test_per_ip_and_proxies),
 		cmocka_unit_test(test_silent_peers),
 		cmocka_unit_test(test_burst),
+		cmocka_unit_test(test_head_deadline),
 	};
 
 	return cmocka_run_group_tests(tests, setup, teardown);

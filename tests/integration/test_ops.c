@@ -159,7 +159,7 @@ test_json_log(void **state)
 		 "127.0.0.1 GET /ca.cer 200 %d ios ops-root.cer "
 		 "'Mozilla/5.0 (iPhone; CPU iPhone OS 17_5 like Mac OS X) "
 		 "Version/17.5 Mobile Safari/604.1'\n"
-		 "127.0.0.1 GET /nope 400 0 other None "
+		 "127.0.0.1 GET /nope 400 66 other None "
 		 /* Control bytes get a 400, and are logged escaped; \xff is
 		  * not UTF-8: logged as U+00FF, valid JSON. */
 		 "'a\"b\\\\c\\x01\\x7f\xc3\xbf{}'\n",
@@ -442,6 +442,38 @@ wait_log(const char *needle)
 		fail_msg("log lacks '%s' (see %s)", needle, h.log_path);
 }
 
+/* The access log counts the bytes an error page sends, as it does a
+ * download's: a 4xx with a body is not "0", a HEAD is. */
+static void
+test_error_bytes_logged(void **state)
+{
+	struct hreq head = {.method = "HEAD"};
+	struct hreq post = {.method = "DELETE"};
+	char needle[64];
+	struct hres r;
+
+	(void)state;
+	start("");
+	harness_request(&h, "/nope", NULL, &r);
+	assert_int_equal(r.status, 404);
+	assert_true(r.body.len > 60);
+	snprintf(needle, sizeof(needle), "GET \"/nope\" 404 %zu ", r.body.len);
+	hres_free(&r);
+	wait_log(needle);
+	harness_request(&h, "/nope2", &head, &r);
+	assert_int_equal(r.status, 404);
+	hres_free(&r);
+	wait_log("HEAD \"/nope2\" 404 0 ");
+	harness_request(&h, "/ca.cer", &post, &r);
+	assert_int_equal(r.status, 405);
+	snprintf(needle, sizeof(needle), "DELETE \"/ca.cer\" 405 %zu ",
+		 r.body.len);
+	assert_true(r.body.len > 0);
+	hres_free(&r);
+	wait_log(needle);
+	stop();
+}
+
 /* A reload applies [log] changes at once: format, file, healthz. */
 static void
 test_reload_log_settings(void **state)
@@ -503,6 +535,7 @@ main(void)
 		cmocka_unit_test(test_redirect),
 		cmocka_unit_test(test_key_in_static_dir),
 		cmocka_unit_test(test_reload_log_settings),
+		cmocka_unit_test(test_error_bytes_logged),
 	};
 
 	return cmocka_run_group_tests(tests, setup, teardown);

@@ -2,6 +2,8 @@
 /* The publication point: CRLs and issuing CAs served with the right bytes,
  * types and caching headers; bad CRLs and issuers refused with file:line at
  * start and kept out by a reload. */
+/* strptime() */
+#define _XOPEN_SOURCE 700
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -183,6 +185,58 @@ test_crl_served(void **state)
 	hres_free(&r);
 }
 
+/* RFC 9110 5.6.7: a recipient must accept the two obsolete date forms,
+ * RFC 850's and asctime()'s. lm is the IMF-fixdate Last-Modified. */
+static void
+obsolete_dates(const char *lm)
+{
+	char rfc850[100], asc[100];
+	const char *h850[] = {rfc850, NULL}, *hasc[] = {asc, NULL};
+	const char *old850[] = {"If-Modified-Since: Thursday, 01-Jan-15 "
+				"00:00:00 GMT",
+				NULL};
+	const char *bad[] = {"If-Modified-Since: Thursday, 01-Jan-15 "
+			     "00:00:00 UTC",
+			     NULL};
+	struct hreq q = {0};
+	struct hres r;
+	struct tm tm = {0};
+
+	assert_non_null(strptime(lm, "%a, %d %b %Y %H:%M:%S GMT", &tm));
+	{
+		char day[16], mon[8];
+
+		/* By hand: strftime's %y draws a y2k warning. */
+		strftime(day, sizeof(day), "%A", &tm);
+		strftime(mon, sizeof(mon), "%b", &tm);
+		snprintf(rfc850, sizeof(rfc850),
+			 "If-Modified-Since: %s, %02d-%s-%02d "
+			 "%02d:%02d:%02d GMT",
+			 day, tm.tm_mday, mon, tm.tm_year % 100, tm.tm_hour,
+			 tm.tm_min, tm.tm_sec);
+	}
+	strftime(asc, sizeof(asc), "If-Modified-Since: %a %b %e %H:%M:%S %Y",
+		 &tm);
+	q.headers = h850;
+	harness_request(&h, "/root.crl", &q, &r);
+	assert_int_equal(r.status, 304);
+	hres_free(&r);
+	q.headers = hasc;
+	harness_request(&h, "/root.crl", &q, &r);
+	assert_int_equal(r.status, 304);
+	hres_free(&r);
+	/* 2015, not 2115: older than the CRL. */
+	q.headers = old850;
+	harness_request(&h, "/root.crl", &q, &r);
+	assert_int_equal(r.status, 200);
+	hres_free(&r);
+	/* Not an HTTP-date: ignored. */
+	q.headers = bad;
+	harness_request(&h, "/root.crl", &q, &r);
+	assert_int_equal(r.status, 200);
+	hres_free(&r);
+}
+
 static void
 test_crl_conditional(void **state)
 {
@@ -221,6 +275,7 @@ test_crl_conditional(void **state)
 	assert_int_equal(r.status, 200);
 	hres_free(&r);
 	assert_true(harness_wait_log(&h, "download=root.crl", 5000));
+	obsolete_dates(lm);
 }
 
 static void
