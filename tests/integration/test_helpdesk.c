@@ -395,6 +395,12 @@ test_admin_page(void **state)
 		strstr(r.body.data,
 		       "href=\"http://ca.test.example/ca.mobileconfig\""));
 	assert_non_null(strstr(r.body.data, "Corp Root"));
+	/* The rollout table too, with whose counts they are (the script
+	 * fills it from /helpdesk/rollout.json). */
+	assert_non_null(strstr(r.body.data, "id=\"rollout-table\""));
+	assert_non_null(strstr(r.body.data, "id=\"rollout-note\""));
+	assert_non_null(strstr(r.body.data, "each instance counts its own"));
+	assert_non_null(strstr(r.body.data, "src=\"/static/helpdesk.js\""));
 	hres_free(&r);
 	harness_request(&h, "/helpdesk", NULL, &r);
 	assert_non_null(strstr(r.body.data, "href=\"/admin\""));
