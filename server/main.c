@@ -166,44 +166,6 @@ log_snapshot(const struct catalog *cat)
 	metrics_snapshot((long long)time(NULL));
 }
 
-/* What --check-config prints about a configuration that loaded. */
-static void
-summarize(const struct config *cfg, const struct catalog *cat, struct buf *out)
-{
-	struct buf b = {0};
-
-	(void)catalog_summary(cat, out);
-	(void)buf_printf(out,
-			 "access:       %zu allow, %zu admin, %zu trusted "
-			 "proxy entries; denied clients are %s\n",
-			 cfg->allow.n, cfg->admin.n, cfg->trusted_proxy.n,
-			 cfg->deny == CONFIG_DENY_DROP ? "dropped"
-						       : "sent 403");
-	if (cfg->trusted_proxy.n > 0)
-		(void)buf_printf(out,
-				 "proxies:      the client address is read "
-				 "from %s only\n",
-				 proxy_header_name(cfg->proxy_header));
-	(void)host_names_format(&cfg->hosts, &b);
-	(void)buf_printf(out, "host names:   %s (any other Host gets 421)\n",
-			 b.data ? b.data : "");
-	buf_free(&b);
-	if (config_warnings(cfg, &b) > 0)
-		for (const char *p = b.data; *p != '\0';) {
-			size_t n = strcspn(p, "\n");
-
-			(void)buf_printf(out, "warning: %.*s\n", (int)n, p);
-			p += n + (p[n] == '\n');
-		}
-	buf_free(&b);
-	for (size_t i = 0; i < cfg->nlisten; i++)
-		(void)buf_printf(out, "listen:       http://%s\n",
-				 cfg->listen[i].text);
-	for (size_t i = 0; i < cfg->nhttps_listen; i++)
-		(void)buf_printf(out, "listen:       https://%s\n",
-				 cfg->https_listen[i].text);
-}
-
 /*
  * The same gate as a start, short of binding the listeners (a running
  * daemon holds them): the configuration, every file, the snapshot, the
@@ -224,7 +186,8 @@ check_config(const struct options *o, const struct demo *demo)
 		free(cfg);
 		goto out;
 	}
-	summarize(cfg, cat, &b);
+	(void)catalog_summary(cat, &b);
+	config_summary(cfg, &b);
 	/* With --debug, every path it would answer, one a line. */
 	if (o->debug) {
 		for (size_t i = 0; i < catalog_count(cat); i++) {
@@ -256,6 +219,41 @@ out:
 			err, name);
 	buf_free(&b);
 	return rc;
+}
+
+/*
+ * --check-urls: what this configuration serves at each CDP and AIA URL of
+ * the certificates in the files; exit 0 only when it serves every http one.
+ */
+static int
+check_urls(const struct options *o, const struct demo *demo)
+{
+	char err[4096];
+	struct config *cfg = load_config(o, demo, err, sizeof(err));
+	struct catalog *cat = NULL;
+	struct buf out = {0};
+	unsigned bad = 0;
+	int rc = 0;
+
+	if (cfg == NULL ||
+	    (cat = catalog_build(cfg, err, sizeof(err))) == NULL) {
+		fprintf(stderr, "%s\ncertpost: configuration test failed\n",
+			err);
+		free(cfg);
+		return 1;
+	}
+	for (size_t i = 0; i < o->nfiles; i++)
+		if (catalog_check_url_file(cat, cfg, o->files[i], &out, &bad,
+					   err, sizeof(err)) == -1) {
+			fprintf(stderr, "certpost: %s\n", err);
+			rc = 1;
+		}
+	printf("%s", out.data != NULL ? out.data : "");
+	printf("certpost: %u URL%s not served\n", bad, bad == 1 ? "" : "s");
+	buf_free(&out);
+	catalog_free(cat);
+	free(cfg);
+	return rc != 0 || bad > 0 ? 1 : 0;
 }
 
 /*
@@ -548,6 +546,12 @@ main(int argc, char **argv)
 		fatalx("demo: %s", err);
 	if (o.check_trust) {
 		int rc = check_trust(&o, &demo);
+
+		demo_finish(&demo);
+		return rc;
+	}
+	if (o.check_urls) {
+		int rc = check_urls(&o, &demo);
 
 		demo_finish(&demo);
 		return rc;

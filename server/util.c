@@ -462,3 +462,46 @@ mem_find(const void *hay, size_t len, const char *needle)
 	}
 	return NULL;
 }
+
+static int
+hex_value(char c)
+{
+	if (c >= '0' && c <= '9')
+		return c - '0';
+	if (c >= 'a' && c <= 'f')
+		return c - 'a' + 10;
+	if (c >= 'A' && c <= 'F')
+		return c - 'A' + 10;
+	return -1;
+}
+
+int
+url_path_decode(const char *src, char *dst, size_t dstlen)
+{
+	size_t n = 0;
+
+	for (const char *p = src; *p != '\0'; p++) {
+		int ch = (unsigned char)*p;
+
+		if (ch == '%') {
+			int hi = hex_value(p[1]),
+			    lo = hi < 0 ? -1 : hex_value(p[2]);
+
+			if (lo < 0)
+				return -1;
+			ch = hi * 16 + lo;
+			if (ch == '/' || ch == 0)
+				return -1;
+			p += 2;
+		} else if (ch == '?' || ch == '#') {
+			return -1;
+		}
+		if (ch < 0x20 || ch == 0x7f || n + 1 >= dstlen)
+			return -1;
+		dst[n++] = (char)ch;
+	}
+	if (n >= dstlen)
+		return -1;
+	dst[n] = '\0';
+	return 0;
+}

@@ -106,4 +106,12 @@ int file_read(const char *path, size_t max, struct buf *out, char *err,
 /* Formats t (UTC) as RFC 3339, e.g. 2026-11-26T12:00:00Z. */
 int time_rfc3339(char *dst, size_t dstlen, long long t);
 
+/*
+ * Percent-decodes a URL path (RFC 3986 2.1) into dst: each %XX becomes its
+ * byte, everything else is copied. Returns 0, or -1 for a malformed
+ * escape, an escaped '/' or NUL (they would change what the path means),
+ * a control byte, '?' or '#' (no query or fragment), or no room.
+ */
+int url_path_decode(const char *src, char *dst, size_t dstlen);
+
 #endif

@@ -156,8 +156,20 @@ const struct catalog_entry *
 catalog_lookup(const struct catalog *c, const char *path)
 {
 	struct catalog_entry key = {.path = path};
+	const struct catalog_entry *e;
+	char decoded[CONFIG_URL_MAX];
 
-	return bsearch(&key, c->entries, c->nsorted, sizeof(key), entry_cmp);
+	e = bsearch(&key, c->entries, c->nsorted, sizeof(key), entry_cmp);
+	if (e != NULL || c->nloose == 0 || strchr(path, '%') == NULL)
+		return e;
+	/* An issued URL (cert_url, crl_url) as clients send it: CryptoAPI
+	 * and OpenSSL send it as the certificate spells it, %20 for a space,
+	 * others may escape more. Only those entries match decoded. */
+	if (url_path_decode(path, decoded, sizeof(decoded)) == -1)
+		return NULL;
+	key.path = decoded;
+	e = bsearch(&key, c->entries, c->nsorted, sizeof(key), entry_cmp);
+	return e != NULL && e->loose ? e : NULL;
 }
 
 const struct catalog_entry *
@@ -258,6 +270,8 @@ catalog_summary(const struct catalog *c, struct buf *out)
 	}
 	if (c->pki_urls != NULL)
 		(void)buf_puts(out, c->pki_urls);
+	if (c->issued_urls != NULL)
+		(void)buf_puts(out, c->issued_urls);
 	(void)buf_printf(out, "trust check:  %s\n", c->checks);
 	(void)buf_printf(out, "profile:      %s; an iPhone shows \"%s\": %s\n",
 			 c->profile_signed ? "signed" : "unsigned",
@@ -430,12 +444,12 @@ cat_compress(struct catalog *c)
 	return rc;
 }
 
-int
+const char *
 cat_finish(struct catalog *c)
 {
 	qsort(c->entries, c->nsorted, sizeof(*c->entries), entry_cmp);
 	for (size_t i = 1; i < c->nsorted; i++)
 		if (strcmp(c->entries[i - 1].path, c->entries[i].path) == 0)
-			return -1;
-	return 0;
+			return c->entries[i].path;
+	return NULL;
 }

@@ -46,6 +46,9 @@ struct catalog_entry {
 	const unsigned char *gz_body;
 	size_t gz_len;
 	char gz_etag[72];
+	/* An issued URL (cert_url, crl_url, delta_crl_url): its path is kept
+	 * percent-decoded, and a request path is also matched decoded. */
+	bool loose;
 };
 
 struct catalog;
@@ -106,6 +109,17 @@ struct catalog_crl {
 };
 size_t catalog_crl_count(const struct catalog *c);
 const struct catalog_crl *catalog_crl_at(const struct catalog *c, size_t i);
+
+/*
+ * --check-urls: every CDP and AIA URL of each certificate in file (PEM or
+ * DER, one or many), and what this snapshot serves there, appended to
+ * out. *ret_bad counts the http(s) URLs it would not serve (404, or a host
+ * certpost does not answer to); ldap: and OCSP URLs are listed as not
+ * certpost's. Returns 0, or -1 when file cannot be read.
+ */
+int catalog_check_url_file(const struct catalog *c, const struct config *cfg,
+			   const char *file, struct buf *out, unsigned *ret_bad,
+			   char *err, size_t errlen);
 
 /* The trust-check URLs, space-separated ("none" when there are none).
  * Borrowed, valid until catalog_free(). */

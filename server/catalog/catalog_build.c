@@ -408,6 +408,7 @@ catalog_build(const struct config *cfg, char *err, size_t errlen)
 	struct catalog *c = calloc(1, sizeof(*c));
 	struct cat_secret secret[CAT_MAX_SECRETS];
 	size_t i, nsecret = secrets(cfg, secret);
+	const char *clash;
 
 	err_set(err, errlen, "out of memory");
 	if (c == NULL)
@@ -425,7 +426,7 @@ catalog_build(const struct config *cfg, char *err, size_t errlen)
 			goto fail;
 	}
 	if (cat_add_pki(c, cfg, time(NULL), err, errlen) == -1 ||
-	    add_p7b(c, err, errlen) == -1 ||
+	    cat_add_urls(c, cfg) == -1 || add_p7b(c, err, errlen) == -1 ||
 	    cat_add_profiles(c, cfg, err, errlen) == -1 || add_json(c) == -1 ||
 	    add_static(c) == -1 || add_misc(c, err, errlen) == -1 ||
 	    cat_add_pages(c, cfg, err, errlen) == -1)
@@ -434,10 +435,8 @@ catalog_build(const struct config *cfg, char *err, size_t errlen)
 		err_set(err, errlen, "out of memory compressing the pages");
 		goto fail;
 	}
-	if (cat_finish(c) == -1) {
-		err_set(err, errlen,
-			"two responses for one path (a CA slug "
-			"clashes with another URL)");
+	if ((clash = cat_finish(c)) != NULL) {
+		cat_url_clash(cfg, clash, err, errlen);
 		goto fail;
 	}
 	/* The files are in the entries now; the table is only for builds. */

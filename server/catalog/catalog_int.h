@@ -44,9 +44,11 @@ struct catalog {
 	/* catalog_pki.c */
 	struct cert *issuers[CONFIG_MAX_ISSUER];
 	size_t nissuers[CONFIG_MAX_ISSUER];
-	struct catalog_crl crls[2 * CONFIG_MAX_CA + CONFIG_MAX_ISSUER];
+	struct catalog_crl crls[2 * (CONFIG_MAX_CA + CONFIG_MAX_ISSUER)];
 	size_t ncrls;
-	const char *pki_urls; /* what --check-config prints, or NULL */
+	const char *pki_urls;	 /* what --check-config prints, or NULL */
+	const char *issued_urls; /* cert_url, crl_url...: the same */
+	size_t nloose;		 /* entries matched after decoding */
 };
 
 int cat_add(struct catalog *c, const char *path, const char *type, void *body,
@@ -60,7 +62,9 @@ void cat_warn(struct catalog *c, const char *fmt, ...) PRINTF_LIKE(2, 3);
 /* Makes the gzip form of every entry worth compressing (out of memory:
  * -1). */
 int cat_compress(struct catalog *c);
-int cat_finish(struct catalog *c);
+/* Sorts the entries for catalog_lookup(). Returns NULL, or a path two
+ * entries claim. */
+const char *cat_finish(struct catalog *c);
 /* catalog_admin.c: adds /admin, the managed-deployment page (csp: the
  * page's policy, for its stylesheet). Returns 0, or -1 with a reason. */
 int cat_add_admin(struct catalog *c, bool demo, const char *csp, char *err,
@@ -85,6 +89,15 @@ int cat_add_pages(struct catalog *c, const struct config *cfg, char *err,
  */
 int cat_add_pki(struct catalog *c, const struct config *cfg, time_t now,
 		char *err, size_t errlen);
+
+/* catalog_urls.c: the URLs issued certificates already name (cert_url,
+ * crl_url, delta_crl_url), each with the bytes of the slug URL it stands
+ * for; after cat_add_pki(). Returns 0 or -1 (no memory). */
+int cat_add_urls(struct catalog *c, const struct config *cfg);
+/* Why path is claimed twice, naming the configuration line that claims
+ * it when a URL key does. */
+void cat_url_clash(const struct config *cfg, const char *path, char *err,
+		   size_t errlen);
 
 /* A configured file that must never be served: a private key. */
 struct cat_secret {

@@ -188,9 +188,13 @@ add_issuer(struct catalog *c, const struct config *cfg, size_t i, time_t now,
 			 "[ca] (issued by %s); clients that fetch it still "
 			 "need that root",
 			 is->slug, ce->subject, ce->issuer);
-	if (is->crl[0] != '\0')
-		return add_crl(c, cfg, "issuer", is->slug, is->crl,
-			       is->crl_line, false, ce, now, err, errlen);
+	if (is->crl[0] != '\0' &&
+	    add_crl(c, cfg, "issuer", is->slug, is->crl, is->crl_line, false,
+		    ce, now, err, errlen) == -1)
+		return -1;
+	if (is->delta_crl[0] != '\0')
+		return add_crl(c, cfg, "issuer", is->slug, is->delta_crl,
+			       is->delta_crl_line, true, ce, now, err, errlen);
 	return 0;
 oom:
 	err_set(err, errlen, "out of memory");
@@ -232,6 +236,9 @@ pki_urls(struct catalog *c, const struct config *cfg)
 			c->public_url, is->slug, c->public_url, is->slug);
 		if (is->crl[0] != '\0')
 			(void)buf_printf(&b, "  CDP:           %s/%s.crl\n",
+					 c->public_url, is->slug);
+		if (is->delta_crl[0] != '\0')
+			(void)buf_printf(&b, "  freshest CRL:  %s/%s+.crl\n",
 					 c->public_url, is->slug);
 	}
 	if (b.data == NULL)

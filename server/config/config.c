@@ -236,3 +236,39 @@ out:
 	buf_free(&text);
 	return ret;
 }
+
+void
+config_summary(const struct config *cfg, struct buf *out)
+{
+	struct buf b = {0};
+
+	(void)buf_printf(out,
+			 "access:       %zu allow, %zu admin, %zu trusted "
+			 "proxy entries; denied clients are %s\n",
+			 cfg->allow.n, cfg->admin.n, cfg->trusted_proxy.n,
+			 cfg->deny == CONFIG_DENY_DROP ? "dropped"
+						       : "sent 403");
+	if (cfg->trusted_proxy.n > 0)
+		(void)buf_printf(out,
+				 "proxies:      the client address is read "
+				 "from %s only\n",
+				 proxy_header_name(cfg->proxy_header));
+	(void)host_names_format(&cfg->hosts, &b);
+	(void)buf_printf(out, "host names:   %s (any other Host gets 421)\n",
+			 b.data ? b.data : "");
+	buf_free(&b);
+	if (config_warnings(cfg, &b) > 0)
+		for (const char *p = b.data; *p != '\0';) {
+			size_t n = strcspn(p, "\n");
+
+			(void)buf_printf(out, "warning: %.*s\n", (int)n, p);
+			p += n + (p[n] == '\n');
+		}
+	buf_free(&b);
+	for (size_t i = 0; i < cfg->nlisten; i++)
+		(void)buf_printf(out, "listen:       http://%s\n",
+				 cfg->listen[i].text);
+	for (size_t i = 0; i < cfg->nhttps_listen; i++)
+		(void)buf_printf(out, "listen:       https://%s\n",
+				 cfg->https_listen[i].text);
+}

@@ -45,6 +45,21 @@ struct config_listen {
 			*/
 };
 
+/* The URLs issued certificates already name (AD CS's CertEnroll layout):
+ * cert_url, crl_url, delta_crl_url, repeatable in [ca] and [issuer]. */
+#define CONFIG_MAX_URLS 8 /* per section */
+#define CONFIG_URL_MAX 256
+enum config_url_kind { CONFIG_URL_CERT, CONFIG_URL_CRL, CONFIG_URL_DELTA_CRL };
+struct config_url {
+	enum config_url_kind kind;
+	char path[CONFIG_URL_MAX]; /* percent-decoded, starts with '/' */
+	char text[CONFIG_URL_MAX]; /* as written, for messages */
+	char host[HOST_NAME_LEN];  /* of an http(s):// URL; "" for a path */
+	unsigned line;
+};
+/* The key that sets a URL of this kind ("cert_url", ...). */
+const char *config_url_key(enum config_url_kind k);
+
 struct config_ca {
 	char slug[CONFIG_SLUG_MAX];
 	char name[256];
@@ -55,6 +70,8 @@ struct config_ca {
 	char crl[PATH_MAX];	  /* "" = none; served at /<slug>.crl */
 	char delta_crl[PATH_MAX]; /* "" = none; served at /<slug>+.crl */
 	unsigned crl_line, delta_crl_line;
+	struct config_url urls[CONFIG_MAX_URLS];
+	size_t nurls;
 };
 
 /* An issuing (intermediate) CA, published for AIA, never offered for
@@ -63,8 +80,11 @@ struct config_issuer {
 	char slug[CONFIG_SLUG_MAX];
 	char name[256];
 	char file[PATH_MAX];
-	char crl[PATH_MAX]; /* "" = none */
-	unsigned line, file_line, crl_line;
+	char crl[PATH_MAX];	  /* "" = none; /<slug>.crl */
+	char delta_crl[PATH_MAX]; /* "" = none; /<slug>+.crl */
+	unsigned line, file_line, crl_line, delta_crl_line;
+	struct config_url urls[CONFIG_MAX_URLS];
+	size_t nurls;
 };
 
 enum config_deny { CONFIG_DENY_DROP, CONFIG_DENY_403 };
@@ -193,6 +213,9 @@ int config_validate(struct config *cfg, char *err, size_t errlen);
  * start-up log. Returns the number of warnings.
  */
 unsigned config_warnings(const struct config *cfg, struct buf *out);
+/* What --check-config prints about a configuration that loaded: access,
+ * proxies, host names, warnings, listeners. */
+void config_summary(const struct config *cfg, struct buf *out);
 /* Whether the key at path may be read by others than the daemon: others
  * may read it, or a group that is not the daemon's (its own, or, checked
  * as root, the service's "certpost"). ret_mode: its permission bits. */
@@ -214,7 +237,10 @@ struct options {
 	bool demo;
 	bool check;
 	bool check_trust;
+	bool check_urls; /* the files are in files[0..nfiles) */
 	bool debug;
+	char *const *files;
+	size_t nfiles;
 	const char *listen[CONFIG_MAX_LISTEN];
 	size_t nlisten;
 	const char *https_listen[CONFIG_MAX_LISTEN];

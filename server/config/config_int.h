@@ -77,6 +77,14 @@ void config_issuer_key(struct config_parse *p, const char *section,
 /* The cross-section rules of [issuer] sections and CRL files, appended
  * to b as "FILE:LINE: reason" lines; *n counts them. */
 void config_validate_pki(const struct config *cfg, struct buf *b, unsigned *n);
+/* cert_url, crl_url, delta_crl_url: one more URL of a section (kind from
+ * the key). An absolute path or an http(s):// URL copied from a
+ * certificate; percent-encoded or literal, decoded once here. */
+void config_add_url(struct config_parse *p, const char *section,
+		    const char *key, struct config_url *urls, size_t *n,
+		    const char *value);
+/* After the host names are known: each URL's host must be one of them. */
+void config_validate_urls(const struct config *cfg, struct buf *b, unsigned *n);
 
 /* config_value.c: 0 when GnuTLS accepts prio as a priority string, else
  * -1 and where it stopped in err. */

@@ -7,6 +7,9 @@
 #include <strings.h>
 
 #include "config_int.h"
+
+/* Repeatable: the configuration-keys check knows add_* keeps each line. */
+#define add_url config_add_url
 #include "util.h"
 
 static void
@@ -234,6 +237,9 @@ ca_key(struct config_parse *p, const char *s, const char *k, const char *v)
 	} else if (strcmp(k, "delta_crl") == 0) {
 		config_set_file(p, s, k, ca->delta_crl, v);
 		ca->delta_crl_line = p->line;
+	} else if (strcmp(k, "cert_url") == 0 || strcmp(k, "crl_url") == 0 ||
+		   strcmp(k, "delta_crl_url") == 0) {
+		add_url(p, s, k, ca->urls, &ca->nurls, v);
 	} else
 		config_perr(p, s, k, "unknown key");
 }

@@ -361,6 +361,7 @@ config_validate(struct config *cfg, char *err, size_t errlen)
 				    : "");
 	config_validate_pki(cfg, &b, &n);
 	build_hosts(cfg, &b, &n);
+	config_validate_urls(cfg, &b, &n);
 	validate_public(cfg, &b, &n);
 	if (n > CONFIG_MAX_ERRORS)
 		(void)buf_printf(&b, "\n%s: (%u more errors)", cfg->path,

@@ -19,6 +19,7 @@ usage(FILE *f)
 		"                [--https-listen ADDR:PORT]... [--debug]\n"
 		"       certpost [--config FILE | --demo] --check-config\n"
 		"       certpost [--config FILE] --check-trust\n"
+		"       certpost [--config FILE] --check-urls CERT...\n"
 		"       certpost --version | --help\n"
 		"\n"
 		"Serves the organisation's root CA certificate(s) and install\n"
@@ -41,6 +42,10 @@ usage(FILE *f)
 		"say whether\n"
 		"                        an iPhone would trust its "
 		"certificate, exit 0/1\n"
+		"      --check-urls CERT...  list the CDP and AIA URLs of "
+		"these\n"
+		"                        certificates and what is served at "
+		"each, exit 0/1\n"
 		"  -d, --debug           log debugging messages\n"
 		"  -V, --version         print the version and exit\n"
 		"  -h, --help            print this help and exit\n"
@@ -69,6 +74,7 @@ options_parse(int argc, char **argv, struct options *o)
 		{"https-listen", required_argument, NULL, 'S'},
 		{"check-config", no_argument, NULL, 't'},
 		{"check-trust", no_argument, NULL, 'T'},
+		{"check-urls", no_argument, NULL, 'U'},
 		{"debug", no_argument, NULL, 'd'},
 		{"version", no_argument, NULL, 'V'},
 		{"help", no_argument, NULL, 'h'},
@@ -83,6 +89,7 @@ options_parse(int argc, char **argv, struct options *o)
 		case 'D': o->demo = true; break;
 		case 't': o->check = true; break;
 		case 'T': o->check_trust = true; break;
+		case 'U': o->check_urls = true; break;
 		case 'd': o->debug = true; break;
 		case 'l':
 			if (o->nlisten >= CONFIG_MAX_LISTEN)
@@ -99,7 +106,12 @@ options_parse(int argc, char **argv, struct options *o)
 		default: usage(stderr); exit(2);
 		}
 	}
-	if (optind < argc) {
+	if (o->check_urls) {
+		if (optind == argc)
+			usage_error("--check-urls needs certificate files");
+		o->files = argv + optind;
+		o->nfiles = (size_t)(argc - optind);
+	} else if (optind < argc) {
 		fprintf(stderr, "certpost: unexpected argument '%s'\n",
 			argv[optind]);
 		usage(stderr);

@@ -59,7 +59,7 @@ static pthread_mutex_t ca_lock = PTHREAD_MUTEX_INITIALIZER;
 
 /* One per CRL served (a full and a delta per CA, one per issuer); under
  * ca_lock too. */
-#define MAX_CRL_GAUGES (2 * CONFIG_MAX_CA + CONFIG_MAX_ISSUER)
+#define MAX_CRL_GAUGES (2 * (CONFIG_MAX_CA + CONFIG_MAX_ISSUER))
 static struct {
 	char slug[CONFIG_SLUG_MAX];
 	bool delta;

@@ -13,8 +13,8 @@
 #include "util.h"
 
 /* Every file of a configuration: 1 + CAs (file, crl, delta_crl) + issuers
- * (file, crl) + TLS pair + signer, chain, key + static_dir. */
-#define WATCH_MAX_NAMES (1 + 3 * CONFIG_MAX_CA + 2 * CONFIG_MAX_ISSUER + 6)
+ * (file, crl, delta_crl) + TLS pair + signer, chain, key + static_dir. */
+#define WATCH_MAX_NAMES (1 + 3 * CONFIG_MAX_CA + 3 * CONFIG_MAX_ISSUER + 6)
 
 /* A file or directory anything in which counts (static_dir). */
 struct name {
@@ -140,6 +140,7 @@ watch_set(struct watch *w, const struct config *cfg, char *err, size_t errlen)
 	for (i = 0; i < cfg->nissuer; i++) {
 		paths[n++] = cfg->issuer[i].file;
 		paths[n++] = cfg->issuer[i].crl;
+		paths[n++] = cfg->issuer[i].delta_crl;
 	}
 	if (cfg->nhttps_listen > 0) {
 		paths[n++] = cfg->tls_cert;

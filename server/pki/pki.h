@@ -58,6 +58,28 @@ struct cert {
 int cert_load_file(const char *path, struct cert **ret_certs, size_t *ret_n,
 		   char *err, size_t errlen);
 
+/* The URLs a certificate names for its verifiers (RFC 5280): CRL
+ * distribution points, the freshest (delta) CRL, and AIA. */
+#define CERT_MAX_URLS 32
+enum cert_url_kind {
+	CERT_URL_CDP,
+	CERT_URL_FRESHEST,
+	CERT_URL_CA_ISSUERS,
+	CERT_URL_OCSP,
+};
+struct cert_url_list {
+	struct {
+		enum cert_url_kind kind;
+		char url[512];
+	} urls[CERT_MAX_URLS];
+	size_t n;
+};
+/* Fills ret with c's URLs (URIs only, in the certificate's order; one
+ * that holds a control or non-ASCII byte is skipped). */
+void cert_urls(const struct cert *c, struct cert_url_list *ret);
+/* "CDP", "freshest CRL", "AIA caIssuers", "AIA OCSP". */
+const char *cert_url_kind_name(enum cert_url_kind k);
+
 /* Same, from bytes in memory; name is used in messages. */
 int cert_load_mem(const void *data, size_t len, const char *name,
 		  struct cert **ret_certs, size_t *ret_n, char *err,
