@@ -154,6 +154,17 @@ log_snapshot(const struct catalog *cat)
 		log_info("serving %s \"%s\" SHA-256 %s%s", ca->slug, ca->name,
 			 ca->sha256_hex, ca->primary ? " (primary)" : "");
 	}
+	for (i = 0; i < catalog_issuer_count(cat); i++) {
+		const struct cert *ce;
+		const char *slug = catalog_issuer_at(cat, i, &ce);
+
+		metrics_issuer_expiry(slug, (long long)ce->not_after);
+	}
+	for (i = 0; i < catalog_kept_count(cat); i++) {
+		const struct catalog_kept *k = catalog_kept_at(cat, i);
+
+		metrics_published_rejected(k->slug, k->file, k->reason);
+	}
 	for (i = 0; i < catalog_crl_count(cat); i++) {
 		const struct catalog_crl *crl = catalog_crl_at(cat, i);
 
@@ -182,7 +193,7 @@ check_config(const struct options *o, const struct demo *demo)
 	int rc = 1;
 
 	if (cfg == NULL ||
-	    (cat = catalog_build(cfg, err, sizeof(err))) == NULL) {
+	    (cat = catalog_build(cfg, NULL, err, sizeof(err))) == NULL) {
 		free(cfg);
 		goto out;
 	}
@@ -236,7 +247,7 @@ check_urls(const struct options *o, const struct demo *demo)
 	int rc = 0;
 
 	if (cfg == NULL ||
-	    (cat = catalog_build(cfg, err, sizeof(err))) == NULL) {
+	    (cat = catalog_build(cfg, NULL, err, sizeof(err))) == NULL) {
 		fprintf(stderr, "%s\ncertpost: configuration test failed\n",
 			err);
 		free(cfg);
@@ -274,7 +285,7 @@ check_trust(const struct options *o, const struct demo *demo)
 	int rc = 0;
 
 	if (cfg == NULL ||
-	    (cat = catalog_build(cfg, err, sizeof(err))) == NULL) {
+	    (cat = catalog_build(cfg, NULL, err, sizeof(err))) == NULL) {
 		fprintf(stderr, "%s\ncertpost: configuration test failed\n",
 			err);
 		free(cfg);
@@ -374,7 +385,8 @@ reload(const struct options *o, const struct demo *demo, struct http *h,
 	 * whose arrival should bring the next reload. */
 	watch_files(w, cfg);
 	http_adopt(h, cfg, note, sizeof(note));
-	if ((cat = catalog_build(cfg, err, sizeof(err))) == NULL) {
+	if ((cat = catalog_build(cfg, http_live_catalog(h), err,
+				 sizeof(err))) == NULL) {
 		free(cfg);
 		goto fail;
 	}
@@ -448,7 +460,7 @@ start(const struct options *o, const struct demo *demo, struct watch *w)
 	/* Bind first: with port 0 the catalog then names the real port. */
 	if ((h = http_bind(cfg, err, sizeof(err))) == NULL)
 		fatalx("%s", err);
-	if ((cat = catalog_build(cfg, err, sizeof(err))) == NULL) {
+	if ((cat = catalog_build(cfg, NULL, err, sizeof(err))) == NULL) {
 		log_error_lines(err);
 		fatalx("not starting");
 	}

@@ -190,6 +190,31 @@ catalog_entry_at(const struct catalog *c, size_t i)
 	return &c->entries[i];
 }
 
+size_t
+catalog_issuer_count(const struct catalog *c)
+{
+	return c->nissuer_slugs;
+}
+
+const char *
+catalog_issuer_at(const struct catalog *c, size_t i, const struct cert **ret)
+{
+	*ret = &c->issuers[i][0];
+	return c->issuer_slugs[i];
+}
+
+size_t
+catalog_kept_count(const struct catalog *c)
+{
+	return c->nkept;
+}
+
+const struct catalog_kept *
+catalog_kept_at(const struct catalog *c, size_t i)
+{
+	return &c->kept[i];
+}
+
 const char *
 catalog_https_origin(const struct catalog *c)
 {
@@ -267,6 +292,14 @@ catalog_summary(const struct catalog *c, struct buf *out)
 				 c->cas[i].pub.name, ce->subject, nb, na,
 				 ce->sha256_hex, c->cas[i].pub.slug,
 				 c->cas[i].pub.slug, c->cas[i].pub.slug);
+	}
+	for (i = 0; i < c->nissuer_slugs; i++) {
+		const struct cert *ce = &c->issuers[i][0];
+
+		(void)time_rfc3339(nb, sizeof(nb), (long long)ce->not_before);
+		(void)time_rfc3339(na, sizeof(na), (long long)ce->not_after);
+		(void)buf_printf(out, "issuer %s: %s\n  valid:   %s .. %s\n",
+				 c->issuer_slugs[i], ce->subject, nb, na);
 	}
 	if (c->pki_urls != NULL)
 		(void)buf_puts(out, c->pki_urls);

@@ -59,9 +59,36 @@ struct catalog;
  * QR code and profile (signed when configured). Nothing in it refers to
  * cfg afterwards. Returns a catalog the caller frees with catalog_free(),
  * or NULL with the reason in err.
+ *
+ * prev is the snapshot being served (a reload), or NULL (a start, a
+ * check). With prev, one bad published file does not hold the rest back:
+ * a CRL or issuer file that fails (see struct catalog_kept) keeps prev's
+ * version, with a warning, while the rest of the build goes ahead; the
+ * configuration and the [ca] files stay all-or-nothing. Nothing in the
+ * result refers to prev.
  */
-struct catalog *catalog_build(const struct config *cfg, char *err,
+struct catalog *catalog_build(const struct config *cfg,
+			      const struct catalog *prev, char *err,
 			      size_t errlen);
+
+/*
+ * One published file that failed this build and was replaced by the
+ * version prev served (see catalog_build()): a CRL or delta CRL that does
+ * not load, is older than the one served (a lower crlNumber) or whose
+ * thisUpdate lies ahead; an [issuer] file that does not load.
+ */
+struct catalog_kept {
+	const char *slug;   /* the [ca] or [issuer] section's */
+	const char *file;   /* "crl", "delta_crl" or "issuer" */
+	const char *reason; /* "invalid", "older" or "future" */
+};
+size_t catalog_kept_count(const struct catalog *c);
+/* The published issuing CAs ([issuer]), in configuration order. */
+size_t catalog_issuer_count(const struct catalog *c);
+/* Its slug; *ret its certificate (borrowed). */
+const char *catalog_issuer_at(const struct catalog *c, size_t i,
+			      const struct cert **ret);
+const struct catalog_kept *catalog_kept_at(const struct catalog *c, size_t i);
 
 /* Frees everything; accepts NULL. */
 void catalog_free(struct catalog *c);

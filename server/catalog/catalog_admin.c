@@ -20,6 +20,38 @@ thumbprint(const char *hex, char *dst, size_t dstlen)
 	dst[n] = '\0';
 }
 
+/* One row of the expiry table (escaped into b). */
+static void
+expiry_row(struct buf *b, const char *what, const char *slug,
+	   const struct cert *ce)
+{
+	char na[32];
+
+	(void)time_rfc3339(na, sizeof(na), (long long)ce->not_after);
+	(void)buf_puts(b, "<tr><td>");
+	(void)buf_html_escape(b, ce->subject);
+	(void)buf_printf(b, "</td><td>%s <code>", what);
+	(void)buf_html_escape(b, slug);
+	(void)buf_puts(b, "</code></td><td>");
+	(void)buf_html_escape(b, na);
+	(void)buf_puts(b, "</td></tr>\n");
+}
+
+/* Every served root and published issuing CA with its expiry: an expiring
+ * issuing CA is the likelier outage. */
+static char *
+expiry_rows(const struct catalog *c)
+{
+	struct buf b = {0};
+
+	for (size_t i = 0; i < c->ncas; i++)
+		expiry_row(&b, "[ca]", c->cas[i].pub.slug, c->cas[i].cert);
+	for (size_t i = 0; i < c->nissuer_slugs; i++)
+		expiry_row(&b, "[issuer]", c->issuer_slugs[i],
+			   &c->issuers[i][0]);
+	return b.data;
+}
+
 int
 cat_add_admin(struct catalog *c, bool demo, const char *csp, char *err,
 	      size_t errlen)
@@ -29,6 +61,7 @@ cat_add_admin(struct catalog *c, bool demo, const char *csp, char *err,
 	char urls[4][CONFIG_STR_MAX + 80], thumb[64];
 	static const char *const ext[3] = {"cer", "crt", "pem"};
 	struct buf b = {0};
+	char *rows;
 	size_t i;
 
 	for (i = 0; i < c->ncas; i++)
@@ -44,6 +77,10 @@ cat_add_admin(struct catalog *c, bool demo, const char *csp, char *err,
 	(void)str_printf(urls[3], sizeof(urls[3]), "%s/ca.mobileconfig",
 			 c->public_url);
 	thumbprint(ca->cert->sha1_hex, thumb, sizeof(thumb));
+	if ((rows = expiry_rows(c)) == NULL || cat_own(c, rows) == -1) {
+		err_set(err, errlen, "/admin: out of memory");
+		return -1;
+	}
 	{
 		const struct page_var vars[] = {
 			{"demo_label", demo ? "DEMO " : "", false},
@@ -56,6 +93,7 @@ cat_add_admin(struct catalog *c, bool demo, const char *csp, char *err,
 			{"crt_url", urls[1], false},
 			{"pem_url", urls[2], false},
 			{"mobileconfig_url", urls[3], false},
+			{"expiry_rows", rows, true},
 		};
 
 		if (page_substitute((const char *)t->data, t->len, vars,

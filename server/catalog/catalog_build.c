@@ -403,7 +403,8 @@ secrets(const struct config *cfg, struct cat_secret *ret)
 }
 
 struct catalog *
-catalog_build(const struct config *cfg, char *err, size_t errlen)
+catalog_build(const struct config *cfg, const struct catalog *prev, char *err,
+	      size_t errlen)
 {
 	struct catalog *c = calloc(1, sizeof(*c));
 	struct cat_secret secret[CAT_MAX_SECRETS];
@@ -413,6 +414,8 @@ catalog_build(const struct config *cfg, char *err, size_t errlen)
 	err_set(err, errlen, "out of memory");
 	if (c == NULL)
 		return NULL;
+	c->prev = prev;
+	c->built = (long long)time(NULL);
 	if (check_tls_files(cfg, err, errlen) == -1 ||
 	    load_cas(c, cfg, time(NULL), err, errlen) == -1 ||
 	    set_names(c, cfg) == -1 ||
@@ -439,6 +442,7 @@ catalog_build(const struct config *cfg, char *err, size_t errlen)
 		cat_url_clash(cfg, clash, err, errlen);
 		goto fail;
 	}
+	c->prev = NULL;
 	/* The files are in the entries now; the table is only for builds. */
 	free(c->assets);
 	c->assets = NULL;

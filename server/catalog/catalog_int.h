@@ -46,9 +46,16 @@ struct catalog {
 	size_t nissuers[CONFIG_MAX_ISSUER];
 	struct catalog_crl crls[2 * (CONFIG_MAX_CA + CONFIG_MAX_ISSUER)];
 	size_t ncrls;
-	const char *pki_urls;	 /* what --check-config prints, or NULL */
-	const char *issued_urls; /* cert_url, crl_url...: the same */
-	size_t nloose;		 /* entries matched after decoding */
+	const char *pki_urls;	    /* what --check-config prints, or NULL */
+	const char *issued_urls;    /* cert_url, crl_url...: the same */
+	const struct catalog *prev; /* during the build only */
+	long long built;	    /* when the build began */
+	const char *issuer_slugs[CONFIG_MAX_ISSUER]; /* of issuers[] */
+	size_t nissuer_slugs;
+	struct catalog_kept kept[2 * (CONFIG_MAX_CA + CONFIG_MAX_ISSUER) +
+				 CONFIG_MAX_ISSUER];
+	size_t nkept;
+	size_t nloose; /* entries matched after decoding */
 };
 
 int cat_add(struct catalog *c, const char *path, const char *type, void *body,

@@ -45,43 +45,156 @@ add_bytes(struct catalog *c, const char *path, const char *type,
 	return 0;
 }
 
+/* A CRL's thisUpdate may lie this far ahead of our clock (the CA's and
+ * ours differ a little); further is refused: its Last-Modified would be
+ * later than Date, and clients would not use it yet. */
+#define CRL_CLOCK_SKEW_S 300
+
+static const struct catalog_crl *
+prev_crl(const struct catalog *prev, const char *slug, bool delta)
+{
+	for (size_t i = 0; prev != NULL && i < prev->ncrls; i++)
+		if (prev->crls[i].delta == delta &&
+		    strcmp(prev->crls[i].slug, slug) == 0)
+			return &prev->crls[i];
+	return NULL;
+}
+
+static const struct catalog_entry *
+prev_entry(const struct catalog *prev, const char *path)
+{
+	for (size_t i = 0; prev != NULL && i < prev->nentries; i++)
+		if (strcmp(prev->entries[i].path, path) == 0)
+			return &prev->entries[i];
+	return NULL;
+}
+
+static void
+note_kept(struct catalog *c, const char *slug, const char *file,
+	  const char *reason)
+{
+	if (c->nkept < ARRAY_LEN(c->kept))
+		c->kept[c->nkept++] = (struct catalog_kept){slug, file, reason};
+}
+
+/* Adds the CRL's entry (url) and its facts. */
+static int
+publish_crl(struct catalog *c, const char *url, const char *fname,
+	    const char *s, bool delta, const void *der, size_t len,
+	    long long this_update, long long next_update, const char *number)
+{
+	struct catalog_crl *pub = &c->crls[c->ncrls];
+	struct catalog_entry *e;
+
+	if (add_bytes(c, url, TYPE_CRL, der, len, fname, CATALOG_CRL, s,
+		      delta ? "delta-crl" : "crl") == -1)
+		return -1;
+	e = &c->entries[c->nentries - 1];
+	/* RFC 9110 8.8.2.1: never later than Date (a thisUpdate a little
+	 * ahead of our clock is accepted). */
+	e->last_modified = this_update < c->built ? this_update : c->built;
+	e->fresh_until = next_update;
+	pub->slug = s;
+	pub->delta = delta;
+	pub->this_update = this_update;
+	pub->next_update = next_update;
+	if ((pub->number = cat_strdup(c, number)) == NULL)
+		return -1;
+	c->ncrls++;
+	return 0;
+}
+
+/*
+ * The CRL in path could not be served (why): on a reload, the one being
+ * served stays, with a warning; at start or in a check, that is an error
+ * naming the line.
+ */
+static int
+keep_crl(struct catalog *c, const struct config *cfg, const char *section,
+	 const char *slug, const char *s, unsigned line, bool delta,
+	 const char *url, const char *fname, const char *reason,
+	 const char *why, char *err, size_t errlen)
+{
+	const struct catalog_crl *old = prev_crl(c->prev, slug, delta);
+	const struct catalog_entry *e = prev_entry(c->prev, url);
+
+	if (old == NULL || e == NULL) {
+		file_err(cfg, line, section, slug, delta ? "delta_crl" : "crl",
+			 why, err, errlen);
+		return -1;
+	}
+	cat_warn(c,
+		 "%s; still serving the last good %s (number %s) until it is "
+		 "fixed",
+		 why, delta ? "delta CRL" : "CRL",
+		 old->number[0] ? old->number : "none");
+	note_kept(c, s, delta ? "delta_crl" : "crl", reason);
+	if (publish_crl(c, url, fname, s, delta, e->body, e->len,
+			old->this_update, old->next_update,
+			old->number) == -1) {
+		err_set(err, errlen, "out of memory");
+		return -1;
+	}
+	return 0;
+}
+
 /* Loads one CRL of the CA ca (section/slug, configured at line) and adds
- * /<slug>.crl or /<slug>+.crl. */
+ * /<slug>.crl or /<slug>+.crl: the file's, or on a reload, when the file
+ * is bad, older than the one served, or from the future, the one served. */
 static int
 add_crl(struct catalog *c, const struct config *cfg, const char *section,
 	const char *slug, const char *path, unsigned line, bool delta,
 	const struct cert *ca, time_t now, char *err, size_t errlen)
 {
 	struct cert_crl crl = {0};
-	struct catalog_crl *pub = &c->crls[c->ncrls];
-	char url[CONFIG_SLUG_MAX + 16], fname[CONFIG_SLUG_MAX + 16], why[1024];
+	char url[CONFIG_SLUG_MAX + 16], fname[CONFIG_SLUG_MAX + 16], why[1536];
 	const char *s = cat_strdup(c, slug);
-	struct catalog_entry *e;
+	const struct catalog_crl *old, *full;
 	char t[32];
 
 	if (s == NULL)
 		goto oom;
-	if (cert_crl_load(path, ca, delta, &crl, why, sizeof(why)) == -1) {
-		file_err(cfg, line, section, slug, delta ? "delta_crl" : "crl",
-			 why, err, errlen);
-		return -1;
-	}
 	(void)str_printf(fname, sizeof(fname), "%s%s.crl", slug,
 			 delta ? "+" : "");
 	(void)str_printf(url, sizeof(url), "/%s", fname);
-	if (add_bytes(c, url, TYPE_CRL, crl.der, crl.der_len, fname,
-		      CATALOG_CRL, s, delta ? "delta-crl" : "crl") == -1)
+	if (cert_crl_load(path, ca, delta, &crl, why, sizeof(why)) == -1)
+		return keep_crl(c, cfg, section, slug, s, line, delta, url,
+				fname, "invalid", why, err, errlen);
+	if (crl.this_update > now + CRL_CLOCK_SKEW_S) {
+		(void)time_rfc3339(t, sizeof(t), (long long)crl.this_update);
+		(void)str_printf(why, sizeof(why),
+				 "%s: thisUpdate %s is ahead of this host's "
+				 "clock by more than %d s (a clock is wrong)",
+				 path, t, CRL_CLOCK_SKEW_S);
+		cert_crl_finish(&crl);
+		return keep_crl(c, cfg, section, slug, s, line, delta, url,
+				fname, "future", why, err, errlen);
+	}
+	/* RFC 5280 5.2.3: CRL numbers only increase. */
+	if ((old = prev_crl(c->prev, slug, delta)) != NULL &&
+	    old->number[0] != '\0' && crl.has_number &&
+	    cert_crl_number_cmp(crl.number, old->number) < 0) {
+		(void)str_printf(why, sizeof(why),
+				 "%s: number %s is lower than the one being "
+				 "served (%s): CRL numbers only increase (RFC "
+				 "5280 5.2.3), so this is an older CRL",
+				 path, crl.number, old->number);
+		cert_crl_finish(&crl);
+		return keep_crl(c, cfg, section, slug, s, line, delta, url,
+				fname, "older", why, err, errlen);
+	}
+	if (publish_crl(c, url, fname, s, delta, crl.der, crl.der_len,
+			(long long)crl.this_update, (long long)crl.next_update,
+			crl.number) == -1)
 		goto oom;
-	e = &c->entries[c->nentries - 1];
-	e->last_modified = (long long)crl.this_update;
-	e->fresh_until = (long long)crl.next_update;
-	pub->slug = s;
-	pub->delta = delta;
-	pub->this_update = (long long)crl.this_update;
-	pub->next_update = (long long)crl.next_update;
-	if ((pub->number = cat_strdup(c, crl.number)) == NULL)
-		goto oom;
-	c->ncrls++;
+	if (delta && (full = prev_crl(c, slug, false)) != NULL &&
+	    strcmp(crl.base_number, full->number) != 0)
+		cat_warn(c,
+			 "%s: the delta CRL %s is based on CRL number %s, but "
+			 "the full CRL served is number %s: clients cannot "
+			 "combine them until both are republished",
+			 slug, path, crl.base_number[0] ? crl.base_number : "?",
+			 full->number[0] ? full->number : "none");
 	if (crl.next_update != 0 && crl.next_update < now) {
 		(void)time_rfc3339(t, sizeof(t), (long long)crl.next_update);
 		cat_warn(c,
@@ -98,6 +211,38 @@ oom:
 	return -1;
 }
 
+/* The [issuer] file could not be used (why): on a reload, the
+ * certificate being served stays; otherwise an error naming the line. */
+static int
+keep_issuer(struct catalog *c, const struct config *cfg, size_t i,
+	    unsigned line, const char *why, char *err, size_t errlen)
+{
+	const struct config_issuer *is = &cfg->issuer[i];
+	const struct catalog_entry *e;
+	char path[CONFIG_SLUG_MAX + 8], why2[256];
+	const char *s;
+
+	(void)str_printf(path, sizeof(path), "/%s.cer", is->slug);
+	e = prev_entry(c->prev, path);
+	if (e == NULL || e->kind != CATALOG_ISSUER ||
+	    cert_load_mem(e->body, e->len, path, &c->issuers[i],
+			  &c->nissuers[i], why2, sizeof(why2)) == -1) {
+		file_err(cfg, line, "issuer", is->slug, "file", why, err,
+			 errlen);
+		return -1;
+	}
+	cat_warn(c,
+		 "%s; still serving the last good certificate until it "
+		 "is fixed",
+		 why);
+	if ((s = cat_strdup(c, is->slug)) == NULL) {
+		err_set(err, errlen, "out of memory");
+		return -1;
+	}
+	note_kept(c, s, "issuer", "invalid");
+	return 0;
+}
+
 /* One certificate, a CA's, per [issuer]. */
 static int
 load_issuer(struct catalog *c, const struct config *cfg, size_t i, char *err,
@@ -108,30 +253,24 @@ load_issuer(struct catalog *c, const struct config *cfg, size_t i, char *err,
 	char why[1024];
 
 	if (cert_load_file(is->file, &c->issuers[i], &c->nissuers[i], why,
-			   sizeof(why)) == -1) {
-		file_err(cfg, line, "issuer", is->slug, "file", why, err,
-			 errlen);
-		return -1;
-	}
-	if (c->nissuers[i] != 1) {
+			   sizeof(why)) == -1)
+		return keep_issuer(c, cfg, i, line, why, err, errlen);
+	if (c->nissuers[i] != 1)
 		(void)str_printf(why, sizeof(why),
 				 "%s holds %zu certificates; an [issuer] "
 				 "publishes one (give each its own section)",
 				 is->file, c->nissuers[i]);
-		file_err(cfg, line, "issuer", is->slug, "file", why, err,
-			 errlen);
-		return -1;
-	}
-	if (!c->issuers[i][0].is_ca) {
+	else if (!c->issuers[i][0].is_ca)
 		(void)str_printf(why, sizeof(why),
 				 "%s is not a CA certificate (no "
 				 "basicConstraints CA:TRUE): %s",
 				 is->file, c->issuers[i][0].subject);
-		file_err(cfg, line, "issuer", is->slug, "file", why, err,
-			 errlen);
-		return -1;
-	}
-	return 0;
+	else
+		return 0;
+	cert_list_free(c->issuers[i], c->nissuers[i]);
+	c->issuers[i] = NULL;
+	c->nissuers[i] = 0;
+	return keep_issuer(c, cfg, i, line, why, err, errlen);
 }
 
 /* True when ce chains, through configured issuers, to a configured CA. */
@@ -169,6 +308,16 @@ add_issuer(struct catalog *c, const struct config *cfg, size_t i, time_t now,
 
 	if (slug == NULL)
 		goto oom;
+	c->issuer_slugs[i] = slug;
+	c->nissuer_slugs = i + 1;
+	{
+		/* An expiring issuing CA is the likelier outage. */
+		char w[CERT_WARN_LEN];
+
+		if (cert_validity_warning(ce, now, w))
+			cat_warn(c, "[issuer \"%s\"] %s %s", is->slug,
+				 ce->subject, w);
+	}
 	(void)str_printf(fname, sizeof(fname), "%s.cer", is->slug);
 	(void)str_printf(url, sizeof(url), "/%s", fname);
 	if (add_bytes(c, url, TYPE_CERT, ce->der, ce->der_len, fname,

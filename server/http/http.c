@@ -472,3 +472,11 @@ http_stop(struct http *h)
 	tls_pair_release(&h->tls);
 	free(h);
 }
+
+const struct catalog *
+http_live_catalog(struct http *h)
+{
+	struct site *s = atomic_load(&h->live);
+
+	return s != NULL ? s->cat : NULL;
+}

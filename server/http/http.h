@@ -82,6 +82,10 @@ int http_check(struct config *cfg, struct catalog *cat, char *err,
 /* Stops accepting, lets requests in flight finish (bounded), frees all.
  * Accepts NULL and a server that was bound but never served. */
 void http_stop(struct http *h);
+/* The snapshot being served, for the next build to keep what it must
+ * (catalog_build()'s prev). Main thread only: it is the one that swaps,
+ * so the snapshot stays until its next http_swap(). */
+const struct catalog *http_live_catalog(struct http *h);
 /* Once a second, from the main loop: shuts down every connection whose
  * request head is late (header_timeout). */
 void http_tick(struct http *h);

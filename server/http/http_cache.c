@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /* Caching of revocation data: responses whose max-age ends at a CRL's
- * nextUpdate, made at most once a second. */
+ * nextUpdate, at most HTTP_CRL_MAX_AGE_S ahead, made at most once a
+ * second. */
 #include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
@@ -24,6 +25,15 @@ struct site_fresh {
 	char expires[40];
 };
 
+/*
+ * A cache keeps a CRL at most this long, whatever its nextUpdate says: an
+ * emergency re-issue (a key compromise revoked mid-period) reaches shared
+ * caches within the hour, and a nextUpdate in 9999 cannot pin a CRL in
+ * them (nor overflow the 2^31 s that caches clamp max-age to). A
+ * revalidation is a 304 with the same ETag.
+ */
+#define HTTP_CRL_MAX_AGE_S 3600
+
 int
 site_fresh_init(struct site *s, size_t i)
 {
@@ -35,11 +45,6 @@ site_fresh_init(struct site *s, size_t i)
 	if ((f = calloc(1, sizeof(*f))) == NULL)
 		return -1;
 	if (pthread_mutex_init(&f->mu, NULL) != 0) {
-		free(f);
-		return -1;
-	}
-	if (http_date(f->expires, sizeof(f->expires), e->fresh_until) == -1) {
-		pthread_mutex_destroy(&f->mu);
 		free(f);
 		return -1;
 	}
@@ -75,11 +80,14 @@ site_fresh_finish(struct site *s, size_t i)
 static int
 make_pair(struct site_fresh *f, const struct catalog_entry *e, long long now)
 {
+	long long age = e->fresh_until - now;
 	char cc[64];
 
+	if (age > HTTP_CRL_MAX_AGE_S)
+		age = HTTP_CRL_MAX_AGE_S;
 	drop_pair(f);
-	if (str_printf(cc, sizeof(cc), "max-age=%lld", e->fresh_until - now) ==
-		    -1 ||
+	if (str_printf(cc, sizeof(cc), "max-age=%lld", age) == -1 ||
+	    http_date(f->expires, sizeof(f->expires), now + age) == -1 ||
 	    (f->full = site_entry_response(e, false, false, cc, f->expires)) ==
 		    NULL ||
 	    (f->notmod = site_entry_response(e, true, false, cc, f->expires)) ==

@@ -67,6 +67,22 @@ static struct {
 	char number[64];
 } crl_gauges[MAX_CRL_GAUGES];
 static size_t ncrl_gauges;
+/* Issuing CAs expire too (under ca_lock). */
+static struct {
+	char slug[CONFIG_SLUG_MAX];
+	long long not_after;
+} issuer_gauges[CONFIG_MAX_ISSUER];
+static size_t nissuer_gauges;
+/* Published files a reload refused and replaced with the last good one;
+ * counters, so they outlive reloads (under ca_lock). */
+#define MAX_REJECTED 64
+static struct {
+	char slug[CONFIG_SLUG_MAX];
+	char file[16];
+	char reason[16];
+	unsigned long long count;
+} rejected[MAX_REJECTED];
+static size_t nrejected;
 
 static size_t
 status_index(unsigned status)
@@ -219,6 +235,45 @@ metrics_ca_clear(void)
 	pthread_mutex_lock(&ca_lock);
 	nca_gauges = 0;
 	ncrl_gauges = 0;
+	nissuer_gauges = 0;
+	pthread_mutex_unlock(&ca_lock);
+}
+
+void
+metrics_issuer_expiry(const char *slug, long long not_after)
+{
+	pthread_mutex_lock(&ca_lock);
+	if (nissuer_gauges < CONFIG_MAX_ISSUER) {
+		(void)str_copy(issuer_gauges[nissuer_gauges].slug,
+			       sizeof(issuer_gauges[0].slug), slug);
+		issuer_gauges[nissuer_gauges++].not_after = not_after;
+	}
+	pthread_mutex_unlock(&ca_lock);
+}
+
+void
+metrics_published_rejected(const char *slug, const char *file,
+			   const char *reason)
+{
+	size_t i;
+
+	pthread_mutex_lock(&ca_lock);
+	for (i = 0; i < nrejected; i++)
+		if (strcmp(rejected[i].slug, slug) == 0 &&
+		    strcmp(rejected[i].file, file) == 0 &&
+		    strcmp(rejected[i].reason, reason) == 0)
+			break;
+	/* Bounded: past the table, the last slot counts for "other". */
+	if (i == nrejected && nrejected < MAX_REJECTED) {
+		(void)str_copy(rejected[i].slug, sizeof(rejected[i].slug),
+			       nrejected + 1 < MAX_REJECTED ? slug : "other");
+		(void)str_copy(rejected[i].file, sizeof(rejected[i].file),
+			       file);
+		(void)str_copy(rejected[i].reason, sizeof(rejected[i].reason),
+			       reason);
+		nrejected++;
+	}
+	rejected[i < MAX_REJECTED ? i : MAX_REJECTED - 1].count++;
 	pthread_mutex_unlock(&ca_lock);
 }
 
@@ -321,6 +376,28 @@ render_ca(struct buf *out)
 				 "certpost_ca_not_after_timestamp_seconds"
 				 "{ca=\"%s\"} %lld\n",
 				 ca_gauges[i].slug, ca_gauges[i].not_after);
+	(void)buf_puts(out,
+		       "# HELP certpost_issuer_not_after_timestamp_seconds "
+		       "When each published issuing CA expires.\n"
+		       "# TYPE certpost_issuer_not_after_timestamp_seconds "
+		       "gauge\n");
+	for (i = 0; i < nissuer_gauges; i++)
+		(void)buf_printf(out,
+				 "certpost_issuer_not_after_timestamp_seconds"
+				 "{issuer=\"%s\"} %lld\n",
+				 issuer_gauges[i].slug,
+				 issuer_gauges[i].not_after);
+	(void)buf_puts(out,
+		       "# HELP certpost_published_rejected_total Published "
+		       "files (CRLs, issuers) a reload refused, the last good "
+		       "one served instead.\n"
+		       "# TYPE certpost_published_rejected_total counter\n");
+	for (i = 0; i < nrejected; i++)
+		(void)buf_printf(out,
+				 "certpost_published_rejected_total{ca=\"%s\","
+				 "file=\"%s\",reason=\"%s\"} %llu\n",
+				 rejected[i].slug, rejected[i].file,
+				 rejected[i].reason, rejected[i].count);
 	(void)buf_puts(out,
 		       "# HELP certpost_crl_next_update_timestamp_seconds "
 		       "When each served CRL says the next one is due (0: it "

@@ -187,6 +187,13 @@ void metrics_snapshot(long long built_unix);
 /* CA expiry gauges: reset with metrics_ca_clear() then set for each. */
 void metrics_ca_clear(void);
 void metrics_ca_expiry(const char *slug, long long not_after);
+/* The same for each published issuing CA ([issuer]). */
+void metrics_issuer_expiry(const char *slug, long long not_after);
+/* A reload refused a published file (file: "crl", "delta_crl",
+ * "issuer"; reason: "invalid", "older", "future") and kept the last good
+ * one. */
+void metrics_published_rejected(const char *slug, const char *file,
+				const char *reason);
 /* A served CRL's gauges (cleared with the CAs'); number is decimal text,
  * "" without one. */
 void metrics_crl(const char *slug, bool delta, long long next_update,

@@ -307,6 +307,18 @@ warn_validity(const struct cert *c, time_t now, char (*ret)[CERT_WARN_LEN],
 	}
 }
 
+bool
+cert_validity_warning(const struct cert *c, time_t now, char *out)
+{
+	char w[1][CERT_WARN_LEN];
+	size_t n = 0;
+
+	warn_validity(c, now, w, 1, &n);
+	if (n == 1)
+		memcpy(out, w[0], CERT_WARN_LEN);
+	return n == 1;
+}
+
 size_t
 cert_warnings(const struct cert *c, time_t now, char (*ret)[CERT_WARN_LEN],
 	      size_t max)

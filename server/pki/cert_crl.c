@@ -63,22 +63,22 @@ parse_crl(const unsigned char *data, size_t len, const char *path, char *err,
 	return crl;
 }
 
-/* The crlNumber as decimal text ("" when absent). */
+/* An INTEGER extension (crlNumber, or a delta's BaseCRLNumber) as decimal
+ * text into dst ("" when absent). */
 static int
-crl_number(X509_CRL *crl, struct cert_crl *ret)
+ext_number(X509_CRL *crl, int nid, char *dst, size_t dstlen)
 {
-	ASN1_INTEGER *n = X509_CRL_get_ext_d2i(crl, NID_crl_number, NULL, NULL);
+	ASN1_INTEGER *n = X509_CRL_get_ext_d2i(crl, nid, NULL, NULL);
 	BIGNUM *bn = NULL;
 	char *dec = NULL;
 	int rc = -1;
 
+	dst[0] = '\0';
 	if (n == NULL)
 		return 0;
 	if ((bn = ASN1_INTEGER_to_BN(n, NULL)) == NULL ||
-	    (dec = BN_bn2dec(bn)) == NULL ||
-	    str_copy(ret->number, sizeof(ret->number), dec) == -1)
+	    (dec = BN_bn2dec(bn)) == NULL || str_copy(dst, dstlen, dec) == -1)
 		goto out;
-	ret->has_number = true;
 	rc = 0;
 out:
 	OPENSSL_free(dec);
@@ -165,7 +165,10 @@ cert_crl_load(const char *path, const struct cert *ca, bool delta,
 		err_set(err, errlen, "%s: nextUpdate before thisUpdate", path);
 		goto out;
 	}
-	if (crl_number(crl, &c) == -1 || (len = i2d_X509_CRL(crl, &der)) <= 0) {
+	if (ext_number(crl, NID_crl_number, c.number, sizeof(c.number)) == -1 ||
+	    ext_number(crl, NID_delta_crl, c.base_number,
+		       sizeof(c.base_number)) == -1 ||
+	    (len = i2d_X509_CRL(crl, &der)) <= 0) {
 		cert_ssl_error(err, errlen, path);
 		goto out;
 	}
@@ -176,6 +179,7 @@ cert_crl_load(const char *path, const struct cert *ca, bool delta,
 	}
 	memcpy(c.der, der, (size_t)len);
 	c.der_len = (size_t)len;
+	c.has_number = c.number[0] != '\0';
 	c.nrevoked = (size_t)sk_X509_REVOKED_num(X509_CRL_get_REVOKED(crl));
 	*ret = c;
 	rc = 0;
@@ -209,4 +213,15 @@ cert_signed_by(const struct cert *c, const struct cert *issuer)
 	ok = X509_verify(c->x509, pub) == 1;
 	ERR_clear_error();
 	return ok;
+}
+
+int
+cert_crl_number_cmp(const char *a, const char *b)
+{
+	size_t la = strlen(a), lb = strlen(b);
+
+	/* BN_bn2dec() writes no leading zeros: a longer number is larger. */
+	if (la != lb)
+		return la < lb ? -1 : 1;
+	return strcmp(a, b);
 }

@@ -107,6 +107,10 @@ void cert_list_free(struct cert *certs, size_t n);
  * valid, expires within 30 days of now, RSA key under 2048 bits, SHA-1
  * signature. Returns how many were written.
  */
+/* Its validity alone, as cert_warnings() words it (expired, not yet
+ * valid, expiring within 30 days): true and out (CERT_WARN_LEN bytes)
+ * filled when there is something to say. For issuing CAs. */
+bool cert_validity_warning(const struct cert *c, time_t now, char *out);
 size_t cert_warnings(const struct cert *c, time_t now,
 		     char (*ret)[CERT_WARN_LEN], size_t max);
 
@@ -156,9 +160,14 @@ struct cert_crl {
 	time_t this_update;
 	time_t next_update; /* 0 when the CRL gives none */
 	bool has_number;
-	char number[64]; /* crlNumber in decimal, "" without one */
+	char number[64];      /* crlNumber in decimal, "" without one */
+	char base_number[64]; /* a delta's BaseCRLNumber, "" for a full CRL */
 	size_t nrevoked;
 };
+/* Compares two CRL numbers in decimal (RFC 5280 5.2.3: up to 20 octets,
+ * more than a long long holds): <0, 0 or >0 as a is below, equal to or
+ * above b. */
+int cert_crl_number_cmp(const char *a, const char *b);
 
 /*
  * Reads the CRL in path (PEM or DER) and checks it is ca's: issued by

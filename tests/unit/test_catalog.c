@@ -147,7 +147,7 @@ test_paths(void **state)
 	size_t i;
 
 	(void)state;
-	c = catalog_build(cfg, err, sizeof(err));
+	c = catalog_build(cfg, NULL, err, sizeof(err));
 	if (c == NULL)
 		fail_msg("%s", err);
 	for (i = 0; i < sizeof(paths) / sizeof(paths[0]); i++)
@@ -195,7 +195,7 @@ test_json_escaped(void **state)
 
 	(void)state;
 	strcpy(cfg->public_url, "http://x.example/a\\b\",\"evil\":\"1");
-	c = catalog_build(cfg, err, sizeof(err));
+	c = catalog_build(cfg, NULL, err, sizeof(err));
 	if (c == NULL)
 		fail_msg("%s", err);
 	e = catalog_lookup(c, "/ca.json");
@@ -220,7 +220,7 @@ test_warnings(void **state)
 
 	(void)state;
 	strcpy(cfg->ca[1].file, p("leaf.pem"));
-	c = catalog_build(cfg, err, sizeof(err));
+	c = catalog_build(cfg, NULL, err, sizeof(err));
 	assert_non_null(c);
 	assert_true(catalog_warning_count(c) >= 1);
 	assert_non_null(strstr(catalog_warning(c, 0), "b: "));
@@ -249,7 +249,7 @@ test_static_override(void **state)
 	write_file(p("static/logo.png"), png, sizeof(png));
 	write_file(p("static/notes.key"), "secret", 6);
 	strcpy(cfg->static_dir, sdir);
-	c = catalog_build(cfg, err, sizeof(err));
+	c = catalog_build(cfg, NULL, err, sizeof(err));
 	if (c == NULL)
 		fail_msg("%s", err);
 	e = catalog_lookup(c, "/static/style.css");
@@ -301,14 +301,14 @@ test_static_refused(void **state)
 		else
 			write_file(full, cases[i].data, cases[i].len);
 		err[0] = '\0';
-		assert_null(catalog_build(cfg, err, sizeof(err)));
+		assert_null(catalog_build(cfg, NULL, err, sizeof(err)));
 		if (strstr(err, cases[i].want) == NULL)
 			fail_msg("%s: '%s' not in '%s'", cases[i].name,
 				 cases[i].want, err);
 		unlink(full);
 	}
 	strcpy(cfg->static_dir, p("missing"));
-	assert_null(catalog_build(cfg, err, sizeof(err)));
+	assert_null(catalog_build(cfg, NULL, err, sizeof(err)));
 	assert_non_null(strstr(err, "missing"));
 }
 
@@ -327,13 +327,13 @@ test_signing_key_in_static(void **state)
 	strcpy(cfg->static_dir, sdir);
 	strcpy(cfg->sign_cert, p("signer.pem"));
 	strcpy(cfg->sign_key, p("static/signer.key"));
-	assert_null(catalog_build(cfg, err, sizeof(err)));
+	assert_null(catalog_build(cfg, NULL, err, sizeof(err)));
 	assert_non_null(strstr(err, "inside static_dir"));
 	/* Moved out, it signs. */
 	testca_write_key(p("signer.key"), k);
 	unlink(p("static/signer.key"));
 	strcpy(cfg->sign_key, p("signer.key"));
-	struct catalog *c = catalog_build(cfg, err, sizeof(err));
+	struct catalog *c = catalog_build(cfg, NULL, err, sizeof(err));
 	if (c == NULL)
 		fail_msg("%s", err);
 	catalog_free(c);
