@@ -37,8 +37,13 @@ mhd_logger(void *cls, const char *fmt, va_list ap)
 		/* libmicrohttpd ends its messages with a newline. */
 		if (b.data[b.len - 1] == '\n')
 			b.data[--b.len] = '\0';
+		/* Every failed handshake (connection_https.c); certpost says
+		 * which, for whom and why when the connection closes
+		 * (http_conn.c), so this one adds nothing. */
+		if (strstr(b.data, "handshake message out of context") != NULL)
+			log_debug("libmicrohttpd: %s", b.data);
 		/* A peer decides how often: one line per failed handshake. */
-		if (buf_printf(&line, "libmicrohttpd: %s", b.data) == 0)
+		else if (buf_printf(&line, "libmicrohttpd: %s", b.data) == 0)
 			log_warnx_limited(fmt, line.data);
 	}
 	buf_free(&b);
@@ -141,6 +146,7 @@ start_daemon(struct http *h, struct listener *l, const struct config *cfg,
 	unsigned flags =
 		MHD_USE_POLL_INTERNAL_THREAD | MHD_USE_ERROR_LOG | MHD_USE_ITC;
 	unsigned threads = default_threads(cfg);
+	const char *dh = tls_dh_params();
 	/* libmicrohttpd takes option pointers as void *; it only reads
 	 * the priority string, within MHD_start_daemon(). */
 	struct MHD_OptionItem tls[] = {
@@ -151,6 +157,10 @@ start_daemon(struct http *h, struct listener *l, const struct config *cfg,
 		 * CBC suites included. */
 		{MHD_OPTION_HTTPS_PRIORITIES, 0,
 		 (void *)(uintptr_t)tls_priorities(cfg->tls_priorities)},
+		/* DHE for RSA certificates (Mozilla "intermediate"); last, so
+		 * that without it the list just ends here. */
+		{dh != NULL ? MHD_OPTION_HTTPS_MEM_DHPARAMS : MHD_OPTION_END, 0,
+		 (void *)(uintptr_t)dh},
 		{MHD_OPTION_END, 0, NULL},
 	};
 	/*
@@ -206,29 +216,20 @@ start_daemon(struct http *h, struct listener *l, const struct config *cfg,
 	return 0;
 }
 
-/* The session-ticket master key, made whenever there is an HTTPS listener
+/* The session-ticket keys, made whenever there is an HTTPS listener
  * (tls_session_tickets may be turned on by a reload). */
 static int
-ticket_master(struct http *h, const struct config *cfg, char *err,
-	      size_t errlen)
+ticket_keys(struct http *h, const struct config *cfg, char *err, size_t errlen)
 {
-	gnutls_datum_t k = {NULL, 0};
+	struct timespec ts;
 
 	if (cfg->nhttps_listen == 0)
 		return 0;
-	if (gnutls_session_ticket_key_generate(&k) != GNUTLS_E_SUCCESS ||
-	    k.size != sizeof(h->ticket_master)) {
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	if (tls_tickets_init(&h->tickets, (long long)ts.tv_sec) == -1) {
 		err_set(err, errlen, "cannot make a session ticket key");
-		if (k.data != NULL) {
-			gnutls_memset(k.data, 0, k.size);
-			gnutls_free(k.data);
-		}
 		return -1;
 	}
-	memcpy(h->ticket_master, k.data, k.size);
-	gnutls_memset(k.data, 0, k.size);
-	gnutls_free(k.data);
-	h->have_ticket_master = true;
 	return 0;
 }
 
@@ -297,7 +298,7 @@ http_bind(struct config *cfg, char *err, size_t errlen)
 	}
 	if ((cfg->nhttps_listen > 0 &&
 	     tls_pair_load(&h->tls, cfg, err, errlen) == -1) ||
-	    ticket_master(h, cfg, err, errlen) == -1 ||
+	    ticket_keys(h, cfg, err, errlen) == -1 ||
 	    bind_all(h, cfg, err, errlen) == -1) {
 		http_stop(h);
 		return NULL;
@@ -312,7 +313,10 @@ http_serve(struct http *h, struct config *cfg, struct catalog *cat, char *err,
 	struct site *s;
 	size_t i;
 
-	if (tls_pair_use(&h->tls, err, errlen) == -1) {
+	if (tls_pair_use(&h->tls, err, errlen) == -1 ||
+	    (cfg->nhttps_listen > 0 &&
+	     tls_hello_policy(tls_priorities(cfg->tls_priorities), err,
+			      errlen) == -1)) {
 		free(cfg);
 		catalog_free(cat);
 		return -1;
@@ -468,7 +472,7 @@ http_stop(struct http *h)
 	site_unref(atomic_load(&h->live));
 	connlimit_free(h->per_ip);
 	pthread_mutex_destroy(&h->conns_lock);
-	explicit_bzero(h->ticket_master, sizeof(h->ticket_master));
+	tls_tickets_wipe(&h->tickets);
 	tls_pair_release(&h->tls);
 	free(h);
 }

@@ -184,17 +184,18 @@ enable_tickets(const struct http *h, const struct config *cfg,
 	       struct MHD_Connection *c)
 {
 	const union MHD_ConnectionInfo *ci;
-	gnutls_datum_t key = {(unsigned char *)(uintptr_t)h->ticket_master,
-			      sizeof(h->ticket_master)};
+	const unsigned char *k = tls_tickets_current(&h->tickets);
+	gnutls_datum_t key = {(unsigned char *)(uintptr_t)k,
+			      TLS_TICKET_KEY_LEN};
 	gnutls_session_t session;
 
-	if (!cfg->tls_session_tickets || !h->have_ticket_master ||
+	if (!cfg->tls_session_tickets || k == NULL ||
 	    (ci = MHD_get_connection_info(
 		     c, MHD_CONNECTION_INFO_GNUTLS_SESSION)) == NULL ||
 	    (session = ci->tls_session) == NULL)
 		return;
 	/* GnuTLS copies the key; the datum's const is dropped for its
-	 * API only. The lifetime is also the key-rotation period. */
+	 * API only. A ticket lives one lifetime, the key's period too. */
 	if (gnutls_session_ticket_enable_server(session, &key) ==
 	    GNUTLS_E_SUCCESS)
 		gnutls_db_set_cache_expiration(session,
@@ -252,6 +253,29 @@ out:
 	return flags;
 }
 
+/* The 400 for plain HTTP on the HTTPS port, in the access log and the
+ * request counts. */
+static void
+plain_http_logged(struct http *h, const struct acl_addr *a)
+{
+	char text[ACL_ADDR_STRLEN];
+	struct log_access la = {0};
+	struct site *s = site_acquire(h);
+
+	metrics_request(METRICS_OTHER, 400);
+	if (s->cfg->access_log) {
+		acl_addr_format(a, text, sizeof(text));
+		la.client = text;
+		la.method = "-";
+		la.path = "-";
+		la.status = 400;
+		la.bytes = tls_plain_response_len();
+		la.deny = "plain_http_on_https";
+		log_access(&la);
+	}
+	site_unref(s);
+}
+
 static struct conn *
 conn_started(struct http *h, const struct listener *l, struct MHD_Connection *c)
 {
@@ -259,6 +283,7 @@ conn_started(struct http *h, const struct listener *l, struct MHD_Connection *c)
 		MHD_get_connection_info(c, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
 	const union MHD_ConnectionInfo *fi =
 		MHD_get_connection_info(c, MHD_CONNECTION_INFO_CONNECTION_FD);
+	const union MHD_ConnectionInfo *si;
 	struct conn *k = calloc(1, sizeof(*k));
 
 	if (k == NULL || ci == NULL || fi == NULL ||
@@ -270,6 +295,18 @@ conn_started(struct http *h, const struct listener *l, struct MHD_Connection *c)
 	k->fd = fi->connect_fd;
 	k->flags = conn_count(h, l, c, &k->peer);
 	atomic_store(&k->head_since_ms, mono_ms());
+	/* Only for those who may ask: a denied peer gets no answer here. */
+	if (l->tls && !(k->flags & (CONN_REFUSED | CONN_DENIED)) &&
+	    tls_plain_http_answer(k->fd)) {
+		plain_http_logged(h, &k->peer);
+		k->flags |= CONN_REFUSED;
+		k->plain = true;
+	} else if (l->tls && !(k->flags & CONN_REFUSED) &&
+		   (si = MHD_get_connection_info(
+			    c, MHD_CONNECTION_INFO_GNUTLS_SESSION)) != NULL &&
+		   si->tls_session != NULL) {
+		tls_hello_watch(&k->hello, si->tls_session);
+	}
 	if (k->flags & CONN_REFUSED)
 		refuse(c);
 	pthread_mutex_lock(&h->conns_lock);
@@ -281,11 +318,40 @@ conn_started(struct http *h, const struct listener *l, struct MHD_Connection *c)
 	return k;
 }
 
+/* A handshake that never finished: counted by reason, and said once in a
+ * while with the peer (a scanner or a flood must not fill the disk). */
+static void
+handshake_failed(const struct conn *k)
+{
+	const char *why = tls_hello_failure(&k->hello);
+	char peer[ACL_ADDR_STRLEN], msg[ACL_ADDR_STRLEN + 200], key[64];
+
+	if (why == NULL)
+		return;
+	metrics_tls_handshake_failure(why);
+	acl_addr_format(&k->peer, peer, sizeof(peer));
+	(void)str_printf(msg, sizeof(msg),
+			 "TLS handshake with %s failed: %s (client offered "
+			 "TLS %s at most%s)%s",
+			 peer, why,
+			 k->hello.max_version >= 0x0304	  ? "1.3"
+			 : k->hello.max_version == 0x0303 ? "1.2"
+			 : k->hello.max_version == 0x0302 ? "1.1"
+			 : k->hello.max_version == 0x0301 ? "1.0"
+							  : "?",
+			 k->hello.scsv ? ", fallback SCSV" : "",
+			 k->hello.alerted ? "; alert sent" : "");
+	(void)str_printf(key, sizeof(key), "tls_handshake %s", why);
+	log_warnx_limited(key, msg);
+}
+
 static void
 conn_closed(struct http *h, struct conn *k)
 {
 	if (k == NULL)
 		return;
+	if (!k->plain && !(k->flags & CONN_REFUSED) && !k->cut)
+		handshake_failed(k);
 	pthread_mutex_lock(&h->conns_lock);
 	if (k->prev != NULL)
 		k->prev->next = k->next;
@@ -331,6 +397,9 @@ http_tick(struct http *h)
 	long long now = mono_ms();
 	char peer[ACL_ADDR_STRLEN], msg[ACL_ADDR_STRLEN + 128];
 
+	if (s->cfg->tls_session_tickets)
+		(void)tls_tickets_rotate(
+			&h->tickets, s->cfg->tls_session_lifetime, now / 1000);
 	site_unref(s);
 	pthread_mutex_lock(&h->conns_lock);
 	for (struct conn *k = h->conns; k != NULL; k = k->next) {

@@ -99,12 +99,9 @@ struct http {
 	struct conn *conns;
 	/* The TLS certificate and key files (tls.c owns what is inside). */
 	struct tls_pair tls;
-	/* The session-ticket master key: random, in memory only, for the
-	 * daemon's life. GnuTLS derives the key that encrypts tickets from
-	 * it and the time, a new one every tls_session_lifetime, and still
-	 * accepts the previous one. */
-	unsigned char ticket_master[64];
-	bool have_ticket_master;
+	/* The session-ticket keys (tls_tickets.c): random, in memory only,
+	 * replaced every tls_session_lifetime by http_tick(). */
+	struct tls_tickets tickets;
 };
 
 /* http_request.c: libmicrohttpd's callbacks, cls = struct listener. */
@@ -131,8 +128,10 @@ struct conn {
 	/* Monotonic ms when its request head began to be due (opened, or
 	 * its previous response ended); 0 while a request is handled. */
 	atomic_llong head_since_ms;
-	bool cut; /* shut down by http_tick() */
+	bool cut;   /* shut down by http_tick() */
+	bool plain; /* plain HTTP on the HTTPS port, answered */
 	struct acl_addr peer;
+	struct tls_hello hello; /* HTTPS listeners */
 };
 /* The request's head is in (0), or its response is done (the next one is
  * due from now). */

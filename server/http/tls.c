@@ -2,6 +2,7 @@
 /* The TLS policy of the HTTPS listener (libmicrohttpd's TLS is GnuTLS). */
 #include "tls_int.h"
 
+#include <pthread.h>
 #include <stdatomic.h>
 #include <stdbool.h>
 #include <stdint.h>
@@ -24,6 +25,37 @@ tls_priorities(const char *configured)
 	return configured != NULL && configured[0] != '\0'
 		       ? configured
 		       : TLS_PRIORITIES_DEFAULT;
+}
+
+static pthread_once_t dh_once = PTHREAD_ONCE_INIT;
+static char *dh_pem;
+
+static void
+make_dh(void)
+{
+	gnutls_dh_params_t p = NULL;
+	gnutls_datum_t out = {NULL, 0};
+
+	if (gnutls_dh_params_init(&p) == GNUTLS_E_SUCCESS &&
+	    gnutls_dh_params_import_raw(p, &gnutls_ffdhe_2048_group_prime,
+					&gnutls_ffdhe_2048_group_generator) ==
+		    GNUTLS_E_SUCCESS &&
+	    gnutls_dh_params_export2_pkcs3(p, GNUTLS_X509_FMT_PEM, &out) ==
+		    GNUTLS_E_SUCCESS &&
+	    (dh_pem = malloc(out.size + 1)) != NULL) {
+		memcpy(dh_pem, out.data, out.size);
+		dh_pem[out.size] = '\0';
+	}
+	gnutls_free(out.data);
+	if (p != NULL)
+		gnutls_dh_params_deinit(p);
+}
+
+const char *
+tls_dh_params(void)
+{
+	(void)pthread_once(&dh_once, make_dh);
+	return dh_pem;
 }
 
 /* A chain of at most this many certificates (leaf, intermediates). */

@@ -289,6 +289,35 @@ metrics_ca_expiry(const char *slug, long long not_after)
 	pthread_mutex_unlock(&ca_lock);
 }
 
+static const char *const tls_reasons[] = {
+	"protocol_version", "inappropriate_fallback", "no_application_protocol",
+	"client_aborted",   "handshake_failure",      "no_client_hello",
+};
+static atomic_ullong tls_failures[ARRAY_LEN(tls_reasons)];
+
+void
+metrics_tls_handshake_failure(const char *reason)
+{
+	for (size_t i = 0; i < ARRAY_LEN(tls_reasons); i++)
+		if (strcmp(reason, tls_reasons[i]) == 0)
+			atomic_fetch_add(&tls_failures[i], 1);
+}
+
+static void
+render_tls(struct buf *out)
+{
+	(void)buf_puts(out,
+		       "# HELP certpost_tls_handshake_failures_total TLS "
+		       "handshakes that did not finish, by what was seen.\n"
+		       "# TYPE certpost_tls_handshake_failures_total "
+		       "counter\n");
+	for (size_t i = 0; i < ARRAY_LEN(tls_reasons); i++)
+		(void)buf_printf(out,
+				 "certpost_tls_handshake_failures_total{reason="
+				 "\"%s\"} %llu\n",
+				 tls_reasons[i], atomic_load(&tls_failures[i]));
+}
+
 void
 metrics_header_timeout(void)
 {
@@ -468,6 +497,7 @@ metrics_render(struct buf *out, unsigned long long log_failures)
 			 "certpost_snapshot_age_seconds %lld\n",
 			 (long long)time(NULL) - atomic_load(&snapshot_time));
 	render_ca(out);
+	render_tls(out);
 	(void)buf_printf(out,
 			 "# HELP certpost_open_connections Connections "
 			 "open now.\n# TYPE certpost_open_connections gauge\n"

@@ -201,6 +201,9 @@ void metrics_crl(const char *slug, bool delta, long long next_update,
 void metrics_connection(int delta);
 /* A connection was shut down for its late request head. */
 void metrics_header_timeout(void);
+/* A TLS handshake did not finish; reason is one of tls_hello_failure()'s
+ * (a static string). */
+void metrics_tls_handshake_failure(const char *reason);
 /* Connections open now (STARTED and not yet CLOSED). */
 long long metrics_open_connections(void);
 
