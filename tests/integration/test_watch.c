@@ -22,7 +22,6 @@
 #include <cmocka.h>
 /* clang-format on */
 
-#include "check.h"
 #include "harness.h"
 #include "testca.h"
 
@@ -61,50 +60,15 @@ publish(X509 *issuer, EVP_PKEY *key, const char *name, struct buf *want)
 static bool
 serves(const struct buf *want)
 {
-	struct hres r;
-	bool ok;
-
-	harness_request(&h, "/root.crl", NULL, &r);
-	ok = r.status == 200 && r.body.len == want->len &&
-	     memcmp(r.body.data, want->data, want->len) == 0;
-	hres_free(&r);
-	return ok;
+	return harness_wait_body(&h, "/root.crl", want, 0);
 }
 
-/* Polls for up to ms until the daemon serves want. */
-static bool
-serves_within(const struct buf *want, long ms)
-{
-	struct timespec ts = {0, 50 * 1000 * 1000};
-
-	for (long t = 0; t < ms; t += 50) {
-		if (serves(want))
-			return true;
-		nanosleep(&ts, NULL);
-	}
-	return false;
-}
-
-static int
-count_log(const char *needle)
-{
-	struct buf log = {0};
-	int n;
-
-	harness_log(&h, &log);
-	n = (int)count_str(log.data, needle);
-	buf_free(&log);
-	return n;
-}
-
+/* Waits for the want-th needle, and requires no more. */
 static void
 wait_count(const char *needle, int want)
 {
-	struct timespec ts = {0, 50 * 1000 * 1000};
-
-	for (int i = 0; i < 200 && count_log(needle) < want; i++)
-		nanosleep(&ts, NULL);
-	assert_int_equal(count_log(needle), want);
+	assert_true(harness_wait_count(&h, needle, want, 10000));
+	assert_int_equal(harness_count_log(&h, needle), want);
 }
 
 static struct buf good;
@@ -148,7 +112,7 @@ test_republished_crl(void **state)
 	(void)state;
 	assert_true(serves(&good));
 	publish(root, root_key, "crl/root.crl", &good);
-	assert_true(serves_within(&good, 5000));
+	assert_true(harness_wait_body(&h, "/root.crl", &good, 5000));
 	wait_count("reloaded in ", 1);
 	assert_true(harness_wait_log(&h, "root.crl changed: reloading", 10));
 }
@@ -161,7 +125,7 @@ static void
 test_bad_files_keep_last_good(void **state)
 {
 	char dir[PATH_MAX];
-	int failed = count_log(KEPT);
+	int failed = harness_count_log(&h, KEPT);
 
 	(void)state;
 	publish(impostor, impostor_key, "crl/root.crl", NULL);
@@ -185,7 +149,7 @@ test_bad_files_keep_last_good(void **state)
 	assert_int_equal(rmdir(dir), 0);
 
 	publish(root, root_key, "crl/root.crl", &good);
-	assert_true(serves_within(&good, 5000));
+	assert_true(harness_wait_body(&h, "/root.crl", &good, 5000));
 }
 
 /* 100 changes within a second: debounced into a reload or two, and the
@@ -199,14 +163,16 @@ test_burst(void **state)
 	(void)state;
 	/* Let the previous test's reloads settle. */
 	sleep(1);
-	before = count_log("reloaded in ") + count_log("reload failed");
+	before = harness_count_log(&h, "reloaded in ") +
+		 harness_count_log(&h, "reload failed");
 	for (int i = 0; i < 100; i++) {
 		publish(root, root_key, "crl/root.crl", &good);
 		nanosleep(&ts, NULL);
 	}
-	assert_true(serves_within(&good, 8000));
+	assert_true(harness_wait_body(&h, "/root.crl", &good, 8000));
 	sleep(1);
-	int n = count_log("reloaded in ") + count_log("reload failed") - before;
+	int n = harness_count_log(&h, "reloaded in ") +
+		harness_count_log(&h, "reload failed") - before;
 	printf("# 100 changes in about a second: %d reloads\n", n);
 	assert_true(n >= 1 && n <= 3);
 }
@@ -225,8 +191,9 @@ test_metrics(void **state)
 	/* Each bad CRL was refused alone: the reloads went ahead, and the
 	 * four refusals at least (the directory's removal may add one) are
 	 * counted by file. */
-	assert_non_null(strstr(r.body.data, "certpost_reloads_total{trigger="
-					    "\"watch\",result=\"failed\"} 0\n"));
+	assert_non_null(strstr(r.body.data,
+			       "certpost_reloads_total{trigger="
+			       "\"watch\",result=\"failed\"} 0\n"));
 	assert_non_null(strstr(r.body.data,
 			       "certpost_published_rejected_total{ca=\"root\","
 			       "file=\"crl\",reason=\"invalid\"} "));
@@ -276,7 +243,7 @@ test_openssl_ca_gencrl(void **state)
 	assert_int_equal(file_read(harness_path(&h, "gencrl.der"), 1 << 20,
 				   &want, err, sizeof(err)),
 			 0);
-	assert_true(serves_within(&want, 5000));
+	assert_true(harness_wait_body(&h, "/root.crl", &want, 5000));
 	buf_free(&want);
 }
 
@@ -310,7 +277,7 @@ static void
 test_neighbour_writes(void **state)
 {
 	struct timespec gap = {0, 100 * 1000};
-	int reloads = count_log("changed: reloading");
+	int reloads = harness_count_log(&h, "changed: reloading");
 	long before, after;
 	int fd;
 
@@ -334,7 +301,7 @@ test_neighbour_writes(void **state)
 	/* The poll() wakes once a second on its own; the writes take about
 	 * 0.3 s. */
 	assert_true(after - before < 20);
-	assert_int_equal(count_log("changed: reloading"), reloads);
+	assert_int_equal(harness_count_log(&h, "changed: reloading"), reloads);
 }
 
 int

@@ -500,31 +500,6 @@ harness_sh(const char *fmt, ...)
 	return WIFEXITED(st) ? WEXITSTATUS(st) : -1;
 }
 
-bool
-harness_wait_log(const struct harness *h, const char *needle, long timeout_ms)
-{
-	long waited;
-
-	/* Under a wrapper (valgrind) the daemon runs some ten times slower:
-	 * a reload that takes milliseconds can take seconds. Scaled here,
-	 * once, rather than in each test, as meson scales its timeouts. */
-	if (getenv("CERTPOST_WRAPPER") != NULL)
-		timeout_ms *= 10;
-	for (waited = 0;; waited += 10) {
-		struct buf log = {0};
-		bool found;
-
-		harness_log(h, &log);
-		found = log.data != NULL && strstr(log.data, needle) != NULL;
-		buf_free(&log);
-		if (found)
-			return true;
-		if (waited >= timeout_ms)
-			return false;
-		sleep_ms(10);
-	}
-}
-
 long
 harness_rss_kib(const struct harness *h)
 {

@@ -76,6 +76,16 @@ int harness_sh(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
  * when it did. */
 bool harness_wait_log(const struct harness *h, const char *needle,
 		      long timeout_ms);
+/* How often needle (not empty) occurs in the daemon's log so far. */
+int harness_count_log(const struct harness *h, const char *needle);
+/* Waits as harness_wait_log() does until needle occurs want times or more.
+ * Returns true when it did. */
+bool harness_wait_count(const struct harness *h, const char *needle, int want,
+			long timeout_ms);
+/* Requests path until it answers 200 with exactly want's bytes, for up to
+ * timeout_ms (scaled as above; 0 = one request). Returns true when it did. */
+bool harness_wait_body(const struct harness *h, const char *path,
+		       const struct buf *want, long timeout_ms);
 /* The daemon's VmRSS in KiB, or -1. */
 long harness_rss_kib(const struct harness *h);
 /* Connects to 127.0.0.1:port, sends len bytes, reads until the peer
