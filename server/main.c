@@ -382,7 +382,8 @@ reload(const struct options *o, const struct demo *demo, struct http *h,
 	if ((cfg = load_config(o, demo, err, sizeof(err))) == NULL)
 		goto fail;
 	/* Before anything can fail: a file that is missing now is the one
-	 * whose arrival should bring the next reload. */
+	 * whose arrival should bring the next reload, and a symlink swapped
+	 * has a new target to follow. */
 	watch_files(w, cfg);
 	http_adopt(h, cfg, note, sizeof(note));
 	if ((cat = catalog_build(cfg, http_live_catalog(h), err,

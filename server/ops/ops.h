@@ -232,9 +232,12 @@ int watch_fd(const struct watch *w);
  * CA, CRL and issuer files, the TLS certificate and key, the profile signer and
  * chain) and static_dir, replacing what was followed before. Directories are
  * watched, not files, so a file replaced by rename, deleted and created
- * again, or a Kubernetes "..data" symlink swap is seen. Returns 0, or -1
- * with the reason for the first directory that could not be watched (the
- * others still are).
+ * again, or a Kubernetes "..data" symlink swap is seen. A path through
+ * symlinks is followed at each link and at its target, so re-call this after
+ * each reload: the targets may have moved. A directory that is missing, now
+ * or later, is waited for in its nearest existing ancestor, and its return
+ * counts as a change. Returns 0, or -1 with the reason for the first
+ * directory that could not be watched (the others still are).
  */
 int watch_set(struct watch *w, const struct config *cfg, char *err,
 	      size_t errlen);
