@@ -27,7 +27,7 @@ build_deps=(meson ninja-build pkg-config gcc python3 openssl
 	libmicrohttpd-dev libssl-dev libmagic-dev libinih-dev libqrencode-dev zlib1g-dev
 	libcmocka-dev libcurl4-openssl-dev)
 test_deps=(groff man-db scdoc systemd iproute2 slowhttptest valgrind python3-yaml
-	nginx haproxy)
+	nginx haproxy testssl.sh)
 # The browser test's: it reports "skipped" when they cannot be had.
 browser_deps=(chromium libnss3-tools fonts-dejavu-core)
 bench_deps=(wrk nginx util-linux procps curl python3)
