@@ -67,6 +67,12 @@ allowed() {
 	# every suite offered is AEAD with forward secrecy, and a phone
 	# without AES hardware rightly prefers ChaCha20.
 	cipher_order) return 0 ;;
+	# testssl 3.0.8 judges client renegotiation by whether its s_client
+	# is still connected after a fixed wait; on a loaded machine the
+	# close can come later and it reports "VULNERABLE" (seen while the
+	# whole suite ran beside it). certpost closes the connection on a client renegotiation
+	# (test_tls_scan.c: test_no_client_renegotiation checks it exactly).
+	secure_client_renego) return 0 ;;
 	esac
 	return 1
 }

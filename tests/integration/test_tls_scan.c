@@ -198,6 +198,36 @@ test_refusals(void **state)
 	}
 }
 
+/* A client-initiated renegotiation (TLS 1.2) is not served: the
+ * connection closes (GnuTLS reports the ClientHello as a rehandshake and
+ * libmicrohttpd ends the connection), so a client cannot make the server
+ * do handshake after handshake on one connection. */
+static void
+test_no_client_renegotiation(void **state)
+{
+	(void)state;
+	assert_int_equal(
+		harness_sh("(printf 'R\\n'; sleep 1; printf 'GET /healthz "
+			   "HTTP/1.0\\r\\n\\r\\n'; sleep 1) | timeout 10 "
+			   "openssl s_client -connect 127.0.0.1:%d -tls1_2 "
+			   ">%s 2>&1",
+			   h.https_port, harness_path(&h, "reneg.out")),
+		0);
+	{
+		struct buf b = {0};
+		char err[256];
+
+		assert_int_equal(file_read(harness_path(&h, "reneg.out"),
+					   1 << 20, &b, err, sizeof(err)),
+				 0);
+		(void)buf_append(&b, "", 0);
+		assert_has(&b, "RENEGOTIATING", "sent");
+		if (strstr(b.data, "HTTP/1.1 200") != NULL)
+			fail_msg("served after a renegotiation:\n%s", b.data);
+		buf_free(&b);
+	}
+}
+
 /* Plain HTTP typed at the HTTPS port: a 400 saying to use https://, not
  * an empty reply; a denied peer still gets nothing. */
 static void
@@ -245,6 +275,7 @@ main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_intermediate),
 		cmocka_unit_test(test_refusals),
+		cmocka_unit_test(test_no_client_renegotiation),
 		cmocka_unit_test(test_plain_http),
 	};
 
