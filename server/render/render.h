@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /* render/: The bytes a person reads: the page and its text, platform detection,
- * profile labels, the e-mail, the QR code, the embedded static files. The
- * folder's whole surface. */
+ * language negotiation, profile labels, the e-mail, the QR code, the embedded
+ * static files. The folder's whole surface. */
 #ifndef CERTPOST_RENDER_H
 #define CERTPOST_RENDER_H
 
@@ -108,6 +108,32 @@ int page_render_helpdesk(page_lookup_fn lookup, void *ctx,
 /* Writes a fingerprint "AB:CD:EF:..." as the groups iOS and macOS show
  * ("AB CD EF ..."), into out, HTML-escaped. Returns 0 or -1. */
 int page_fingerprint_groups(const char *hex, struct buf *out);
+
+/* lang: Which of the page's languages a request gets: Accept-Language
+ * (RFC 9110 12.5.4) matched by RFC 4647 3.4 lookup, with the product's
+ * rules for Chinese scripts and Portuguese and Spanish regions
+ * (docs/languages.md). */
+
+/*
+ * Picks the language for a request from the enabled set. enabled holds
+ * nenabled canonical tags ("en", "zh-Hans", "pt-BR"), none NULL, compared
+ * without regard to case; accept_language may be NULL. Returns an index
+ * into enabled: default_index when the header names nothing acceptable
+ * (a request is never refused), 0 when default_index is out of range or
+ * nenabled is 0. Pure string work, no allocation, thread-safe: it runs
+ * on the request path.
+ */
+size_t lang_negotiate(const char *accept_language, const char *const *enabled,
+		      size_t nenabled, size_t default_index);
+
+/*
+ * True when tag is a well-formed BCP 47 tag of the shape the page uses:
+ * a 2-3 letter language, an optional 4-letter script, an optional
+ * 2-letter or 3-digit region, then variants (5-8 letters and digits, or
+ * a digit and 3 more), at most 35 characters in all, any case. No
+ * extlang, extension or private use. For ?lang= values and the config.
+ */
+bool lang_tag_valid(const char *tag);
 
 /* mail: A ready-to-send e-mail (RFC 5322, MIME) for the helpdesk: the
  * instructions as text and HTML, the profile and the certificate

@@ -17,7 +17,7 @@
 set -euo pipefail
 
 here=$(cd "$(dirname "$0")" && pwd)
-all_targets=(config cidr forwarded useragent template encoding)
+all_targets=(config cidr forwarded useragent template encoding lang)
 
 usage() {
 	sed -n '7,16p' "$0" | sed 's/^# \{0,1\}//' >&2
@@ -38,6 +38,8 @@ max_len() {
 	case "$1" in
 	cidr) echo 128 ;;
 	forwarded | useragent | encoding) echo 2048 ;;
+	# 3 selector bytes, then room for lang.c's 32 ranges and past them.
+	lang) echo 4096 ;;
 	*) echo 8192 ;;
 	esac
 }
