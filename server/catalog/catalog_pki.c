@@ -112,13 +112,17 @@ publish_crl(struct catalog *c, const char *url, const char *fname,
 static int
 keep_crl(struct catalog *c, const struct config *cfg, const char *section,
 	 const char *slug, const char *s, unsigned line, bool delta,
-	 const char *url, const char *fname, const char *reason,
-	 const char *why, char *err, size_t errlen)
+	 const struct cert *ca, const char *url, const char *fname,
+	 const char *reason, const char *why, char *err, size_t errlen)
 {
 	const struct catalog_crl *old = prev_crl(c->prev, slug, delta);
 	const struct catalog_entry *e = prev_entry(c->prev, url);
+	char t[32];
 
-	if (old == NULL || e == NULL) {
+	/* Only while it is still this CA's (a renewed CA file under the
+	 * same slug has other keys). */
+	if (old == NULL || e == NULL ||
+	    !cert_crl_issued_by(e->body, e->len, ca)) {
 		file_err(cfg, line, section, slug, delta ? "delta_crl" : "crl",
 			 why, err, errlen);
 		return -1;
@@ -129,6 +133,13 @@ keep_crl(struct catalog *c, const struct config *cfg, const char *section,
 		 why, delta ? "delta CRL" : "CRL",
 		 old->number[0] ? old->number : "none");
 	note_kept(c, s, delta ? "delta_crl" : "crl", reason);
+	if (old->next_update != 0 && old->next_update < c->built) {
+		(void)time_rfc3339(t, sizeof(t), old->next_update);
+		cat_warn(c,
+			 "%s: the %s kept is past its nextUpdate (%s): clients "
+			 "may refuse it",
+			 slug, delta ? "delta CRL" : "CRL", t);
+	}
 	if (publish_crl(c, url, fname, s, delta, e->body, e->len,
 			old->this_update, old->next_update,
 			old->number) == -1) {
@@ -158,7 +169,7 @@ add_crl(struct catalog *c, const struct config *cfg, const char *section,
 			 delta ? "+" : "");
 	(void)str_printf(url, sizeof(url), "/%s", fname);
 	if (cert_crl_load(path, ca, delta, &crl, why, sizeof(why)) == -1)
-		return keep_crl(c, cfg, section, slug, s, line, delta, url,
+		return keep_crl(c, cfg, section, slug, s, line, delta, ca, url,
 				fname, "invalid", why, err, errlen);
 	if (crl.this_update > now + CRL_CLOCK_SKEW_S) {
 		(void)time_rfc3339(t, sizeof(t), (long long)crl.this_update);
@@ -167,20 +178,28 @@ add_crl(struct catalog *c, const struct config *cfg, const char *section,
 				 "clock by more than %d s (a clock is wrong)",
 				 path, t, CRL_CLOCK_SKEW_S);
 		cert_crl_finish(&crl);
-		return keep_crl(c, cfg, section, slug, s, line, delta, url,
+		return keep_crl(c, cfg, section, slug, s, line, delta, ca, url,
 				fname, "future", why, err, errlen);
 	}
-	/* RFC 5280 5.2.3: CRL numbers only increase. */
+	/* RFC 5280 5.2.3: CRL numbers only increase; and a CRL issued
+	 * before the one served, or without the number it had, is older
+	 * too. */
 	if ((old = prev_crl(c->prev, slug, delta)) != NULL &&
-	    old->number[0] != '\0' && crl.has_number &&
-	    cert_crl_number_cmp(crl.number, old->number) < 0) {
-		(void)str_printf(why, sizeof(why),
-				 "%s: number %s is lower than the one being "
-				 "served (%s): CRL numbers only increase (RFC "
-				 "5280 5.2.3), so this is an older CRL",
-				 path, crl.number, old->number);
+	    ((old->number[0] != '\0' &&
+	      (!crl.has_number ||
+	       cert_crl_number_cmp(crl.number, old->number) < 0)) ||
+	     (long long)crl.this_update < old->this_update)) {
+		(void)time_rfc3339(t, sizeof(t), old->this_update);
+		(void)str_printf(
+			why, sizeof(why),
+			"%s: number %s is lower than the one being "
+			"served (%s), or it was issued before it (%s): "
+			"CRL numbers only increase (RFC 5280 5.2.3), "
+			"so this is an older CRL",
+			path, crl.has_number ? crl.number : "none",
+			old->number[0] ? old->number : "none", t);
 		cert_crl_finish(&crl);
-		return keep_crl(c, cfg, section, slug, s, line, delta, url,
+		return keep_crl(c, cfg, section, slug, s, line, delta, ca, url,
 				fname, "older", why, err, errlen);
 	}
 	if (publish_crl(c, url, fname, s, delta, crl.der, crl.der_len,

@@ -53,6 +53,10 @@ config_url_key(enum config_url_kind k)
 	return url_keys[k];
 }
 
+/* Paths the request path answers itself (http_request.c, http_counts.c). */
+static const char *const routed[] = {"/metrics", "/trust/confirm",
+				     "/helpdesk/rollout.json"};
+
 void
 config_add_url(struct config_parse *p, const char *s, const char *k,
 	       struct config_url *urls, size_t *n, const char *v)
@@ -108,6 +112,14 @@ config_add_url(struct config_parse *p, const char *s, const char *k,
 			    path);
 		return;
 	}
+	/* Answered before the table is looked at: a URL there would never
+	 * be served. */
+	for (size_t i = 0; i < ARRAY_LEN(routed); i++)
+		if (strcmp(u->path, routed[i]) == 0) {
+			config_perr(p, s, k, "'%s': %s is certpost's own", v,
+				    routed[i]);
+			return;
+		}
 	(void)str_copy(u->text, sizeof(u->text), v);
 	u->line = p->line;
 	(*n)++;

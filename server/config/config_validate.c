@@ -300,6 +300,18 @@ config_warnings(const struct config *cfg, struct buf *out)
 			}
 		}
 	}
+	/* header_timeout also counts from the end of the previous response,
+	 * so it caps how long a keep-alive connection may idle. */
+	if (cfg->timeout_s > cfg->header_timeout_s) {
+		(void)buf_printf(out,
+				 "%s: [server] timeout = %u is longer than "
+				 "header_timeout = %u: an idle keep-alive "
+				 "connection is closed after %u s, and counted "
+				 "as a late request head\n",
+				 cfg->path, cfg->timeout_s,
+				 cfg->header_timeout_s, cfg->header_timeout_s);
+		n++;
+	}
 	return n + warn_admin(cfg, out) + warn_keys(cfg, out);
 }
 

@@ -348,10 +348,10 @@ handshake_failed(const struct conn *k)
 static void
 conn_closed(struct http *h, struct conn *k)
 {
+	bool cut;
+
 	if (k == NULL)
 		return;
-	if (!k->plain && !(k->flags & CONN_REFUSED) && !k->cut)
-		handshake_failed(k);
 	pthread_mutex_lock(&h->conns_lock);
 	if (k->prev != NULL)
 		k->prev->next = k->next;
@@ -359,7 +359,11 @@ conn_closed(struct http *h, struct conn *k)
 		h->conns = k->next;
 	if (k->next != NULL)
 		k->next->prev = k->prev;
+	/* Read under the lock http_tick() writes it under. */
+	cut = k->cut;
 	pthread_mutex_unlock(&h->conns_lock);
+	if (!k->plain && !(k->flags & CONN_REFUSED) && !cut)
+		handshake_failed(k);
 	if (k->flags & CONN_PER_IP)
 		connlimit_release(h->per_ip, &k->peer);
 	if (k->flags & CONN_DENIED)
@@ -376,8 +380,16 @@ http_conn_head(struct MHD_Connection *c, bool done)
 		MHD_get_connection_info(c, MHD_CONNECTION_INFO_SOCKET_CONTEXT);
 	struct conn *k = ci != NULL ? ci->socket_context : NULL;
 
-	if (k != NULL)
-		atomic_store(&k->head_since_ms, done ? 0 : mono_ms());
+	long long old;
+
+	if (k == NULL)
+		return;
+	/* Once http_tick() has claimed it (-1), it is being shut down. */
+	old = atomic_load(&k->head_since_ms);
+	while (old != -1 && !atomic_compare_exchange_weak(
+				    &k->head_since_ms, &old,
+				    done ? 0 : mono_ms()))
+		;
 }
 
 /*
@@ -395,7 +407,11 @@ http_tick(struct http *h)
 	struct site *s = site_acquire(h);
 	long long limit = (long long)s->cfg->header_timeout_s * 1000;
 	long long now = mono_ms();
-	char peer[ACL_ADDR_STRLEN], msg[ACL_ADDR_STRLEN + 128];
+	char peer[ACL_ADDR_STRLEN], msg[ACL_ADDR_STRLEN + 160];
+	/* Logged after the lock is let go: a slow log must not hold up
+	 * every connection's start and close. */
+	struct acl_addr late[8];
+	size_t nlate = 0;
 
 	if (s->cfg->tls_session_tickets)
 		(void)tls_tickets_rotate(
@@ -405,19 +421,28 @@ http_tick(struct http *h)
 	for (struct conn *k = h->conns; k != NULL; k = k->next) {
 		long long since = atomic_load(&k->head_since_ms);
 
-		if (since == 0 || k->cut || now - since <= limit)
+		if (since <= 0 || k->cut || now - since <= limit)
+			continue;
+		/* Claimed, unless its head completed just now. */
+		if (!atomic_compare_exchange_strong(&k->head_since_ms, &since,
+						    -1))
 			continue;
 		k->cut = true;
 		(void)shutdown(k->fd, SHUT_RDWR);
 		metrics_header_timeout();
-		acl_addr_format(&k->peer, peer, sizeof(peer));
+		if (nlate < ARRAY_LEN(late))
+			late[nlate++] = k->peer;
+	}
+	pthread_mutex_unlock(&h->conns_lock);
+	for (size_t i = 0; i < nlate; i++) {
+		acl_addr_format(&late[i], peer, sizeof(peer));
 		(void)str_printf(msg, sizeof(msg),
-				 "%s: no complete request head in %lld s "
+				 "%s: no complete request head within %lld s "
+				 "of opening or of the previous response "
 				 "(header_timeout): connection closed",
 				 peer, limit / 1000);
 		log_warnx_limited("header_timeout", msg);
 	}
-	pthread_mutex_unlock(&h->conns_lock);
 }
 
 void

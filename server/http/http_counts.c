@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /* The numbers certpost keeps about itself: /metrics, the page's trust
  * confirmation and the helpdesk's rollout JSON. */
+#include <ctype.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -59,35 +60,85 @@ http_serve_metrics(struct MHD_Connection *c, struct request *rq)
 			   "text/plain; version=0.0.4; charset=utf-8");
 }
 
+/* "host[:port]" split: the host lower-cased without a trailing dot (an
+ * IPv6 literal keeps its brackets), the port as written or "". False when
+ * it is not that shape. */
+static bool
+split_authority(const char *a, char *host, size_t hostlen, char *port,
+		size_t portlen)
+{
+	const char *p = NULL; /* the port's digits */
+	size_t n;
+
+	if (a[0] == '[') {
+		const char *close = strchr(a, ']');
+
+		if (close == NULL || (close[1] != ':' && close[1] != '\0'))
+			return false;
+		n = (size_t)(close - a) + 1;
+		p = close[1] == ':' ? close + 2 : NULL;
+	} else {
+		const char *colon = strchr(a, ':');
+
+		n = colon != NULL ? (size_t)(colon - a) : strlen(a);
+		p = colon != NULL ? colon + 1 : NULL;
+	}
+	if (n == 0 || n >= hostlen ||
+	    (p != NULL && (p[0] == '\0' || strlen(p) >= portlen ||
+			   strspn(p, "0123456789") != strlen(p))))
+		return false;
+	for (size_t i = 0; i < n; i++)
+		host[i] = (char)tolower((unsigned char)a[i]);
+	if (n > 1 && host[n - 1] == '.')
+		n--;
+	host[n] = '\0';
+	(void)str_copy(port, portlen, p != NULL ? p : "");
+	return true;
+}
+
 /*
- * Whether the confirmation comes from certpost's own page: a browser's
- * POST carries Origin, which must be one of our names (the same check as
- * Host: a DNS-rebinding page has another), and, where the browser sends
- * it, Sec-Fetch-Site says same-origin. Another site's page can make an
- * insider's browser send a cross-site POST (a form), but not with our
- * Origin; an <img> or a link cannot POST at all. A client that is not a
- * browser can claim anything, and then counts once a day like anyone.
+ * Whether the confirmation comes from certpost's own page. A browser's
+ * POST carries Origin: its host and port must be the request's own Host
+ * (a page elsewhere, even on another of our names or on a bare address a
+ * wildcard listener accepts, has another origin; a DNS-rebinding page's
+ * Host is refused before this), and, where the browser sends it,
+ * Sec-Fetch-Site must say same-origin. An <img> or a link cannot POST at
+ * all; another site's form carries its own Origin. A port left out on
+ * either side is the default one of the Origin's scheme (a proxy in
+ * front may drop it from Host). A client that is not a browser can claim
+ * anything, and then counts once a day like anyone.
  */
 static bool
-same_origin(struct MHD_Connection *c, const struct config *cfg)
+same_origin(struct MHD_Connection *c)
 {
 	const char *origin =
 		MHD_lookup_connection_value(c, MHD_HEADER_KIND, "Origin");
 	const char *site = MHD_lookup_connection_value(c, MHD_HEADER_KIND,
 						       "Sec-Fetch-Site");
-	const char *auth;
+	const char *hosthdr = MHD_lookup_connection_value(c, MHD_HEADER_KIND,
+							  MHD_HTTP_HEADER_HOST);
+	char oh[HOST_NAME_LEN + 3], op[8], hh[HOST_NAME_LEN + 3], hp[8];
+	const char *auth, *dflt;
 
 	if (site != NULL && strcmp(site, "same-origin") != 0)
 		return false;
-	if (origin == NULL)
+	if (origin == NULL || hosthdr == NULL)
 		return false;
-	if (strncmp(origin, "http://", 7) == 0)
+	if (strncmp(origin, "http://", 7) == 0) {
 		auth = origin + 7;
-	else if (strncmp(origin, "https://", 8) == 0)
+		dflt = "80";
+	} else if (strncmp(origin, "https://", 8) == 0) {
 		auth = origin + 8;
-	else
+		dflt = "443";
+	} else {
 		return false; /* "null", or not an origin */
-	return strchr(auth, '/') == NULL && host_names_match(&cfg->hosts, auth);
+	}
+	if (strchr(auth, '/') != NULL ||
+	    !split_authority(auth, oh, sizeof(oh), op, sizeof(op)) ||
+	    !split_authority(hosthdr, hh, sizeof(hh), hp, sizeof(hp)))
+		return false;
+	return strcmp(oh, hh) == 0 &&
+	       strcmp(op[0] ? op : dflt, hp[0] ? hp : dflt) == 0;
 }
 
 /*
@@ -101,7 +152,7 @@ http_serve_confirm(struct MHD_Connection *c, struct request *rq)
 	enum page_platform p = http_request_platform(c, rq);
 
 	rq->cls = METRICS_INFO;
-	if (!same_origin(c, rq->site->cfg)) {
+	if (!same_origin(c)) {
 		metrics_denied(METRICS_DENY_CROSS_SITE);
 		rq->deny = "cross_site";
 		return http_queue_error(c, rq, SITE_403);

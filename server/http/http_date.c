@@ -135,10 +135,12 @@ asctime_date(const char *s)
 	int h, m, sec, mday;
 	bool day = false;
 
+	if (strlen(s) != 24)
+		return -1;
 	for (int i = 0; i < 7; i++)
 		day |= memcmp(s, days[i], 3) == 0;
-	if (!day || strlen(s) != 24 || s[3] != ' ' || s[7] != ' ' ||
-	    s[10] != ' ' || s[19] != ' ' || !clock_of(s + 11, &h, &m, &sec))
+	if (!day || s[3] != ' ' || s[7] != ' ' || s[10] != ' ' ||
+	    s[19] != ' ' || !clock_of(s + 11, &h, &m, &sec))
 		return -1;
 	mday = s[8] == ' ' ? digits(s + 9, 1) : digits(s + 8, 2);
 	return utc(digits(s + 20, 4), month_of(s + 4), mday, h, m, sec);

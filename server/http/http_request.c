@@ -180,14 +180,19 @@ route(struct MHD_Connection *c, struct request *rq, const char *url, bool head,
 		return http_serve_metrics(c, rq);
 	if (strcmp(url, "/helpdesk/rollout.json") == 0)
 		return http_serve_rollout(c, rq);
+	e = strcmp(url, "/") == 0 ? NULL : catalog_lookup(rq->site->cat, url);
+	/* What a certificate's AIA and CDP name is fetched over plain HTTP
+	 * (RFC 5280 4.2.1.13), by clients that may not follow a redirect:
+	 * CRLs, issuers and the issued URLs stay on HTTP. */
 	if (!tls && cfg->redirect_https && cfg->nhttps_listen > 0 &&
-	    strcmp(url, "/healthz") != 0)
+	    strcmp(url, "/healthz") != 0 &&
+	    (e == NULL || !(e->kind == CATALOG_CRL ||
+			    e->kind == CATALOG_ISSUER || e->loose)))
 		return serve_redirect(c, rq, url);
-	if (strcmp(url, "/") == 0) {
+	if (strcmp(url, "/") == 0)
 		e = catalog_page(rq->site->cat, http_request_platform(c, rq));
-	} else if ((e = catalog_lookup(rq->site->cat, url)) == NULL) {
+	else if (e == NULL)
 		return http_queue_error(c, rq, SITE_404);
-	}
 	rq->entry = e;
 	rq->cls = class_of(e->kind);
 	idx = (size_t)(e - catalog_entry_at(rq->site->cat, 0));

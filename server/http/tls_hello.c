@@ -54,6 +54,10 @@ hello_ext(void *ctx, unsigned id, const unsigned char *d, unsigned len)
 	struct tls_hello *t = ctx;
 
 	if (id == 43 && len >= 1) {
+		/* RFC 8446 4.2.1: with this extension, legacy_version is not
+		 * the client's version. */
+		if (!t->versions_ext)
+			t->max_version = 0;
 		t->versions_ext = true;
 		for (unsigned i = 1; i + 1 < len && i + 1 <= d[0]; i += 2) {
 			unsigned v = (unsigned)d[i] << 8 | d[i + 1];
@@ -141,10 +145,11 @@ hook(gnutls_session_t s, unsigned htype, unsigned when, unsigned incoming,
 		if ((alert = refusal(t)) != 0) {
 			/* libmicrohttpd sends no alert when the handshake
 			 * fails; this one is sent before it does. */
-			(void)gnutls_alert_send(
-				s, GNUTLS_AL_FATAL,
-				(gnutls_alert_description_t)alert);
-			t->alerted = true;
+			t->alerted =
+				gnutls_alert_send(
+					s, GNUTLS_AL_FATAL,
+					(gnutls_alert_description_t)alert) ==
+				GNUTLS_E_SUCCESS;
 			return GNUTLS_E_UNWANTED_ALGORITHM;
 		}
 	} else if (htype == GNUTLS_HANDSHAKE_SERVER_HELLO && !incoming &&

@@ -33,29 +33,51 @@ platform_of(const char *name, size_t n)
 	return -1;
 }
 
+/* Splits line at single spaces into at most max words; the count, or
+ * max + 1 when there are more. */
+static size_t
+words(char *line, char **w, size_t max)
+{
+	size_t n = 0;
+
+	for (char *p = line; *p != '\0';) {
+		if (n == max)
+			return max + 1;
+		w[n++] = p;
+		p += strcspn(p, " ");
+		if (*p == ' ')
+			*p++ = '\0';
+	}
+	return n;
+}
+
 /*
  * One line: "since N", "downloads PLATFORM N" or "confirmed PLATFORM N".
- * A platform this version does not know is skipped (a later version may
- * have more). Returns 0, or -1 for a malformed line.
+ * A key or platform this version does not know is skipped (a later
+ * version may write more). Returns 0, or -1 for a malformed line.
  */
 static int
 read_line(char *line, unsigned long long dl[], unsigned long long cf[],
 	  long long *since)
 {
-	char *key = strtok(line, " "), *a = strtok(NULL, " "),
-	     *b = strtok(NULL, " "), *end;
+	char *w[3], *key, *a, *b, *end;
+	size_t n = words(line, w, 3);
 	unsigned long long v;
 	int p;
 
-	if (key == NULL || a == NULL || strtok(NULL, " ") != NULL)
+	if (n < 2 || n > 3)
 		return -1;
+	key = w[0];
+	a = w[1];
+	b = n == 3 ? w[2] : NULL;
 	if (strcmp(key, "since") == 0 && b == NULL) {
 		errno = 0;
 		*since = strtoll(a, &end, 10);
 		return errno != 0 || *end != '\0' || *since < 0 ? -1 : 0;
 	}
-	if (b == NULL ||
-	    (strcmp(key, "downloads") != 0 && strcmp(key, "confirmed") != 0))
+	if (strcmp(key, "downloads") != 0 && strcmp(key, "confirmed") != 0)
+		return 0; /* a later version's */
+	if (b == NULL)
 		return -1;
 	errno = 0;
 	v = strtoull(b, &end, 10);
@@ -79,6 +101,9 @@ parse(char *text, long long now, char *err, size_t errlen)
 
 		next = line + n + (line[n] == '\n');
 		line[n] = '\0';
+		/* Written by certpost with \n; an editor may have added \r. */
+		if (n > 0 && line[n - 1] == '\r')
+			line[n - 1] = '\0';
 		lineno++;
 		if (line[0] == '#' || line[0] == '\0')
 			continue;
@@ -118,7 +143,14 @@ rollout_state_open(const char *path, time_t now, char *err, size_t errlen)
 	     parse(b.data, (long long)now, err, errlen) == -1))
 		rc = -1;
 	buf_free(&b);
-	/* A bad file is replaced with what is counted from now on. */
+	/* A bad file is kept aside as <file>.bad (for a look, or a
+	 * downgrade undone) and replaced with what is counted from now. */
+	if (rc == -1) {
+		char bad[PATH_MAX + 8];
+
+		if (str_printf(bad, sizeof(bad), "%s.bad", state_path) == 0)
+			(void)rename(state_path, bad);
+	}
 	atomic_store(&rollout_counts.dirty, rc == -1);
 	return rc;
 }

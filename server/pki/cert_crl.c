@@ -225,3 +225,20 @@ cert_crl_number_cmp(const char *a, const char *b)
 		return la < lb ? -1 : 1;
 	return strcmp(a, b);
 }
+
+bool
+cert_crl_issued_by(const unsigned char *der, size_t len, const struct cert *ca)
+{
+	const unsigned char *p = der;
+	X509_CRL *crl = d2i_X509_CRL(NULL, &p, (long)len);
+	char err[256];
+	bool ok;
+
+	if (crl == NULL) {
+		ERR_clear_error();
+		return false;
+	}
+	ok = check_issuer(crl, ca, "", err, sizeof(err)) == 0;
+	X509_CRL_free(crl);
+	return ok;
+}

@@ -168,6 +168,10 @@ struct cert_crl {
  * more than a long long holds): <0, 0 or >0 as a is below, equal to or
  * above b. */
 int cert_crl_number_cmp(const char *a, const char *b);
+/* Whether the CRL in der (DER) is ca's: issued by its subject and signed
+ * with its key. */
+bool cert_crl_issued_by(const unsigned char *der, size_t len,
+			const struct cert *ca);
 
 /*
  * Reads the CRL in path (PEM or DER) and checks it is ca's: issued by

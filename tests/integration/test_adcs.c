@@ -314,6 +314,10 @@ test_url_errors(void **state)
 		{"crl_url = /a%2Fb.crl\n", "bad.conf:18: [issuer "
 					   "\"ca01\"] crl_url: '/a%2Fb.crl'"},
 		{"crl_url = CertEnroll/x.crl\n", "neither an absolute path"},
+		/* answered before the table: never served */
+		{"crl_url = /metrics\n", "/metrics is certpost's own"},
+		{"cert_url = http://pki.corp.example/trust/confirm\n",
+		 "/trust/confirm is certpost's own"},
 	};
 	const char *args[] = {"--check-config", "--config",
 			      harness_path(&h, "certpost.conf"), NULL};

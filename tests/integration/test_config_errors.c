@@ -404,6 +404,16 @@ test_more_warnings(void **state)
 	if (strstr(out.data, "readable by other users") != NULL)
 		fail_msg("a 0600 key was warned about:\n%s", out.data);
 	buf_free(&out);
+	harness_write(&h, "certpost.conf",
+		      LISTEN
+		      "timeout = 30\nheader_timeout = 10\n" ACCESS GOOD_CA);
+	assert_int_equal(harness_run(check, &out), 0);
+	assert_contains(out.data,
+			"[server] timeout = 30 is longer than header_timeout "
+			"= 10: an idle keep-alive connection is closed after "
+			"10 s",
+			"timeouts");
+	buf_free(&out);
 	harness_write(
 		&h, "certpost.conf",
 		LISTEN

@@ -356,6 +356,42 @@ test_issuer(void **state)
 	}
 }
 
+/* redirect_https sends visitors to HTTPS, but what certificates' AIA and
+ * CDP name stays on plain HTTP (RFC 5280 4.2.1.13): fetchers may not
+ * follow a redirect. */
+static void
+test_redirect_spares_pki(void **state)
+{
+	static const char *const http_only[] = {"/root.crl", "/root+.crl",
+						"/ca01.crl", "/ca01.cer",
+						"/ca01.p7c"};
+	struct hres r;
+
+	(void)state;
+	harness_write(&h, "certpost.conf",
+		      "[server]\nlisten = 127.0.0.1:0\nhttps_listen = "
+		      "127.0.0.1:0\ntls_cert = tls.pem\ntls_key = tls.key\n"
+		      "watch = no\nredirect_https = yes\n"
+		      "[access]\nallow = 127.0.0.0/8\nadmin = 127.0.0.1\n"
+		      "[ca \"root\"]\nfile = root.pem\ncrl = root.crl\n"
+		      "delta_crl = root-delta.crl\n"
+		      "[issuer \"ca01\"]\nfile = inter.pem\ncrl = inter.crl\n");
+	reload();
+	assert_true(harness_wait_log(&h, "reloaded in", 5000));
+	for (size_t i = 0; i < sizeof(http_only) / sizeof(http_only[0]); i++) {
+		harness_request(&h, http_only[i], NULL, &r);
+		if (r.status != 200)
+			fail_msg("%s: %ld", http_only[i], r.status);
+		hres_free(&r);
+	}
+	harness_request(&h, "/root.cer", NULL, &r);
+	assert_int_equal(r.status, 301);
+	hres_free(&r);
+	harness_request(&h, "/", NULL, &r);
+	assert_int_equal(r.status, 301);
+	hres_free(&r);
+}
+
 int
 main(void)
 {
@@ -365,6 +401,7 @@ main(void)
 		cmocka_unit_test(test_cache_ceiling),
 		cmocka_unit_test(test_bad_crl_does_not_block_tls),
 		cmocka_unit_test(test_issuer),
+		cmocka_unit_test(test_redirect_spares_pki),
 	};
 
 	return cmocka_run_group_tests(tests, setup, teardown);

@@ -187,7 +187,8 @@ test_helpdesk_email(void **state)
 static long
 confirm_from(const char *src, const char *ua_line)
 {
-	const char *hdrs[] = {ua_line, "Origin: http://ca.test.example", NULL};
+	const char *hdrs[] = {ua_line, "Origin: http://ca.test.example",
+			      "Host: ca.test.example", NULL};
 	struct hreq opt = {.interface = src, .method = "POST", .headers = hdrs};
 	struct hres r;
 	long status;

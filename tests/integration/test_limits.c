@@ -453,7 +453,7 @@ test_head_deadline(void **state)
 	}
 	harness_log(&h, &log);
 	assert_non_null(strstr(log.data, "127.0.0.1: no complete request head "
-					 "in 2 s (header_timeout)"));
+					 "within 2 s of opening"));
 	buf_free(&log);
 	assert_int_equal(harness_stop(&h), 0);
 }

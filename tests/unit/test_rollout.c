@@ -213,9 +213,11 @@ test_state_file(void **state)
 	assert_int_equal(rollout_confirmations(PAGE_IOS), 1);
 	rollout_status(&st);
 	assert_int_equal(st.since, t0);
-	/* A platform this version does not know is skipped. */
-	write_file(path, "since 1700000000\ndownloads ios 5\n"
-			 "downloads future-os 9\nconfirmed ios 3\n");
+	/* A platform or a key this version does not know is skipped, and
+	 * so is a \r an editor added. */
+	write_file(path, "since 1700000000\r\ndownloads ios 5\n"
+			 "downloads future-os 9\nconfirmed ios 3\n"
+			 "sources_today 12\n");
 	assert_int_equal(rollout_state_open(path, later, err, sizeof(err)), 0);
 	assert_int_equal(rollout_downloads(PAGE_IOS), 5);
 	assert_int_equal(rollout_confirmations(PAGE_IOS), 3);
@@ -225,6 +227,15 @@ test_state_file(void **state)
 	assert_int_equal(rollout_state_open(path, later, err, sizeof(err)), -1);
 	assert_non_null(strstr(err, "rollout.state:2:"));
 	assert_int_equal(rollout_downloads(PAGE_IOS), 0);
+	/* Kept aside for a look, not overwritten. */
+	{
+		char bad[300];
+		struct stat sb2;
+
+		snprintf(bad, sizeof(bad), "%s.bad", path);
+		assert_int_equal(stat(bad, &sb2), 0);
+		assert_int_equal(unlink(bad), 0);
+	}
 	rollout_status(&st);
 	assert_int_equal(st.since, later);
 	/* ... and the broken file is replaced at the next forced save. */
@@ -235,7 +246,12 @@ test_state_file(void **state)
 	assert_int_equal(rollout_state_open(path, later, err, sizeof(err)), -1);
 	/* A directory that went away: the save fails, says why, and the
 	 * counts stay to be saved later. */
-	assert_int_equal(unlink(path), 0);
+	{
+		char bad[300];
+
+		snprintf(bad, sizeof(bad), "%s.bad", path);
+		assert_int_equal(unlink(bad), 0);
+	}
 	assert_int_equal(rmdir(dir), 0);
 	rollout_download(PAGE_IOS);
 	assert_int_equal(rollout_state_save(true, later, err, sizeof(err)), -1);
