@@ -386,9 +386,9 @@ http_conn_head(struct MHD_Connection *c, bool done)
 		return;
 	/* Once http_tick() has claimed it (-1), it is being shut down. */
 	old = atomic_load(&k->head_since_ms);
-	while (old != -1 && !atomic_compare_exchange_weak(
-				    &k->head_since_ms, &old,
-				    done ? 0 : mono_ms()))
+	while (old != -1 &&
+	       !atomic_compare_exchange_weak(&k->head_since_ms, &old,
+					     done ? 0 : mono_ms()))
 		;
 }
 
