@@ -193,6 +193,17 @@ struct request {
 	char path[256];
 };
 
+/* http_client.c: who is asking, and of whom. */
+/* Works out the client (rq->client, rq->via_proxy): the peer, or behind a
+ * trusted proxy the address its one believed header names. Returns 0, or
+ * -1 for a malformed header. */
+int http_find_client(struct MHD_Connection *c, const struct config *cfg,
+		     struct request *rq);
+/* Whether the request's Host names this server (DNS rebinding): 0 (ours),
+ * 1 (another name: 421), -1 (several Host lines: 400). */
+int http_check_host(struct MHD_Connection *c, const struct config *cfg,
+		    const char *url);
+
 /* Queues a prepared error (or the 204) and notes its status. */
 enum MHD_Result http_queue_error(struct MHD_Connection *c, struct request *rq,
 				 enum site_error e);
