@@ -231,8 +231,9 @@ struct MHD_Response *site_response_static(const void *data, size_t len);
 /* Adds the headers every response carries. */
 int site_common_headers(struct MHD_Response *r, const char *csp);
 /* A response for catalog entry e with every header of the entry: the
- * body (or none for a 304) borrowed from the snapshot; with gz, its gzip
- * form (e->gz_body must be there). */
+ * body borrowed from the snapshot (a 304 sends none, but its
+ * Content-Length is the 200's); with gz, its gzip form (e->gz_body must be
+ * there). */
 struct MHD_Response *site_entry_response(const struct catalog_entry *e,
 					 bool notmod, bool gz,
 					 const char *cache_control,
