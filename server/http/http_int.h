@@ -25,6 +25,7 @@ enum site_error {
 	SITE_404,
 	SITE_405,
 	SITE_405_POST, /* /trust/confirm takes POST only */
+	SITE_412,
 	SITE_413,
 	SITE_421,
 	SITE_ERROR_COUNT
@@ -240,11 +241,16 @@ struct MHD_Response *site_entry_response(const struct catalog_entry *e,
 					 const char *expires);
 
 /* http_cond.c: whether the client takes gzip (every Accept-Encoding line
- * read); whether the form of e it would get (gz or not) is the one it
- * holds (If-None-Match, else If-Modified-Since where e has a date). */
+ * read); what the preconditions (RFC 9110 13.2.2) make of a GET or HEAD of
+ * e in the form it would get (gz or not). */
 bool http_accepts_gzip(struct MHD_Connection *c);
-bool http_not_modified(struct MHD_Connection *c, const struct catalog_entry *e,
-		       bool gz);
+enum http_cond {
+	HTTP_COND_SEND,		/* 200 */
+	HTTP_COND_NOT_MODIFIED, /* 304: the client holds that form */
+	HTTP_COND_FAILED,	/* 412: If-Match or If-Unmodified-Since */
+};
+enum http_cond http_preconditions(struct MHD_Connection *c,
+				  const struct catalog_entry *e, bool gz);
 
 /* http_cache.c: revocation data's caching. */
 /* "Sun, 06 Nov 1994 08:49:37 GMT" (RFC 9110 5.6.7). Returns 0 or -1. */

@@ -122,9 +122,12 @@ route(struct MHD_Connection *c, struct request *rq, const char *url, bool head,
 	/* The representation is chosen first: its ETag is what a cache
 	 * that holds it sends back. */
 	gz = e->gz_body != NULL && http_accepts_gzip(c);
-	if (http_not_modified(c, e, gz)) {
+	switch (http_preconditions(c, e, gz)) {
+	case HTTP_COND_FAILED: return http_queue_error(c, rq, SITE_412);
+	case HTTP_COND_NOT_MODIFIED:
 		rq->status = MHD_HTTP_NOT_MODIFIED;
 		return site_queue_entry(rq->site, idx, gz, c, rq->status);
+	case HTTP_COND_SEND: break;
 	}
 	rq->status = MHD_HTTP_OK;
 	rq->bytes = head ? 0 : gz ? e->gz_len : e->len;

@@ -30,6 +30,10 @@ static const struct {
 		      "<h1>Method Not Allowed</h1>\n"},
 	[SITE_405_POST] = {405, "<!doctype html><title>405 Method Not "
 				"Allowed</title><h1>Method Not Allowed</h1>\n"},
+	[SITE_412] = {412,
+		      "<!doctype html><title>412 Precondition Failed</title>"
+		      "<h1>Precondition Failed</h1><p>This is not the version "
+		      "of the file the request names.</p>\n"},
 	[SITE_421] = {421,
 		      "<!doctype html><title>421 Misdirected Request</title>"
 		      "<h1>Misdirected Request</h1><p>This server does not "

@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: MIT */
-/* Conditional requests (RFC 9110 13), on raw sockets: what a 304 carries,
- * byte for byte. */
+/* Conditional requests (RFC 9110 13), on raw sockets: the four
+ * preconditions in the order 13.2.2 gives them, and what a 304 and a 412
+ * carry, byte for byte. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -129,11 +130,222 @@ test_304_length(void **state)
 	}
 }
 
+/* The CRL's ETag and Last-Modified. */
+static char crl_etag[128], crl_lm[64];
+
+static void
+crl_validators(void)
+{
+	char len[32];
+
+	validators("/root.crl", "", len, sizeof(len), crl_etag,
+		   sizeof(crl_etag));
+	snprintf(crl_lm, sizeof(crl_lm), "%s", raw_header(&r, "Last-Modified"));
+}
+
+struct cond_case {
+	const char *name;
+	const char *path;
+	const char *lines; /* header lines, "%E" for the CRL's ETag and "%L"
+			      for its Last-Modified */
+	int status;
+};
+
+/* Expands %E and %L in c->lines. */
+static void
+expand(const char *in, char *out, size_t outlen)
+{
+	size_t n = 0;
+
+	for (const char *p = in; *p != '\0' && n + 1 < outlen; p++) {
+		const char *sub = NULL;
+
+		if (p[0] == '%' && p[1] == 'E')
+			sub = crl_etag;
+		else if (p[0] == '%' && p[1] == 'L')
+			sub = crl_lm;
+		if (sub != NULL) {
+			n += (size_t)snprintf(out + n, outlen - n, "%s", sub);
+			p++;
+		} else {
+			out[n++] = *p;
+		}
+	}
+	out[n < outlen ? n : outlen - 1] = '\0';
+}
+
+/* A 412 is a prepared error page like the others, sent once. */
+static void
+assert_412(const char *name, bool head)
+{
+	if (r.status != 412 || raw_status_lines(&r) != 1)
+		fail_msg("%s: want one 412, got:\n%s", name, r.bytes);
+	assert_string_equal(raw_header(&r, "Content-Type"),
+			    "text/html; charset=utf-8");
+	assert_string_equal(raw_header(&r, "Cache-Control"), "no-store");
+	assert_string_equal(raw_header(&r, "X-Content-Type-Options"),
+			    "nosniff");
+	assert_non_null(raw_header(&r, "Content-Security-Policy"));
+	if (head)
+		assert_int_equal(raw_body_len(&r), 0);
+	else
+		assert_non_null(
+			strstr(r.bytes + r.head,
+			       "<title>412 Precondition Failed</title>"));
+}
+
+static void
+run_cases(const struct cond_case *cases, size_t n)
+{
+	char lines[1024];
+
+	for (size_t i = 0; i < n; i++) {
+		expand(cases[i].lines, lines, sizeof(lines));
+		for (int head = 0; head < 2; head++) {
+			ask(head ? "HEAD" : "GET", cases[i].path, lines);
+			if (r.status != cases[i].status)
+				fail_msg("%s (%s): want %d, got:\n%s",
+					 cases[i].name, head ? "HEAD" : "GET",
+					 cases[i].status, r.bytes);
+			if (r.status == 412)
+				assert_412(cases[i].name, head);
+		}
+		printf("# %-52s -> %d\n", cases[i].name, cases[i].status);
+	}
+}
+
+#define OLD_DATE "Thu, 01 Jan 2015 00:00:00 GMT"
+#define NEW_DATE "Fri, 01 Jan 2100 00:00:00 GMT"
+
+/* RFC 9110 13.1.1: If-Match, strong comparison, a list over any number
+ * of lines; "*" matches any current representation. */
+static void
+test_if_match(void **state)
+{
+	static const struct cond_case cases[] = {
+		{"another tag", "/root.crl", "If-Match: \"x\"\r\n", 412},
+		{"the tag", "/root.crl", "If-Match: %E\r\n", 200},
+		{"*", "/root.crl", "If-Match: *\r\n", 200},
+		{"the tag as weak (strong comparison)", "/root.crl",
+		 "If-Match: W/%E\r\n", 412},
+		{"in a list", "/root.crl", "If-Match: \"x\", %E\r\n", 200},
+		{"on a second line", "/root.crl",
+		 "If-Match: \"x\"\r\nIf-Match: %E\r\n", 200},
+		{"a comma inside a tag", "/root.crl", "If-Match: \"a,%E\"\r\n",
+		 412},
+		{"empty", "/root.crl", "If-Match:\r\n", 412},
+		{"no Last-Modified needed", "/ca.cer", "If-Match: \"x\"\r\n",
+		 412},
+		{"not the gzip form's tag", "/",
+		 "Accept-Encoding: gzip\r\nIf-Match: \"x\"\r\n", 412},
+	};
+
+	(void)state;
+	crl_validators();
+	run_cases(cases, sizeof(cases) / sizeof(cases[0]));
+}
+
+/* RFC 9110 13.1.4: If-Unmodified-Since, only where there is a
+ * Last-Modified, only for a valid date. */
+static void
+test_if_unmodified_since(void **state)
+{
+	static const struct cond_case cases[] = {
+		{"an older date", "/root.crl",
+		 "If-Unmodified-Since: " OLD_DATE "\r\n", 412},
+		{"an older date, RFC 850 form", "/root.crl",
+		 "If-Unmodified-Since: Thursday, 01-Jan-15 00:00:00 GMT\r\n",
+		 412},
+		{"Last-Modified itself", "/root.crl",
+		 "If-Unmodified-Since: %L\r\n", 200},
+		{"a later date", "/root.crl",
+		 "If-Unmodified-Since: " NEW_DATE "\r\n", 200},
+		{"not a date: ignored", "/root.crl",
+		 "If-Unmodified-Since: yesterday\r\n", 200},
+		{"two lines: not a date, ignored", "/root.crl",
+		 "If-Unmodified-Since: " OLD_DATE
+		 "\r\nIf-Unmodified-Since: " OLD_DATE "\r\n",
+		 200},
+		{"no Last-Modified: ignored", "/ca.cer",
+		 "If-Unmodified-Since: " OLD_DATE "\r\n", 200},
+	};
+
+	(void)state;
+	crl_validators();
+	run_cases(cases, sizeof(cases) / sizeof(cases[0]));
+}
+
+/* RFC 9110 13.2.2: If-Match, else If-Unmodified-Since; then
+ * If-None-Match, else If-Modified-Since. */
+static void
+test_order(void **state)
+{
+	static const struct cond_case cases[] = {
+		{"If-Match holds: If-Unmodified-Since not read", "/root.crl",
+		 "If-Match: %E\r\nIf-Unmodified-Since: " OLD_DATE "\r\n", 200},
+		{"If-Match fails before If-None-Match", "/root.crl",
+		 "If-Match: \"x\"\r\nIf-None-Match: %E\r\n", 412},
+		{"If-Unmodified-Since fails before If-None-Match", "/root.crl",
+		 "If-Unmodified-Since: " OLD_DATE "\r\nIf-None-Match: %E\r\n",
+		 412},
+		{"If-Match holds, then If-None-Match", "/root.crl",
+		 "If-Match: %E\r\nIf-None-Match: %E\r\n", 304},
+		{"If-Unmodified-Since holds, then If-None-Match", "/root.crl",
+		 "If-Unmodified-Since: %L\r\nIf-None-Match: %E\r\n", 304},
+		{"If-None-Match misses: If-Modified-Since not read",
+		 "/root.crl",
+		 "If-None-Match: \"x\"\r\nIf-Modified-Since: %L\r\n", 200},
+		{"If-Modified-Since alone", "/root.crl",
+		 "If-Modified-Since: %L\r\n", 304},
+	};
+
+	(void)state;
+	crl_validators();
+	run_cases(cases, sizeof(cases) / sizeof(cases[0]));
+}
+
+/* RFC 9110 5.3 and 13.1.2: If-None-Match lines are one list, compared
+ * weakly. */
+static void
+test_if_none_match(void **state)
+{
+	static const struct cond_case cases[] = {
+		{"on a second line", "/root.crl",
+		 "If-None-Match: \"x\"\r\nIf-None-Match: %E\r\n", 304},
+		{"on a third line, after an empty one", "/root.crl",
+		 "If-None-Match: \"x\"\r\nIf-None-Match:\r\n"
+		 "If-None-Match: %E\r\n",
+		 304},
+		{"weak", "/root.crl", "If-None-Match: W/%E\r\n", 304},
+		{"*", "/root.crl", "If-None-Match: *\r\n", 304},
+		{"another tag", "/root.crl", "If-None-Match: \"x\"\r\n", 200},
+		{"a comma inside a tag", "/root.crl",
+		 "If-None-Match: \"a,%E\"\r\n", 200},
+	};
+	struct hreq q = {.interface = "127.0.0.1"};
+	struct hres m;
+
+	(void)state;
+	crl_validators();
+	run_cases(cases, sizeof(cases) / sizeof(cases[0]));
+	/* The 412s above are counted under their own code. */
+	harness_request(&h, "/metrics", &q, &m);
+	assert_int_equal(m.status, 200);
+	assert_non_null(strstr(m.body.data,
+			       "certpost_http_requests_total{"
+			       "class=\"download\",code=\"412\"}"));
+	hres_free(&m);
+}
+
 int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_304_length),
+		cmocka_unit_test(test_if_match),
+		cmocka_unit_test(test_if_unmodified_since),
+		cmocka_unit_test(test_order),
+		cmocka_unit_test(test_if_none_match),
 	};
 
 	return cmocka_run_group_tests(tests, setup, teardown);
