@@ -39,6 +39,26 @@ http_method_ok(const char *method)
 	return is_token(method, strlen(method));
 }
 
+/*
+ * RFC 9110 9.3's methods and PATCH (RFC 5789): what an origin server is
+ * expected to recognise, so 405 with Allow (9.1); anything else is a
+ * method this server does not implement for any resource: 501. Methods
+ * are case-sensitive ("get" is not GET).
+ */
+bool
+http_method_known(const char *method)
+{
+	static const char *const known[] = {
+		"GET",	   "HEAD",    "POST",  "PUT",	"DELETE",
+		"CONNECT", "OPTIONS", "TRACE", "PATCH",
+	};
+
+	for (size_t i = 0; i < sizeof(known) / sizeof(known[0]); i++)
+		if (strcmp(method, known[i]) == 0)
+			return true;
+	return false;
+}
+
 void
 http_method_for_log(char *dst, size_t dstlen, const char *method)
 {

@@ -28,6 +28,7 @@ enum site_error {
 	SITE_412,
 	SITE_413,
 	SITE_421,
+	SITE_501,
 	SITE_ERROR_COUNT
 };
 
@@ -149,6 +150,9 @@ enum http_framing {
 bool http_method_ok(const char *method);
 /* The method for a log line, every non-token byte as '?'. */
 void http_method_for_log(char *dst, size_t dstlen, const char *method);
+/* A method RFC 9110 names (or PATCH): 405 where not allowed, where any
+ * other gets 501. */
+bool http_method_known(const char *method);
 /* The raw target (from MHD_OPTION_URI_LOG_CALLBACK) is origin-form and
  * holds no control byte, space or DEL. NULL is not. */
 bool http_target_ok(const char *raw);

@@ -262,6 +262,8 @@ answer(struct MHD_Connection *c, struct listener *l, struct request *rq,
 		metrics_denied(METRICS_DENY_HOST);
 		rq->deny = "host";
 		ret = http_queue_error(c, rq, host == 1 ? SITE_421 : SITE_400);
+	} else if (!http_method_known(method)) {
+		ret = http_queue_error(c, rq, SITE_501);
 	} else if (confirm ? !post : !get && !rq->head) {
 		ret = http_queue_error(c, rq,
 				       confirm ? SITE_405_POST : SITE_405);

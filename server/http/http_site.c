@@ -38,6 +38,8 @@ static const struct {
 		      "<!doctype html><title>421 Misdirected Request</title>"
 		      "<h1>Misdirected Request</h1><p>This server does not "
 		      "answer to that host name.</p>\n"},
+	[SITE_501] = {501, "<!doctype html><title>501 Not Implemented</title>"
+			   "<h1>Not Implemented</h1>\n"},
 	[SITE_413] = {413, "<!doctype html><title>413 Content Too Large</title>"
 			   "<h1>Content Too Large</h1>\n"},
 };
