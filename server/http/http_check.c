@@ -92,38 +92,101 @@ http_target_ok(const char *raw)
 	return true;
 }
 
-/* FNV-1a, 64 bits, over n bytes: a fingerprint, not a defence against
- * a chosen collision (the client chose both strings anyway). */
-static uint64_t
-fnv1a(const char *s, size_t n)
+/* RFC 3986 2.3. */
+static bool
+is_unreserved(int c)
 {
-	uint64_t h = 0xcbf29ce484222325u;
-
-	for (size_t i = 0; i < n; i++) {
-		h ^= (unsigned char)s[i];
-		h *= 0x100000001b3u;
-	}
-	return h;
+	return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
+	       (c >= '0' && c <= '9') || c == '-' || c == '.' || c == '_' ||
+	       c == '~';
 }
 
+static int
+hex_digit(char c)
+{
+	if (c >= '0' && c <= '9')
+		return c - '0';
+	if (c >= 'a' && c <= 'f')
+		return c - 'a' + 10;
+	if (c >= 'A' && c <= 'F')
+		return c - 'A' + 10;
+	return -1;
+}
+
+/* The unreserved character that "%XY" at p stands for, or -1 when p is
+ * not such an escape (a reserved character, another byte, no escape). */
+static int
+escaped_unreserved(const char *p)
+{
+	int hi, lo;
+
+	if (p[0] != '%' || (hi = hex_digit(p[1])) < 0 ||
+	    (lo = hex_digit(p[2])) < 0 || !is_unreserved(hi * 16 + lo))
+		return -1;
+	return hi * 16 + lo;
+}
+
+size_t
+http_unescape_unreserved(char *s)
+{
+	char *w = s;
+
+	for (const char *p = s; *p != '\0'; p++) {
+		int ch = escaped_unreserved(p);
+
+		if (ch >= 0) {
+			*w++ = (char)ch;
+			p += 2;
+		} else {
+			*w++ = *p;
+		}
+	}
+	*w = '\0';
+	return (size_t)(w - s);
+}
+
+/* FNV-1a, 64 bits, one byte at a time: a fingerprint, not a defence
+ * against a chosen collision (the client chose both strings anyway). */
+#define FNV_OFFSET 0xcbf29ce484222325u
+
+static uint64_t
+fnv1a_byte(uint64_t h, unsigned char b)
+{
+	return (h ^ b) * 0x100000001b3u;
+}
+
+/* The raw path as http_unescape_unreserved() makes it, without a copy. */
 void
 http_target_sign(const char *raw, struct http_target_sig *ret)
 {
-	ret->len = strcspn(raw, "?");
-	ret->hash = fnv1a(raw, ret->len);
+	uint64_t h = FNV_OFFSET;
+	size_t n = 0;
+
+	for (const char *p = raw; *p != '\0' && *p != '?'; p++, n++) {
+		int ch = escaped_unreserved(p);
+
+		if (ch >= 0)
+			p += 2;
+		h = fnv1a_byte(h, (unsigned char)(ch >= 0 ? ch : *p));
+	}
+	ret->len = n;
+	ret->hash = h;
 }
 
 /* The target was not split or rewritten anywhere between the URI log
- * callback and the handler. */
+ * callback and the handler (but by http_unescape_unreserved()). */
 bool
 http_target_whole(const struct http_target_sig *sig, const char *url)
 {
+	uint64_t h = FNV_OFFSET;
 	size_t n;
 
 	if (url == NULL)
 		return false;
 	n = strlen(url);
-	return n == sig->len && fnv1a(url, n) == sig->hash;
+	for (size_t i = 0; i < n; i++)
+		h = fnv1a_byte(h, (unsigned char)url[i]);
+	return n == sig->len && h == sig->hash;
 }
 
 static bool

@@ -156,8 +156,14 @@ bool http_method_known(const char *method);
 /* The raw target (from MHD_OPTION_URI_LOG_CALLBACK) is origin-form and
  * holds no control byte, space or DEL. NULL is not. */
 bool http_target_ok(const char *raw);
-/* The raw target's path (up to its query) as its length and FNV-1a hash:
- * what the handler's url is compared with, without a copy per request. */
+/* MHD_OPTION_UNESCAPE_CALLBACK's work: every %XX that stands for an
+ * unreserved character (RFC 3986 2.3) becomes that character, in place
+ * (6.2.2.2: the same URI); any other escape stays as it is. Returns the
+ * new length. */
+size_t http_unescape_unreserved(char *s);
+/* The raw target's path (up to its query), as http_unescape_unreserved()
+ * would make it, as its length and FNV-1a hash: what the handler's url is
+ * compared with, without a copy per request. */
 struct http_target_sig {
 	size_t len;
 	uint64_t hash;

@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: MIT */
-/* Request targets and methods, on raw sockets: 501 for a method this
- * server does not implement and 405 with Allow for one not allowed
- * here. */
+/* Request targets and methods, on raw sockets: percent-encoded
+ * unreserved characters read as themselves (RFC 3986 6.2.2.2), 501 for a
+ * method this server does not implement and 405 with Allow for one not
+ * allowed here. */
 #define _GNU_SOURCE /* memmem */
 #include <stdio.h>
 #include <stdlib.h>
@@ -50,7 +51,76 @@ teardown(void **state)
 	return harness_finish(&h) == 0 ? 0 : -1;
 }
 
+struct target_case {
+	const char *name;
+	const char *req; /* the whole request */
+	int status;
+	bool cert; /* 200 with the certificate's bytes */
+};
+
+/* Each request on its own connection: its status, one status line, and
+ * the certificate exactly when it is due. */
+static void
+run(const struct target_case *cases, size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		const struct target_case *c = &cases[i];
+		bool has_cert;
+
+		if (raw_send_str(h.port, c->req, &r) == -1)
+			fail_msg("%s: cannot connect", c->name);
+		has_cert = memmem(r.bytes, r.len, der, (size_t)der_len) != NULL;
+		if (r.status != c->status || raw_status_lines(&r) != 1 ||
+		    has_cert != c->cert)
+			fail_msg("%s: want %d%s, got:\n%.600s", c->name,
+				 c->status,
+				 c->cert ? " with the certificate" : "",
+				 r.bytes);
+		printf("# %-50s -> %d\n", c->name, c->status);
+	}
+}
+
+#define RUN(cases) run(cases, sizeof(cases) / sizeof(cases[0]))
 #define CLOSE "Connection: close\r\n\r\n"
+
+/* RFC 3986 6.2.2.2: "%63" is "c"; an escaped reserved character (or any
+ * other byte) is not the character, and the publication point's issued
+ * URLs keep their own rule (test_adcs.c). */
+static void
+test_unreserved(void **state)
+{
+	static const struct target_case cases[] = {
+		{"/%63a.cer", "GET /%63a.cer HTTP/1.1\r\nHost: x\r\n" CLOSE,
+		 200, true},
+		{"every byte escaped",
+		 "GET /%63%61%2E%63%65%72 HTTP/1.1\r\nHost: x\r\n" CLOSE, 200,
+		 true},
+		{"lower-case hex",
+		 "GET /ca%2ecer HTTP/1.1\r\nHost: x\r\n" CLOSE, 200, true},
+		{"with a query",
+		 "GET /ca%2Ecer?%61=1 HTTP/1.1\r\nHost: x\r\n" CLOSE, 200,
+		 true},
+		{"an escaped slash",
+		 "GET /%2Fca.cer HTTP/1.1\r\nHost: x\r\n" CLOSE, 404, false},
+		{"an escaped reserved character",
+		 "GET /ca.cer%3B HTTP/1.1\r\nHost: x\r\n" CLOSE, 404, false},
+		{"an escaped NUL",
+		 "GET /ca%00.cer HTTP/1.1\r\nHost: x\r\n" CLOSE, 404, false},
+		{"a bad escape", "GET /ca%zz.cer HTTP/1.1\r\nHost: x\r\n" CLOSE,
+		 404, false},
+		{"a half escape", "GET /ca.cer%6 HTTP/1.1\r\nHost: x\r\n" CLOSE,
+		 404, false},
+		{"escaped dots are dots, not removed",
+		 "GET /%2e%2e/ca.cer HTTP/1.1\r\nHost: x\r\n" CLOSE, 404,
+		 false},
+	};
+
+	(void)state;
+	RUN(cases);
+	/* The log names the path as it was matched. */
+	assert_true(harness_wait_log(&h, "GET \"/ca.cer\" 200", 3000));
+	assert_true(harness_wait_log(&h, "GET \"/%2Fca.cer\" 404", 3000));
+}
 
 /* RFC 9110 9.1 and 15.5.6: 501 for a method this server does not
  * recognise, 405 with Allow for one it does but not for that path. */
@@ -112,6 +182,7 @@ int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_unreserved),
 		cmocka_unit_test(test_methods),
 	};
 
