@@ -74,22 +74,61 @@ http_method_for_log(char *dst, size_t dstlen, const char *method)
 	dst[n] = '\0';
 }
 
+/* The length of "http://" or "https://" (any case) at s, else 0. */
+static size_t
+scheme_len(const char *s, bool *ret_https)
+{
+	if (strncasecmp(s, "http://", 7) == 0) {
+		*ret_https = false;
+		return 7;
+	}
+	if (strncasecmp(s, "https://", 8) == 0) {
+		*ret_https = true;
+		return 8;
+	}
+	return 0;
+}
+
 /*
  * The raw target, from the URI log callback (before libmicrohttpd splits
- * off the query): origin-form (RFC 9112 3.2.1) only, and no control byte,
- * space or DEL anywhere in it.
+ * off the query): origin-form (RFC 9112 3.2.1) or the absolute-form of an
+ * http or https URI (3.2.2), and no control byte, space or DEL anywhere
+ * in it.
  */
 bool
 http_target_ok(const char *raw)
 {
 	const unsigned char *p = (const unsigned char *)raw;
+	bool https;
 
-	if (p == NULL || *p != '/')
+	if (p == NULL || (*p != '/' && scheme_len(raw, &https) == 0))
 		return false;
 	for (; *p != '\0'; p++)
 		if (*p <= 0x20 || *p == 0x7f)
 			return false;
 	return true;
+}
+
+int
+http_target_split(const char *url, struct http_target *ret)
+{
+	size_t n;
+
+	memset(ret, 0, sizeof(*ret));
+	if (url[0] == '/') {
+		ret->path = url;
+		return 0;
+	}
+	if ((n = scheme_len(url, &ret->https)) == 0)
+		return -1;
+	ret->absolute = true;
+	ret->authority = url + n;
+	ret->authority_len = strcspn(ret->authority, "/");
+	/* RFC 9112 3.2.1: an empty path is "/". */
+	ret->path = ret->authority[ret->authority_len] == '/'
+			    ? ret->authority + ret->authority_len
+			    : "/";
+	return 0;
 }
 
 /* RFC 3986 2.3. */

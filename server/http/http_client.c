@@ -98,23 +98,40 @@ count_host(void *cls, enum MHD_ValueKind kind, const char *key,
  * DNS rebinding: an outsider's page on a name that resolves to us makes
  * an insider's browser send requests with the outsider's name in Host.
  * Only names that are ours are answered; /healthz stays open to probes
- * that send an address or nothing. Several Host lines: 400, RFC 9112
- * 3.2.
+ * that send an address or nothing. RFC 9112 3.2: several Host lines, or
+ * one that is no Host value, are a bad request whatever the target.
  */
 int
 http_check_host(struct MHD_Connection *c, const struct config *cfg,
-		const char *url)
+		const struct http_target *t, bool tls)
 {
+	const char *host = MHD_lookup_connection_value(c, MHD_HEADER_KIND,
+						       MHD_HTTP_HEADER_HOST);
 	unsigned n = 0;
 
-	if (strcmp(url, "/healthz") == 0)
-		return 0;
 	(void)MHD_get_connection_values(c, MHD_HEADER_KIND, count_host, &n);
-	if (n > 1)
+	if (n > 1 || (host != NULL && !host_value_valid(host, strlen(host))))
 		return -1;
-	return host_names_match(&cfg->hosts, MHD_lookup_connection_value(
-						     c, MHD_HEADER_KIND,
-						     MHD_HTTP_HEADER_HOST))
-		       ? 0
-		       : 1;
+	if (t->absolute) {
+		/* RFC 9112 3.2.2: the target's authority stands for Host. An
+		 * http(s) URI has a host and no user information (RFC 9110
+		 * 4.2.1, 4.2.4), and names this server only in the scheme of
+		 * the listener it reached. */
+		if (t->authority_len == 0 || t->authority[0] == ':' ||
+		    !host_value_valid(t->authority, t->authority_len))
+			return -1;
+		if (t->https != tls)
+			return 1;
+		return strcmp(t->path, "/healthz") == 0 ||
+				       host_names_match_n(&cfg->hosts,
+							  t->authority,
+							  t->authority_len)
+			       ? 0
+			       : 1;
+	}
+	/* Without Host (HTTP/1.0; HTTP/1.1 is refused before this), the
+	 * request is for the server the client connected to: this one. */
+	if (strcmp(t->path, "/healthz") == 0 || host == NULL)
+		return 0;
+	return host_names_match(&cfg->hosts, host) ? 0 : 1;
 }

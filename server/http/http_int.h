@@ -153,9 +153,23 @@ void http_method_for_log(char *dst, size_t dstlen, const char *method);
 /* A method RFC 9110 names (or PATCH): 405 where not allowed, where any
  * other gets 501. */
 bool http_method_known(const char *method);
-/* The raw target (from MHD_OPTION_URI_LOG_CALLBACK) is origin-form and
- * holds no control byte, space or DEL. NULL is not. */
+/* The raw target (from MHD_OPTION_URI_LOG_CALLBACK) is origin-form or the
+ * absolute-form of an http or https URI, and holds no control byte, space
+ * or DEL. NULL is not. */
 bool http_target_ok(const char *raw);
+/* The handler's url taken apart: the path to route, and for absolute-form
+ * the authority, which stands for Host (RFC 9112 3.2.2). Borrowed from
+ * url. */
+struct http_target {
+	const char *path;
+	bool absolute;
+	bool https; /* the scheme, with absolute */
+	const char *authority;
+	size_t authority_len;
+};
+/* Returns 0, or -1 when url is neither form (http_target_ok() said so
+ * already; the path is then unset). */
+int http_target_split(const char *url, struct http_target *ret);
 /* MHD_OPTION_UNESCAPE_CALLBACK's work: every %XX that stands for an
  * unreserved character (RFC 3986 2.3) becomes that character, in place
  * (6.2.2.2: the same URI); any other escape stays as it is. Returns the
@@ -210,10 +224,12 @@ struct request {
  * -1 for a malformed header. */
 int http_find_client(struct MHD_Connection *c, const struct config *cfg,
 		     struct request *rq);
-/* Whether the request's Host names this server (DNS rebinding): 0 (ours),
- * 1 (another name: 421), -1 (several Host lines: 400). */
+/* Whether the request names this server (DNS rebinding), by its Host or,
+ * for absolute-form, its target's authority: 0 (ours), 1 (another name or
+ * scheme: 421), -1 (no Host value, several Host lines, or an authority
+ * that is none: 400). */
 int http_check_host(struct MHD_Connection *c, const struct config *cfg,
-		    const char *url);
+		    const struct http_target *t, bool tls);
 
 /* Queues a prepared error (or the 204) and notes its status. */
 enum MHD_Result http_queue_error(struct MHD_Connection *c, struct request *rq,

@@ -164,8 +164,8 @@ http_request_start(void *cls, const char *uri, struct MHD_Connection *c)
 #define CONFIRM_PATH "/trust/confirm"
 
 static enum MHD_Result answer(struct MHD_Connection *c, struct listener *l,
-			      struct request *rq, const char *url,
-			      const char *method);
+			      struct request *rq, const struct http_target *t,
+			      const char *url, const char *method);
 
 enum MHD_Result
 http_handle(void *cls, struct MHD_Connection *c, const char *url,
@@ -174,12 +174,17 @@ http_handle(void *cls, struct MHD_Connection *c, const char *url,
 {
 	struct listener *l = cls;
 	struct request *rq = *req_cls;
-	bool read_on = strcmp(method, MHD_HTTP_METHOD_GET) == 0 ||
-		       strcmp(method, MHD_HTTP_METHOD_HEAD) == 0 ||
-		       (strcmp(method, MHD_HTTP_METHOD_POST) == 0 &&
-			strcmp(url, CONFIRM_PATH) == 0);
+	struct http_target t;
+	bool split = http_target_split(url, &t) == 0;
+	bool read_on;
 
 	(void)upload_data;
+	if (!split)
+		t.path = url; /* refused below: not a target we take */
+	read_on = strcmp(method, MHD_HTTP_METHOD_GET) == 0 ||
+		  strcmp(method, MHD_HTTP_METHOD_HEAD) == 0 ||
+		  (strcmp(method, MHD_HTTP_METHOD_POST) == 0 &&
+		   strcmp(t.path, CONFIRM_PATH) == 0);
 	if (rq == NULL) {
 		/* http_request_start() ran out of memory: the target is
 		 * unchecked, so the request is refused below. */
@@ -205,7 +210,7 @@ http_handle(void *cls, struct MHD_Connection *c, const char *url,
 		 * parser could read differently (http_check.c).
 		 */
 		rq->malformed =
-			f == HTTP_FRAMING_BAD || !rq->target_ok ||
+			f == HTTP_FRAMING_BAD || !rq->target_ok || !split ||
 			!http_method_ok(method) ||
 			!http_target_whole(&rq->raw_path, url) ||
 			/* RFC 9112 3.2; libmicrohttpd's strict mode would
@@ -225,18 +230,18 @@ http_handle(void *cls, struct MHD_Connection *c, const char *url,
 		return MHD_NO; /* answered already */
 	}
 	http_method_for_log(rq->method, sizeof(rq->method), method);
-	return answer(c, l, rq, url, method);
+	return answer(c, l, rq, &t, url, method);
 }
 
 /* Decides and queues the response; counted here, when the status is
  * known, so a client that has its answer also sees it in /metrics. */
 static enum MHD_Result
 answer(struct MHD_Connection *c, struct listener *l, struct request *rq,
-       const char *url, const char *method)
+       const struct http_target *t, const char *url, const char *method)
 {
 	bool get = strcmp(method, MHD_HTTP_METHOD_GET) == 0;
 	bool post = strcmp(method, MHD_HTTP_METHOD_POST) == 0;
-	bool confirm = strcmp(url, CONFIRM_PATH) == 0;
+	bool confirm = strcmp(t->path, CONFIRM_PATH) == 0;
 	const struct config *cfg;
 	enum MHD_Result ret;
 	int host;
@@ -258,7 +263,7 @@ answer(struct MHD_Connection *c, struct listener *l, struct request *rq,
 		ret = http_queue_error(c, rq, SITE_403);
 	} else if (rq->malformed) {
 		ret = http_queue_error(c, rq, SITE_400);
-	} else if ((host = http_check_host(c, cfg, url)) != 0) {
+	} else if ((host = http_check_host(c, cfg, t, l->tls)) != 0) {
 		metrics_denied(METRICS_DENY_HOST);
 		rq->deny = "host";
 		ret = http_queue_error(c, rq, host == 1 ? SITE_421 : SITE_400);
@@ -272,7 +277,7 @@ answer(struct MHD_Connection *c, struct listener *l, struct request *rq,
 	} else if (confirm) {
 		ret = http_serve_confirm(c, rq);
 	} else {
-		ret = route(c, rq, url, rq->head, l->tls);
+		ret = route(c, rq, t->path, rq->head, l->tls);
 	}
 	if (rq->status != 0)
 		metrics_request(rq->cls, rq->status);

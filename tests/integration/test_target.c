@@ -1,8 +1,8 @@
 /* SPDX-License-Identifier: MIT */
-/* Request targets and methods, on raw sockets: percent-encoded
+/* Request targets and methods, on raw sockets: absolute-form (RFC 9112
+ * 3.2.2) served when its authority names this server, percent-encoded
  * unreserved characters read as themselves (RFC 3986 6.2.2.2), 501 for a
- * method this server does not implement and 405 with Allow for one not
- * allowed here. */
+ * method nobody implements and 405 with Allow for one not allowed here. */
 #define _GNU_SOURCE /* memmem */
 #include <stdio.h>
 #include <stdlib.h>
@@ -83,6 +83,80 @@ run(const struct target_case *cases, size_t n)
 #define RUN(cases) run(cases, sizeof(cases) / sizeof(cases[0]))
 #define CLOSE "Connection: close\r\n\r\n"
 
+/* RFC 9112 3.2.2: an origin server MUST accept absolute-form, and then
+ * ignore Host for the target's authority, which passes the same check. */
+static void
+test_absolute_form(void **state)
+{
+	static const struct target_case cases[] = {
+		{"absolute-form",
+		 "GET http://x/ca.cer HTTP/1.1\r\nHost: x\r\n" CLOSE, 200,
+		 true},
+		{"scheme and host in upper case",
+		 "GET HTTP://X/ca.cer HTTP/1.1\r\nHost: x\r\n" CLOSE, 200,
+		 true},
+		{"with a port",
+		 "GET http://x:8080/ca.cer HTTP/1.1\r\nHost: x\r\n" CLOSE, 200,
+		 true},
+		{"with a query",
+		 "GET http://x/ca.cer?a=1 HTTP/1.1\r\nHost: x\r\n" CLOSE, 200,
+		 true},
+		{"the listen address",
+		 "GET http://127.0.0.1/ca.cer HTTP/1.1\r\nHost: x\r\n" CLOSE,
+		 200, true},
+		{"stands for Host: another Host is ignored",
+		 "GET http://x/ca.cer HTTP/1.1\r\nHost: evil.example\r\n" CLOSE,
+		 200, true},
+		{"HTTP/1.0 without Host",
+		 "GET http://x/ca.cer HTTP/1.0\r\n\r\n", 200, true},
+		{"no path is /", "GET http://x HTTP/1.1\r\nHost: x\r\n" CLOSE,
+		 200, false},
+		{"an unknown path",
+		 "GET http://x/nope HTTP/1.1\r\nHost: x\r\n" CLOSE, 404, false},
+		{"another name",
+		 "GET http://evil.example/ca.cer HTTP/1.1\r\nHost: x\r\n" CLOSE,
+		 421, false},
+		{"an address not listened on",
+		 "GET http://[::1]/ca.cer HTTP/1.1\r\nHost: x\r\n" CLOSE, 421,
+		 false},
+		{"https on the plain listener",
+		 "GET https://x/ca.cer HTTP/1.1\r\nHost: x\r\n" CLOSE, 421,
+		 false},
+		{"user information",
+		 "GET http://u@x/ca.cer HTTP/1.1\r\nHost: x\r\n" CLOSE, 400,
+		 false},
+		{"an empty host",
+		 "GET http:///ca.cer HTTP/1.1\r\nHost: x\r\n" CLOSE, 400,
+		 false},
+		{"a port that is not digits",
+		 "GET http://x:8a/ca.cer HTTP/1.1\r\nHost: x\r\n" CLOSE, 400,
+		 false},
+		{"another scheme",
+		 "GET ftp://x/ca.cer HTTP/1.1\r\nHost: x\r\n" CLOSE, 400,
+		 false},
+		{"an invalid Host is still refused (RFC 9112 3.2)",
+		 "GET http://x/ca.cer HTTP/1.1\r\nHost: a b\r\n" CLOSE, 400,
+		 false},
+		{"two Host lines are still refused",
+		 "GET http://x/ca.cer HTTP/1.1\r\nHost: x\r\nHost: x\r\n" CLOSE,
+		 400, false},
+		{"/healthz stays open to any name",
+		 "GET http://10.1.2.3/healthz HTTP/1.1\r\nHost: x\r\n" CLOSE,
+		 200, false},
+	};
+	static const char two[] =
+		"GET http://x/ca.cer HTTP/1.1\r\nHost: x\r\n\r\n"
+		"GET /ca.cer HTTP/1.1\r\nHost: x\r\n" CLOSE;
+
+	(void)state;
+	RUN(cases);
+	/* And the connection goes on: both answered, in order. */
+	assert_int_equal(raw_send(h.port, two, sizeof(two) - 1, 0, &r), 0);
+	assert_int_equal(raw_status_lines(&r), 2);
+	assert_int_equal(r.status, 200);
+	assert_true(harness_wait_log(&h, "GET \"http://x/ca.cer\" 200", 3000));
+}
+
 /* RFC 3986 6.2.2.2: "%63" is "c"; an escaped reserved character (or any
  * other byte) is not the character, and the publication point's issued
  * URLs keep their own rule (test_adcs.c). */
@@ -99,6 +173,9 @@ test_unreserved(void **state)
 		 "GET /ca%2ecer HTTP/1.1\r\nHost: x\r\n" CLOSE, 200, true},
 		{"with a query",
 		 "GET /ca%2Ecer?%61=1 HTTP/1.1\r\nHost: x\r\n" CLOSE, 200,
+		 true},
+		{"in absolute-form, authority too",
+		 "GET http://%78/%63a.cer HTTP/1.1\r\nHost: x\r\n" CLOSE, 200,
 		 true},
 		{"an escaped slash",
 		 "GET /%2Fca.cer HTTP/1.1\r\nHost: x\r\n" CLOSE, 404, false},
@@ -182,6 +259,7 @@ int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_absolute_form),
 		cmocka_unit_test(test_unreserved),
 		cmocka_unit_test(test_methods),
 	};
