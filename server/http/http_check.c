@@ -306,3 +306,27 @@ http_check_headers(struct MHD_Connection *c)
 		return sc.result;
 	return sc.body ? HTTP_FRAMING_BODY : HTTP_FRAMING_NONE;
 }
+
+/*
+ * A connection's memory (connection_memory, M) holds, for the whole
+ * request, the head libmicrohttpd read, an entry per field and per cookie,
+ * and a copy of the Cookie field; what is left must hold the response's
+ * header, or libmicrohttpd closes the connection without a reply
+ * (connection.c, build_header_response() failing in START_REPLY). A head of
+ * at most M/4 bytes with at most M/256 fields and cookies together takes at
+ * most M/4 + M/4 + M/4 (libmicrohttpd's entries are 64 bytes with their
+ * alignment), so M/4 is always left for the reply: these are certpost's
+ * limits, refused with one 431 while there is room to say so.
+ */
+bool
+http_head_fits(struct MHD_Connection *c, unsigned memory)
+{
+	const union MHD_ConnectionInfo *ci = MHD_get_connection_info(
+		c, MHD_CONNECTION_INFO_REQUEST_HEADER_SIZE);
+	int n = MHD_get_connection_values(
+		c, (enum MHD_ValueKind)(MHD_HEADER_KIND | MHD_COOKIE_KIND),
+		NULL, NULL);
+
+	return ci != NULL && ci->header_size <= memory / HTTP_HEAD_SHARE &&
+	       n >= 0 && (unsigned)n <= memory / HTTP_FIELD_COST;
+}

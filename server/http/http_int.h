@@ -28,6 +28,7 @@ enum site_error {
 	SITE_412,
 	SITE_413,
 	SITE_421,
+	SITE_431, /* the request head is over its limits */
 	SITE_501,
 	SITE_ERROR_COUNT
 };
@@ -189,6 +190,13 @@ bool http_target_whole(const struct http_target_sig *sig, const char *url);
  * reports), and the body is framed by at most one Content-Length and no
  * Transfer-Encoding. */
 enum http_framing http_check_headers(struct MHD_Connection *c);
+/* The request head's limits, from connection_memory (http_check.c says
+ * why): at most memory / HTTP_HEAD_SHARE bytes, at most
+ * memory / HTTP_FIELD_COST fields and cookies together. */
+#define HTTP_HEAD_SHARE 4
+#define HTTP_FIELD_COST 256
+/* The head is within those limits; otherwise 431. */
+bool http_head_fits(struct MHD_Connection *c, unsigned memory);
 
 /* http_request.c: one request's state, from the URI callback to the
  * completion one (libmicrohttpd's *req_cls). */
@@ -207,6 +215,7 @@ struct request {
 	bool head;	/* HEAD: the body is not sent */
 	bool started;	/* the handler has seen the headers */
 	bool malformed; /* see http_check.c: 400 whatever the method */
+	bool too_large; /* the head is over its limits: 431 */
 	bool body;	/* one Content-Length above 0: 400 on GET/HEAD */
 	/* The raw target's path, signed in the URI log callback: its
 	 * string is not promised to outlive the callback. */

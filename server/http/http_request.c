@@ -220,7 +220,8 @@ http_handle(void *cls, struct MHD_Connection *c, const char *url,
 						     MHD_HTTP_HEADER_HOST) ==
 				 NULL);
 		rq->body = f == HTTP_FRAMING_BODY;
-		if (read_on && !rq->malformed && !rq->body)
+		rq->too_large = !http_head_fits(c, l->h->memory);
+		if (read_on && !rq->malformed && !rq->body && !rq->too_large)
 			return MHD_YES;
 	} else if (*upload_size != 0) {
 		/* A body nobody asked for (GET with a body): drop it. */
@@ -261,6 +262,8 @@ answer(struct MHD_Connection *c, struct listener *l, struct request *rq,
 		metrics_denied(METRICS_DENY_ALLOW_LIST);
 		rq->deny = "not_allowed";
 		ret = http_queue_error(c, rq, SITE_403);
+	} else if (rq->too_large) {
+		ret = http_queue_error(c, rq, SITE_431);
 	} else if (rq->malformed) {
 		ret = http_queue_error(c, rq, SITE_400);
 	} else if ((host = http_check_host(c, cfg, t, l->tls)) != 0) {
