@@ -161,6 +161,18 @@ void host_names_add_addr(struct host_names *hn, const struct acl_addr *a);
  * already chose the listener). NULL, empty or malformed: false.
  */
 bool host_names_match(const struct host_names *hn, const char *host);
+/* The same for the n bytes at host (an authority inside a target). */
+bool host_names_match_n(const struct host_names *hn, const char *host,
+			size_t n);
+
+/*
+ * Whether the n bytes at s, whitespace around them aside, are a Host value
+ * at all (RFC 9110 7.2: RFC 3986's host, then ":" and any digits): a
+ * reg-name of unreserved characters, sub-delims and %XX escapes (an IPv4
+ * address is one), or an IPv6 address or IPvFuture in brackets. An empty
+ * value is one (RFC 9112 3.2); "a b", "u@h", "h:abc" and "[::1" are not.
+ */
+bool host_value_valid(const char *s, size_t n);
 
 /* Appends the accepted names and addresses, space-separated. */
 int host_names_format(const struct host_names *hn, struct buf *out);

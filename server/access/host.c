@@ -261,23 +261,115 @@ name_matches(const char *pattern, const char *name, size_t n)
 	return n > pl && strncasecmp(pattern + 1, name + n - pl, pl) == 0;
 }
 
+/* RFC 9110 5.5: whitespace around a field value is not part of it. */
+static const char *
+trim_ows(const char *s, size_t *n)
+{
+	while (*n > 0 && (*s == ' ' || *s == '\t')) {
+		s++;
+		(*n)--;
+	}
+	while (*n > 0 && (s[*n - 1] == ' ' || s[*n - 1] == '\t'))
+		(*n)--;
+	return s;
+}
+
+static bool
+is_hex(char c)
+{
+	return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f') ||
+	       (c >= 'A' && c <= 'F');
+}
+
+/* RFC 3986 2.3 and 2.2: unreserved and sub-delims. */
+static bool
+unreserved_or_sub_delim(char c)
+{
+	return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
+	       (c >= '0' && c <= '9') ||
+	       (c != '\0' && strchr("-._~!$&'()*+,;=", c) != NULL);
+}
+
+/* RFC 3986 3.2.2: IP-literal, without its brackets: an IPv6 address or
+ * IPvFuture ("v" 1*HEXDIG "." 1*( unreserved / sub-delims / ":" )). */
+static bool
+ip_literal_ok(const char *s, size_t n)
+{
+	char text[64], aerr[128];
+	struct acl_addr a;
+	size_t i = 1;
+
+	if (n > 0 && (s[0] == 'v' || s[0] == 'V')) {
+		while (i < n && is_hex(s[i]))
+			i++;
+		if (i == 1 || i + 1 >= n || s[i] != '.')
+			return false;
+		for (i++; i < n; i++)
+			if (!unreserved_or_sub_delim(s[i]) && s[i] != ':')
+				return false;
+		return true;
+	}
+	if (n == 0 || n >= sizeof(text) || memchr(s, ':', n) == NULL)
+		return false;
+	memcpy(text, s, n);
+	text[n] = '\0';
+	return acl_addr_parse(text, &a, aerr, sizeof(aerr)) == 0 &&
+	       a.family == AF_INET6;
+}
+
+bool
+host_value_valid(const char *s, size_t n)
+{
+	size_t i = 0;
+
+	s = trim_ows(s, &n);
+	if (n > 0 && s[0] == '[') {
+		const char *close = memchr(s, ']', n);
+
+		if (close == NULL ||
+		    !ip_literal_ok(s + 1, (size_t)(close - s) - 1))
+			return false;
+		i = (size_t)(close - s) + 1;
+	} else {
+		/* reg-name (an IPv4 address is one too): unreserved,
+		 * pct-encoded, sub-delims. */
+		for (; i < n && s[i] != ':'; i++) {
+			if (s[i] == '%') {
+				if (i + 2 >= n || !is_hex(s[i + 1]) ||
+				    !is_hex(s[i + 2]))
+					return false;
+				i += 2;
+			} else if (!unreserved_or_sub_delim(s[i])) {
+				return false;
+			}
+		}
+	}
+	if (i == n)
+		return true;
+	if (s[i] != ':')
+		return false;
+	for (i++; i < n; i++)
+		if (s[i] < '0' || s[i] > '9')
+			return false;
+	return true;
+}
+
 bool
 host_names_match(const struct host_names *hn, const char *host)
 {
+	return host != NULL && host_names_match_n(hn, host, strlen(host));
+}
+
+bool
+host_names_match_n(const struct host_names *hn, const char *host, size_t n)
+{
 	char norm[HOST_NAME_LEN];
 	struct acl_addr a;
-	size_t i, n;
+	size_t i;
 	long hl;
 	int r;
 
-	if (host == NULL)
-		return false;
-	/* RFC 9110 5.5: whitespace around a field value is not part of it. */
-	while (*host == ' ' || *host == '\t')
-		host++;
-	n = strlen(host);
-	while (n > 0 && (host[n - 1] == ' ' || host[n - 1] == '\t'))
-		n--;
+	host = trim_ows(host, &n);
 	if (n == 0 || (hl = split_port(host, n)) <= 0)
 		return false;
 	r = host_parse(host, (size_t)hl, false, norm, sizeof(norm), &a);

@@ -50,14 +50,18 @@ mhd_logger(void *cls, const char *fmt, va_list ap)
 	buf_free(&line);
 }
 
-/* We match paths exactly and never decode them: "%2e%2e", "%00" and the
- * like can only be 404. Query strings are not decoded either. */
+/* Paths are matched as they are but for escaped unreserved characters,
+ * which are those characters (RFC 3986 6.2.2.2: "/%63a.cer" is
+ * "/ca.cer"); an escaped reserved character or other byte ("%2F", "%00")
+ * stays escaped, and can only be 404 (the publication point's issued URLs
+ * have a rule of their own, catalog_lookup()). Query arguments, which
+ * libmicrohttpd passes here too, are read the same way. */
 static size_t
-no_unescape(void *cls, struct MHD_Connection *c, char *s)
+unescape_unreserved(void *cls, struct MHD_Connection *c, char *s)
 {
 	(void)cls;
 	(void)c;
-	return strlen(s);
+	return http_unescape_unreserved(s);
 }
 
 /* Binds one listening socket ourselves, so that "[::]" accepts IPv4 too
@@ -203,10 +207,11 @@ start_daemon(struct http *h, struct listener *l, const struct config *cfg,
 		(size_t)cfg->connection_memory, MHD_OPTION_NOTIFY_COMPLETED,
 		http_completed, l, MHD_OPTION_NOTIFY_CONNECTION,
 		http_notify_connection, l, MHD_OPTION_UNESCAPE_CALLBACK,
-		no_unescape, l, MHD_OPTION_URI_LOG_CALLBACK, http_request_start,
-		l, MHD_OPTION_ARRAY, parse, MHD_OPTION_ARRAY,
-		l->tls ? tls : tls + ARRAY_LEN(tls) - 1, MHD_OPTION_ARRAY,
-		threads > 1 ? pool : pool + 1, MHD_OPTION_END);
+		unescape_unreserved, l, MHD_OPTION_URI_LOG_CALLBACK,
+		http_request_start, l, MHD_OPTION_ARRAY, parse,
+		MHD_OPTION_ARRAY, l->tls ? tls : tls + ARRAY_LEN(tls) - 1,
+		MHD_OPTION_ARRAY, threads > 1 ? pool : pool + 1,
+		MHD_OPTION_END);
 	if (l->d == NULL) {
 		err_set(err, errlen, "cannot start libmicrohttpd on %s%s",
 			l->url,

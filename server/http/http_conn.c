@@ -276,23 +276,27 @@ plain_http_logged(struct http *h, const struct acl_addr *a)
 	site_unref(s);
 }
 
+/*
+ * Each MHD_get_connection_info() answer is read before the next call:
+ * 1.0 returns one union per connection for every query, so a second call
+ * overwrites the first answer (its microhttpd.h: "invalidated with the
+ * next call"); 0.9.75 happened to return separate fields.
+ */
 static struct conn *
 conn_started(struct http *h, const struct listener *l, struct MHD_Connection *c)
 {
-	const union MHD_ConnectionInfo *ci =
-		MHD_get_connection_info(c, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
-	const union MHD_ConnectionInfo *fi =
-		MHD_get_connection_info(c, MHD_CONNECTION_INFO_CONNECTION_FD);
-	const union MHD_ConnectionInfo *si;
+	const union MHD_ConnectionInfo *ci, *si;
 	struct conn *k = calloc(1, sizeof(*k));
 
-	if (k == NULL || ci == NULL || fi == NULL ||
-	    acl_addr_from_sockaddr(ci->client_addr, &k->peer) == -1) {
-		free(k);
-		refuse(c);
-		return NULL;
-	}
-	k->fd = fi->connect_fd;
+	if (k == NULL ||
+	    (ci = MHD_get_connection_info(
+		     c, MHD_CONNECTION_INFO_CONNECTION_FD)) == NULL)
+		goto refused;
+	k->fd = ci->connect_fd;
+	if ((ci = MHD_get_connection_info(
+		     c, MHD_CONNECTION_INFO_CLIENT_ADDRESS)) == NULL ||
+	    acl_addr_from_sockaddr(ci->client_addr, &k->peer) == -1)
+		goto refused;
 	k->flags = conn_count(h, l, c, &k->peer);
 	atomic_store(&k->head_since_ms, mono_ms());
 	/* Only for those who may ask: a denied peer gets no answer here. */
@@ -316,6 +320,10 @@ conn_started(struct http *h, const struct listener *l, struct MHD_Connection *c)
 	h->conns = k;
 	pthread_mutex_unlock(&h->conns_lock);
 	return k;
+refused:
+	free(k);
+	refuse(c);
+	return NULL;
 }
 
 /* A handshake that never finished: counted by reason, and said once in a

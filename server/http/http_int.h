@@ -25,8 +25,11 @@ enum site_error {
 	SITE_404,
 	SITE_405,
 	SITE_405_POST, /* /trust/confirm takes POST only */
+	SITE_412,
 	SITE_413,
 	SITE_421,
+	SITE_431, /* the request head is over its limits */
+	SITE_501,
 	SITE_ERROR_COUNT
 };
 
@@ -147,11 +150,34 @@ enum http_framing {
 bool http_method_ok(const char *method);
 /* The method for a log line, every non-token byte as '?'. */
 void http_method_for_log(char *dst, size_t dstlen, const char *method);
-/* The raw target (from MHD_OPTION_URI_LOG_CALLBACK) is origin-form and
- * holds no control byte, space or DEL. NULL is not. */
+/* A method RFC 9110 names (or PATCH): 405 where not allowed, where any
+ * other gets 501. */
+bool http_method_known(const char *method);
+/* The raw target (from MHD_OPTION_URI_LOG_CALLBACK) is origin-form or the
+ * absolute-form of an http or https URI, and holds no control byte, space
+ * or DEL. NULL is not. */
 bool http_target_ok(const char *raw);
-/* The raw target's path (up to its query) as its length and FNV-1a hash:
- * what the handler's url is compared with, without a copy per request. */
+/* The handler's url taken apart: the path to route, and for absolute-form
+ * the authority, which stands for Host (RFC 9112 3.2.2). Borrowed from
+ * url. */
+struct http_target {
+	const char *path;
+	bool absolute;
+	bool https; /* the scheme, with absolute */
+	const char *authority;
+	size_t authority_len;
+};
+/* Returns 0, or -1 when url is neither form (http_target_ok() said so
+ * already; the path is then unset). */
+int http_target_split(const char *url, struct http_target *ret);
+/* MHD_OPTION_UNESCAPE_CALLBACK's work: every %XX that stands for an
+ * unreserved character (RFC 3986 2.3) becomes that character, in place
+ * (6.2.2.2: the same URI); any other escape stays as it is. Returns the
+ * new length. */
+size_t http_unescape_unreserved(char *s);
+/* The raw target's path (up to its query), as http_unescape_unreserved()
+ * would make it, as its length and FNV-1a hash: what the handler's url is
+ * compared with, without a copy per request. */
 struct http_target_sig {
 	size_t len;
 	uint64_t hash;
@@ -163,6 +189,13 @@ bool http_target_whole(const struct http_target_sig *sig, const char *url);
  * reports), and the body is framed by at most one Content-Length and no
  * Transfer-Encoding. */
 enum http_framing http_check_headers(struct MHD_Connection *c);
+/* The request head's limits, from connection_memory (http_check.c says
+ * why): at most memory / HTTP_HEAD_SHARE bytes, at most
+ * memory / HTTP_FIELD_COST fields and cookies together. */
+#define HTTP_HEAD_SHARE 4
+#define HTTP_FIELD_COST 256
+/* The head is within those limits; otherwise 431. */
+bool http_head_fits(struct MHD_Connection *c, unsigned memory);
 
 /* http_request.c: one request's state, from the URI callback to the
  * completion one (libmicrohttpd's *req_cls). */
@@ -181,6 +214,7 @@ struct request {
 	bool head;	/* HEAD: the body is not sent */
 	bool started;	/* the handler has seen the headers */
 	bool malformed; /* see http_check.c: 400 whatever the method */
+	bool too_large; /* the head is over its limits: 431 */
 	bool body;	/* one Content-Length above 0: 400 on GET/HEAD */
 	/* The raw target's path, signed in the URI log callback: its
 	 * string is not promised to outlive the callback. */
@@ -191,6 +225,19 @@ struct request {
 	char method[16];
 	char path[256];
 };
+
+/* http_client.c: who is asking, and of whom. */
+/* Works out the client (rq->client, rq->via_proxy): the peer, or behind a
+ * trusted proxy the address its one believed header names. Returns 0, or
+ * -1 for a malformed header. */
+int http_find_client(struct MHD_Connection *c, const struct config *cfg,
+		     struct request *rq);
+/* Whether the request names this server (DNS rebinding), by its Host or,
+ * for absolute-form, its target's authority: 0 (ours), 1 (another name or
+ * scheme: 421), -1 (no Host value, several Host lines, or an authority
+ * that is none: 400). */
+int http_check_host(struct MHD_Connection *c, const struct config *cfg,
+		    const struct http_target *t, bool tls);
 
 /* Queues a prepared error (or the 204) and notes its status. */
 enum MHD_Result http_queue_error(struct MHD_Connection *c, struct request *rq,
@@ -219,19 +266,25 @@ struct MHD_Response *site_response_static(const void *data, size_t len);
 /* Adds the headers every response carries. */
 int site_common_headers(struct MHD_Response *r, const char *csp);
 /* A response for catalog entry e with every header of the entry: the
- * body (or none for a 304) borrowed from the snapshot; with gz, its gzip
- * form (e->gz_body must be there). */
+ * body borrowed from the snapshot (a 304 sends none, but its
+ * Content-Length is the 200's); with gz, its gzip form (e->gz_body must be
+ * there). */
 struct MHD_Response *site_entry_response(const struct catalog_entry *e,
 					 bool notmod, bool gz,
 					 const char *cache_control,
 					 const char *expires);
 
 /* http_cond.c: whether the client takes gzip (every Accept-Encoding line
- * read); whether the form of e it would get (gz or not) is the one it
- * holds (If-None-Match, else If-Modified-Since where e has a date). */
+ * read); what the preconditions (RFC 9110 13.2.2) make of a GET or HEAD of
+ * e in the form it would get (gz or not). */
 bool http_accepts_gzip(struct MHD_Connection *c);
-bool http_not_modified(struct MHD_Connection *c, const struct catalog_entry *e,
-		       bool gz);
+enum http_cond {
+	HTTP_COND_SEND,		/* 200 */
+	HTTP_COND_NOT_MODIFIED, /* 304: the client holds that form */
+	HTTP_COND_FAILED,	/* 412: If-Match or If-Unmodified-Since */
+};
+enum http_cond http_preconditions(struct MHD_Connection *c,
+				  const struct catalog_entry *e, bool gz);
 
 /* http_cache.c: revocation data's caching. */
 /* "Sun, 06 Nov 1994 08:49:37 GMT" (RFC 9110 5.6.7). Returns 0 or -1. */

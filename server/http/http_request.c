@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: MIT */
-/* The request path: client address, Host, routing, access log
- * (conditional requests and the gzip choice: http_cond.c; /metrics, the
- * trust confirmation and the rollout: http_counts.c). */
+/* The request path: checks, routing, access log (the client address and
+ * Host: http_client.c; conditional requests and the gzip choice:
+ * http_cond.c; /metrics, the trust confirmation and the rollout:
+ * http_counts.c). */
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -19,79 +20,6 @@ now_us(void)
 
 	clock_gettime(CLOCK_MONOTONIC, &ts);
 	return (long long)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
-}
-
-/* Joins every line of one header with ", " (RFC 9110 5.3) into a fixed
- * buffer; too long a header is malformed for our purposes. */
-struct joined {
-	const char *name;
-	char buf[2048];
-	size_t len;
-	bool seen;
-	bool overflow;
-};
-
-static enum MHD_Result
-join_header(void *cls, enum MHD_ValueKind kind, const char *key,
-	    const char *value)
-{
-	struct joined *j = cls;
-	size_t n;
-
-	(void)kind;
-	if (strcasecmp(key, j->name) != 0 || value == NULL)
-		return MHD_YES;
-	n = strlen(value);
-	if (j->len + n + 3 > sizeof(j->buf)) {
-		j->overflow = true;
-		return MHD_NO;
-	}
-	if (j->seen) {
-		memcpy(j->buf + j->len, ", ", 2);
-		j->len += 2;
-	}
-	memcpy(j->buf + j->len, value, n + 1);
-	j->len += n;
-	j->seen = true;
-	return MHD_YES;
-}
-
-/* Works out who the client is. Returns 0, or -1 for a malformed header. */
-static int
-find_client(struct MHD_Connection *c, const struct config *cfg,
-	    struct request *rq)
-{
-	const union MHD_ConnectionInfo *ci;
-	struct acl_addr peer;
-	struct joined hdr = {.name = proxy_header_name(cfg->proxy_header)};
-	const char *other = proxy_header_name(
-		cfg->proxy_header == PROXY_FORWARDED ? PROXY_X_FORWARDED_FOR
-						     : PROXY_FORWARDED);
-	char err[160];
-
-	ci = MHD_get_connection_info(c, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
-	if (ci == NULL || acl_addr_from_sockaddr(ci->client_addr, &peer) == -1)
-		return -1;
-	rq->client = peer;
-	if (cfg->trusted_proxy.n == 0 || !acl_match(&cfg->trusted_proxy, &peer))
-		return 0;
-	/* One header is believed, as nginx's real_ip_header: proxies pass
-	 * the other through from the client untouched. */
-	(void)MHD_get_connection_values(c, MHD_HEADER_KIND, join_header, &hdr);
-	if (hdr.overflow)
-		return -1;
-	if (MHD_lookup_connection_value(c, MHD_HEADER_KIND, other) != NULL)
-		log_debug("ignoring %s from a trusted proxy (proxy_header = "
-			  "%s)",
-			  other, hdr.name);
-	if (proxy_client(&cfg->trusted_proxy, &peer, cfg->proxy_header,
-			 hdr.seen ? hdr.buf : NULL, &rq->client, err,
-			 sizeof(err)) == -1) {
-		log_debug("bad proxy header from a trusted proxy: %s", err);
-		return -1;
-	}
-	rq->via_proxy = !acl_addr_equal(&rq->client, &peer);
-	return 0;
 }
 
 /* Root, bundle, CRL and issuer downloads: counted and named in the log. */
@@ -199,9 +127,12 @@ route(struct MHD_Connection *c, struct request *rq, const char *url, bool head,
 	/* The representation is chosen first: its ETag is what a cache
 	 * that holds it sends back. */
 	gz = e->gz_body != NULL && http_accepts_gzip(c);
-	if (http_not_modified(c, e, gz)) {
+	switch (http_preconditions(c, e, gz)) {
+	case HTTP_COND_FAILED: return http_queue_error(c, rq, SITE_412);
+	case HTTP_COND_NOT_MODIFIED:
 		rq->status = MHD_HTTP_NOT_MODIFIED;
 		return site_queue_entry(rq->site, idx, gz, c, rq->status);
+	case HTTP_COND_SEND: break;
 	}
 	rq->status = MHD_HTTP_OK;
 	rq->bytes = head ? 0 : gz ? e->gz_len : e->len;
@@ -210,43 +141,6 @@ route(struct MHD_Connection *c, struct request *rq, const char *url, bool head,
 		rollout_download(http_request_platform(c, rq));
 	}
 	return site_queue_entry(rq->site, idx, gz, c, rq->status);
-}
-
-static enum MHD_Result
-count_host(void *cls, enum MHD_ValueKind kind, const char *key,
-	   const char *value)
-{
-	unsigned *n = cls;
-
-	(void)kind;
-	(void)value;
-	if (strcasecmp(key, MHD_HTTP_HEADER_HOST) == 0)
-		(*n)++;
-	return MHD_YES;
-}
-
-/*
- * DNS rebinding: an outsider's page on a name that resolves to us makes
- * an insider's browser send requests with the outsider's name in Host.
- * Only names that are ours are answered; /healthz stays open to probes
- * that send an address or nothing. Returns 0 (ours), 1 (another name:
- * 421), or -1 (several Host lines: 400, RFC 9112 3.2).
- */
-static int
-check_host(struct MHD_Connection *c, const struct config *cfg, const char *url)
-{
-	unsigned n = 0;
-
-	if (strcmp(url, "/healthz") == 0)
-		return 0;
-	(void)MHD_get_connection_values(c, MHD_HEADER_KIND, count_host, &n);
-	if (n > 1)
-		return -1;
-	return host_names_match(&cfg->hosts, MHD_lookup_connection_value(
-						     c, MHD_HEADER_KIND,
-						     MHD_HTTP_HEADER_HOST))
-		       ? 0
-		       : 1;
 }
 
 /*
@@ -275,8 +169,8 @@ http_request_start(void *cls, const char *uri, struct MHD_Connection *c)
 #define CONFIRM_PATH "/trust/confirm"
 
 static enum MHD_Result answer(struct MHD_Connection *c, struct listener *l,
-			      struct request *rq, const char *url,
-			      const char *method);
+			      struct request *rq, const struct http_target *t,
+			      const char *url, const char *method);
 
 enum MHD_Result
 http_handle(void *cls, struct MHD_Connection *c, const char *url,
@@ -285,12 +179,17 @@ http_handle(void *cls, struct MHD_Connection *c, const char *url,
 {
 	struct listener *l = cls;
 	struct request *rq = *req_cls;
-	bool read_on = strcmp(method, MHD_HTTP_METHOD_GET) == 0 ||
-		       strcmp(method, MHD_HTTP_METHOD_HEAD) == 0 ||
-		       (strcmp(method, MHD_HTTP_METHOD_POST) == 0 &&
-			strcmp(url, CONFIRM_PATH) == 0);
+	struct http_target t;
+	bool split = http_target_split(url, &t) == 0;
+	bool read_on;
 
 	(void)upload_data;
+	if (!split)
+		t.path = url; /* refused below: not a target we take */
+	read_on = strcmp(method, MHD_HTTP_METHOD_GET) == 0 ||
+		  strcmp(method, MHD_HTTP_METHOD_HEAD) == 0 ||
+		  (strcmp(method, MHD_HTTP_METHOD_POST) == 0 &&
+		   strcmp(t.path, CONFIRM_PATH) == 0);
 	if (rq == NULL) {
 		/* http_request_start() ran out of memory: the target is
 		 * unchecked, so the request is refused below. */
@@ -316,7 +215,7 @@ http_handle(void *cls, struct MHD_Connection *c, const char *url,
 		 * parser could read differently (http_check.c).
 		 */
 		rq->malformed =
-			f == HTTP_FRAMING_BAD || !rq->target_ok ||
+			f == HTTP_FRAMING_BAD || !rq->target_ok || !split ||
 			!http_method_ok(method) ||
 			!http_target_whole(&rq->raw_path, url) ||
 			/* RFC 9112 3.2; libmicrohttpd's strict mode would
@@ -326,7 +225,8 @@ http_handle(void *cls, struct MHD_Connection *c, const char *url,
 						     MHD_HTTP_HEADER_HOST) ==
 				 NULL);
 		rq->body = f == HTTP_FRAMING_BODY;
-		if (read_on && !rq->malformed && !rq->body)
+		rq->too_large = !http_head_fits(c, l->h->memory);
+		if (read_on && !rq->malformed && !rq->body && !rq->too_large)
 			return MHD_YES;
 	} else if (*upload_size != 0) {
 		/* A body nobody asked for (GET with a body): drop it. */
@@ -336,18 +236,18 @@ http_handle(void *cls, struct MHD_Connection *c, const char *url,
 		return MHD_NO; /* answered already */
 	}
 	http_method_for_log(rq->method, sizeof(rq->method), method);
-	return answer(c, l, rq, url, method);
+	return answer(c, l, rq, &t, url, method);
 }
 
 /* Decides and queues the response; counted here, when the status is
  * known, so a client that has its answer also sees it in /metrics. */
 static enum MHD_Result
 answer(struct MHD_Connection *c, struct listener *l, struct request *rq,
-       const char *url, const char *method)
+       const struct http_target *t, const char *url, const char *method)
 {
 	bool get = strcmp(method, MHD_HTTP_METHOD_GET) == 0;
 	bool post = strcmp(method, MHD_HTTP_METHOD_POST) == 0;
-	bool confirm = strcmp(url, CONFIRM_PATH) == 0;
+	bool confirm = strcmp(t->path, CONFIRM_PATH) == 0;
 	const struct config *cfg;
 	enum MHD_Result ret;
 	int host;
@@ -359,7 +259,7 @@ answer(struct MHD_Connection *c, struct listener *l, struct request *rq,
 	rq->site = site_acquire(l->h);
 	rq->cls = METRICS_OTHER;
 	cfg = rq->site->cfg;
-	if (find_client(c, cfg, rq) == -1) {
+	if (http_find_client(c, cfg, rq) == -1) {
 		metrics_denied(METRICS_DENY_PROXY);
 		rq->deny = "bad_proxy_header";
 		ret = http_queue_error(c, rq, SITE_400);
@@ -367,12 +267,16 @@ answer(struct MHD_Connection *c, struct listener *l, struct request *rq,
 		metrics_denied(METRICS_DENY_ALLOW_LIST);
 		rq->deny = "not_allowed";
 		ret = http_queue_error(c, rq, SITE_403);
+	} else if (rq->too_large) {
+		ret = http_queue_error(c, rq, SITE_431);
 	} else if (rq->malformed) {
 		ret = http_queue_error(c, rq, SITE_400);
-	} else if ((host = check_host(c, cfg, url)) != 0) {
+	} else if ((host = http_check_host(c, cfg, t, l->tls)) != 0) {
 		metrics_denied(METRICS_DENY_HOST);
 		rq->deny = "host";
 		ret = http_queue_error(c, rq, host == 1 ? SITE_421 : SITE_400);
+	} else if (!http_method_known(method)) {
+		ret = http_queue_error(c, rq, SITE_501);
 	} else if (confirm ? !post : !get && !rq->head) {
 		ret = http_queue_error(c, rq,
 				       confirm ? SITE_405_POST : SITE_405);
@@ -381,7 +285,7 @@ answer(struct MHD_Connection *c, struct listener *l, struct request *rq,
 	} else if (confirm) {
 		ret = http_serve_confirm(c, rq);
 	} else {
-		ret = route(c, rq, url, rq->head, l->tls);
+		ret = route(c, rq, t->path, rq->head, l->tls);
 	}
 	if (rq->status != 0)
 		metrics_request(rq->cls, rq->status);

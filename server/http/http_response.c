@@ -70,14 +70,22 @@ entry_headers(struct MHD_Response *r, const struct catalog_entry *e, bool gz,
 	return 0;
 }
 
+/*
+ * The 304 is made from the 200's body too, which it never sends. Both
+ * libmicrohttpd releases add a Content-Length from a response's body
+ * size to a 304 (0.9.75: is_reply_body_headers_needed() in connection.c
+ * is true for it; 1.0.1: is_reply_body_needed() returns
+ * RP_BODY_HEADERS_ONLY), and RFC 9110 8.6 allows only the 200's value
+ * there. 1.0 could leave it out (MHD_RF_HEAD_ONLY_RESPONSE); 0.9.75 has
+ * no such flag, so both send the 200's.
+ */
 struct MHD_Response *
 site_entry_response(const struct catalog_entry *e, bool notmod, bool gz,
 		    const char *cache_control, const char *expires)
 {
 	struct MHD_Response *r =
-		notmod ? site_response_static("", 0)
-		: gz   ? site_response_static(e->gz_body, e->gz_len)
-		       : site_response_static(e->body, e->len);
+		gz ? site_response_static(e->gz_body, e->gz_len)
+		   : site_response_static(e->body, e->len);
 	char disp[160];
 
 	if (r == NULL)

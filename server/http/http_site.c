@@ -30,10 +30,20 @@ static const struct {
 		      "<h1>Method Not Allowed</h1>\n"},
 	[SITE_405_POST] = {405, "<!doctype html><title>405 Method Not "
 				"Allowed</title><h1>Method Not Allowed</h1>\n"},
+	[SITE_412] = {412,
+		      "<!doctype html><title>412 Precondition Failed</title>"
+		      "<h1>Precondition Failed</h1><p>This is not the version "
+		      "of the file the request names.</p>\n"},
 	[SITE_421] = {421,
 		      "<!doctype html><title>421 Misdirected Request</title>"
 		      "<h1>Misdirected Request</h1><p>This server does not "
 		      "answer to that host name.</p>\n"},
+	[SITE_431] = {431,
+		      "<!doctype html><title>431 Request Header Fields Too "
+		      "Large</title><h1>Request Header Fields Too "
+		      "Large</h1>\n"},
+	[SITE_501] = {501, "<!doctype html><title>501 Not Implemented</title>"
+			   "<h1>Not Implemented</h1>\n"},
 	[SITE_413] = {413, "<!doctype html><title>413 Content Too Large</title>"
 			   "<h1>Content Too Large</h1>\n"},
 };
@@ -100,8 +110,64 @@ prepare_errors(struct site *s)
 	if (MHD_add_response_header(s->errors[SITE_403], "Connection",
 				    "close") != MHD_YES ||
 	    MHD_add_response_header(s->errors[SITE_400], "Connection",
+				    "close") != MHD_YES ||
+	    MHD_add_response_header(s->errors[SITE_431], "Connection",
 				    "close") != MHD_YES)
 		return -1;
+	return 0;
+}
+
+static enum MHD_Result
+add_field_len(void *cls, enum MHD_ValueKind kind, const char *key,
+	      const char *value)
+{
+	size_t *n = cls;
+
+	(void)kind;
+	*n += strlen(key) + strlen(value) + 4; /* ": ", CRLF */
+	return MHD_YES;
+}
+
+/* The header section r takes in a connection's memory: its fields, and
+ * what libmicrohttpd adds (status line, Date, Connection, Content-Length,
+ * a CRL's per-second Cache-Control and Expires), counted generously. */
+static size_t
+header_len(struct MHD_Response *r)
+{
+	size_t n = 256;
+
+	if (r != NULL)
+		(void)MHD_get_response_headers(r, add_field_len, &n);
+	return n;
+}
+
+/*
+ * A request head within its limits leaves a quarter of connection_memory
+ * for the response's header (http_check.c); every prepared response must
+ * fit there, or a request would go unanswered. Only a small
+ * connection_memory with a long page Content-Security-Policy (many
+ * check_url origins) comes near. Returns 0, or -1 with a reason.
+ */
+static int
+headers_fit(const struct site *s, char *err, size_t errlen)
+{
+	size_t room = s->cfg->connection_memory / HTTP_HEAD_SHARE, need;
+
+	for (size_t i = 0; i < s->n; i++) {
+		need = header_len(s->full[i]);
+		if (s->full_gz[i] != NULL && header_len(s->full_gz[i]) > need)
+			need = header_len(s->full_gz[i]);
+		if (need > room) {
+			err_set(err, errlen,
+				"connection_memory = %u leaves %zu bytes for "
+				"a response's header, and %s needs about %zu: "
+				"raise connection_memory to at least %zu",
+				s->cfg->connection_memory, room,
+				catalog_entry_at(s->cat, i)->path, need,
+				need * HTTP_HEAD_SHARE);
+			return -1;
+		}
+	}
 	return 0;
 }
 
@@ -145,6 +211,10 @@ site_new(struct config *cfg, struct catalog *cat, char *err, size_t errlen)
 	}
 	if (prepare_errors(s) == -1)
 		goto fail;
+	if (headers_fit(s, err, errlen) == -1) {
+		site_unref(s);
+		return NULL;
+	}
 	return s;
 fail:
 	err_set(err, errlen, "cannot prepare responses (out of memory)");

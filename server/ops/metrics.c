@@ -15,8 +15,8 @@ static const char *const class_names[METRICS_CLASS_COUNT] = {
 	"page",	  "download", "info",	  "static", "qr",
 	"health", "metrics",  "helpdesk", "other",
 };
-static const unsigned status_codes[] = {200, 301, 304, 400, 403, 404,
-					405, 413, 421, 500, 503};
+static const unsigned status_codes[] = {200, 301, 304, 400, 403, 404, 405,
+					412, 413, 421, 431, 500, 501, 503};
 #define NSTATUS (ARRAY_LEN(status_codes) + 1) /* last: any other */
 static const char *const deny_names[METRICS_DENY_COUNT] = {
 	"not_allowed",	"not_admin",	"bad_proxy_header", "host",

@@ -204,8 +204,11 @@ test_encodings(void **state)
 		{"/CertEnroll%2FCorp%20Issuing%20CA%2001(1).crl", 404},
 		{"/CertEnroll/Corp%20Issuing%20CA%2001(1).crl%00", 404},
 		{"/CertEnroll/Corp%2GIssuing%20CA%2001(1).crl", 404},
-		/* the slug URLs match exactly: an escape is not decoded */
-		{"/ca01%2Ecrl", 404},
+		/* an escaped unreserved character is the character (RFC
+		 * 3986 6.2.2.2), on the slug URLs too; an escaped reserved
+		 * one is not */
+		{"/ca01%2Ecrl", 200},
+		{"/ca01.crl%3B", 404},
 		/* case matters in a path */
 		{"/certenroll/Corp%20Issuing%20CA%2001(1).crl", 404},
 	};

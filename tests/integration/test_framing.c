@@ -383,15 +383,18 @@ test_method(void **state)
 	assert_true(harness_wait_log(&h, " G?T \"/ca.cer\" 400 ", 3000));
 }
 
-/* RFC 9112 3.2: certpost is an origin server, and takes origin-form only
- * (see docs/http.md for why absolute-form is refused too). */
+/* RFC 9112 3.2: certpost is an origin server: origin-form, and
+ * absolute-form of http or https without user information
+ * (test_target.c serves it). */
 static const struct refusal target_cases[] = {
 	REFUSE("'@evil.example/x'",
 	       "GET @evil.example/x HTTP/1.1\r\nHost: x\r\n\r\n" SMUGGLED),
 	REFUSE("'evil.example/x'",
 	       "GET evil.example/x HTTP/1.1\r\nHost: x\r\n\r\n" SMUGGLED),
-	REFUSE("absolute-form",
-	       "GET http://x/ca.cer HTTP/1.1\r\nHost: x\r\n\r\n" SMUGGLED),
+	REFUSE("absolute-form with user information",
+	       "GET http://u@x/ca.cer HTTP/1.1\r\nHost: x\r\n\r\n" SMUGGLED),
+	REFUSE("absolute-form of another scheme",
+	       "GET ftp://x/ca.cer HTTP/1.1\r\nHost: x\r\n\r\n" SMUGGLED),
 	REFUSE("authority-form",
 	       "GET x:80 HTTP/1.1\r\nHost: x\r\n\r\n" SMUGGLED),
 	REFUSE("asterisk-form on GET",

@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /* DNS rebinding: only requests whose Host names this server are answered;
- * anything else gets 421 and no certificate bytes. */
+ * another name gets 421, a value that is no Host 400, and neither any
+ * certificate bytes. */
 /* memmem() */
 #define _GNU_SOURCE
 #include <stdio.h>
@@ -123,18 +124,31 @@ test_rebinding_refused(void **state)
 		"Host: attacker.example:8080",
 		"Host: pki.corp.example", /* the wildcard needs a label */
 		"Host: xpki.corp.example",
-		"Host: ca.corp.example:99999",
+		"Host: ca.corp.example:99999", /* no such port */
 		"Host: ca.corp.example:",
-		"Host: ca.corp.example:80:80",
-		"Host: user@ca.corp.example",
-		"Host: ca.corp.example/x",
 		"Host: ca..corp.example",
-		"Host: 127.0.0.2", /* an address we do not listen on */
+		"Host: ca%2Ecorp.example", /* a reg-name, not ours */
+		"Host: 127.0.0.2",	   /* an address we do not listen on */
 		"Host: 127.1",
 		"Host: 0x7f.0.0.1",
 		"Host: [::1]",
+	};
+	/* Not a Host value at all (RFC 9110 7.2: uri-host [":" port], RFC
+	 * 3986's host): 400, RFC 9112 3.2. */
+	static const char *const invalid[] = {
+		"Host: a b",
+		"Host: u@h",
+		"Host: user@ca.corp.example",
+		"Host: h:abc",
+		"Host: ca.corp.example:80:80",
+		"Host: ca.corp.example/x",
+		"Host: ca.corp.example?x",
+		"Host: ca.corp.example#x",
 		"Host: [::1",
 		"Host: ::1",
+		"Host: [zz]",
+		"Host: ca%zz.corp.example",
+		"Host: \"ca.corp.example\"",
 	};
 	static const char *const paths[] = {"/ca.cer", "/ca.json", "/metrics",
 					    "/", "/ca.mobileconfig"};
@@ -142,11 +156,15 @@ test_rebinding_refused(void **state)
 
 	(void)state;
 	start("127.0.0.1:0");
-	for (size_t i = 0; i < ARRAY_LEN(bad); i++) {
+	for (size_t i = 0; i < ARRAY_LEN(bad) + ARRAY_LEN(invalid); i++) {
+		bool ok = i < ARRAY_LEN(bad);
+		const char *line = ok ? bad[i] : invalid[i - ARRAY_LEN(bad)];
+		long want = ok ? 421 : 400;
+
 		for (size_t j = 0; j < ARRAY_LEN(paths); j++) {
-			if (get_with_host(paths[j], bad[i], &r) != 421)
-				fail_msg("%s %s: status %ld, want 421",
-					 paths[j], bad[i], r.status);
+			if (get_with_host(paths[j], line, &r) != want)
+				fail_msg("%s %s: status %ld, want %ld",
+					 paths[j], line, r.status, want);
 			assert_null(memmem(r.body.data, r.body.len, der,
 					   (size_t)der_len));
 			assert_null(strstr(r.body.data, "BEGIN CERT"));
@@ -154,13 +172,17 @@ test_rebinding_refused(void **state)
 			hres_free(&r);
 		}
 	}
+	/* Even /healthz refuses a value that is no Host. */
+	assert_int_equal(get_with_host("/healthz", "Host: a b", &r), 400);
+	hres_free(&r);
 	/* Probes that send an address still reach /healthz. */
 	assert_int_equal(get_with_host("/healthz", "Host: 10.9.9.9", &r), 200);
 	hres_free(&r);
 	assert_true(harness_wait_log(&h, "deny=host", 3000));
 	assert_int_equal(get_with_host("/metrics", "Host: localhost", &r), 200);
+	/* Both kinds are counted as refused hosts: (13 + 13) * 5 + 1. */
 	assert_non_null(strstr(r.body.data, "certpost_denied_total{reason="
-					    "\"host\"} 85"));
+					    "\"host\"} 131"));
 	assert_non_null(strstr(r.body.data,
 			       "certpost_http_requests_total{class=\"other\","
 			       "code=\"421\"}"));
@@ -189,9 +211,16 @@ test_raw_hosts(void **state)
 	assert_int_equal(raw_status("GET /ca.pem HTTP/1.1\r\nHost: localhost"
 				    "\r\nConnection: close\r\n\r\n"),
 			 200);
-	/* HTTP/1.0 may omit Host; then nothing names us. */
-	assert_int_equal(raw_status("GET /ca.pem HTTP/1.0\r\n\r\n"), 421);
+	/* HTTP/1.0 may omit Host: served under the configured name. */
+	assert_int_equal(raw_status("GET /ca.pem HTTP/1.0\r\n\r\n"), 200);
 	assert_int_equal(raw_status("GET /healthz HTTP/1.0\r\n\r\n"), 200);
+	/* With Host, HTTP/1.0 is held to it like HTTP/1.1. */
+	assert_int_equal(
+		raw_status(
+			"GET /ca.pem HTTP/1.0\r\nHost: evil.example\r\n\r\n"),
+		421);
+	assert_int_equal(
+		raw_status("GET /ca.pem HTTP/1.0\r\nHost: a b\r\n\r\n"), 400);
 	/* Empty, or a second Host line (RFC 9112 3.2: 400). */
 	assert_int_equal(raw_status("GET /ca.pem HTTP/1.1\r\nHost: \r\n\r\n"),
 			 421);
@@ -208,7 +237,7 @@ test_raw_hosts(void **state)
 		200);
 	assert_int_equal(raw_status("GET /ca.pem HTTP/1.1\r\nHost: local"
 				    "host\t.evil\r\n\r\n"),
-			 421);
+			 400);
 	assert_int_equal(harness_stop(&h), 0);
 }
 
