@@ -54,6 +54,7 @@ cat_add(struct catalog *c, const char *path, const char *type, void *body,
 	e->len = len;
 	e->kind = kind;
 	e->csp = BASE_CSP;
+	e->hsts = c->hsts[0] != '\0' ? c->hsts : NULL;
 	e->filename = filename ? cat_strdup(c, filename) : NULL;
 	/* A strong validator: the body's own hash, so equal bytes keep
 	 * their ETag across reloads and restarts. */
@@ -188,6 +189,12 @@ const struct catalog_entry *
 catalog_entry_at(const struct catalog *c, size_t i)
 {
 	return &c->entries[i];
+}
+
+const char *
+catalog_hsts(const struct catalog *c)
+{
+	return c->hsts[0] != '\0' ? c->hsts : NULL;
 }
 
 size_t

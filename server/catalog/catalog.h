@@ -46,6 +46,9 @@ struct catalog_entry {
 	const unsigned char *gz_body;
 	size_t gz_len;
 	char gz_etag[72];
+	/* Strict-Transport-Security's value, or NULL ([server]
+	 * hsts_max_age). */
+	const char *hsts;
 	/* An issued URL (cert_url, crl_url, delta_crl_url): its path is kept
 	 * percent-decoded, and a request path is also matched decoded. */
 	bool loose;
@@ -82,6 +85,8 @@ struct catalog_kept {
 	const char *file;   /* "crl", "delta_crl" or "issuer" */
 	const char *reason; /* "invalid", "older" or "future" */
 };
+/* The Strict-Transport-Security value every response carries, or NULL. */
+const char *catalog_hsts(const struct catalog *c);
 size_t catalog_kept_count(const struct catalog *c);
 /* The published issuing CAs ([issuer]), in configuration order. */
 size_t catalog_issuer_count(const struct catalog *c);

@@ -416,6 +416,9 @@ catalog_build(const struct config *cfg, const struct catalog *prev, char *err,
 		return NULL;
 	c->prev = prev;
 	c->built = (long long)time(NULL);
+	if (cfg->redirect_https && cfg->hsts_max_age > 0)
+		(void)str_printf(c->hsts, sizeof(c->hsts), "max-age=%u",
+				 cfg->hsts_max_age);
 	if (check_tls_files(cfg, err, errlen) == -1 ||
 	    load_cas(c, cfg, time(NULL), err, errlen) == -1 ||
 	    set_names(c, cfg) == -1 ||

@@ -50,6 +50,7 @@ struct catalog {
 	const char *issued_urls;    /* cert_url, crl_url...: the same */
 	const struct catalog *prev; /* during the build only */
 	long long built;	    /* when the build began */
+	char hsts[32];		    /* "max-age=N", or "" */
 	const char *issuer_slugs[CONFIG_MAX_ISSUER]; /* of issuers[] */
 	size_t nissuer_slugs;
 	struct catalog_kept kept[2 * (CONFIG_MAX_CA + CONFIG_MAX_ISSUER) +

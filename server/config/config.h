@@ -108,7 +108,8 @@ struct config {
 	const char *tls_cert_pem; /* borrowed; demo */
 	const char *tls_key_pem;  /* borrowed; demo */
 	bool redirect_https;
-	unsigned threads; /* 0 = one per core */
+	unsigned hsts_max_age; /* Strict-Transport-Security; 0 = none */
+	unsigned threads;      /* 0 = one per core */
 	unsigned max_connections;
 	unsigned max_connections_per_ip;
 	unsigned timeout_s;

@@ -160,6 +160,9 @@ server_key(struct config_parse *p, const char *s, const char *k, const char *v)
 		c->tls_key_line = p->line;
 	} else if (strcmp(k, "redirect_https") == 0)
 		set_bool(p, s, k, &c->redirect_https, v);
+	else if (strcmp(k, "hsts_max_age") == 0)
+		/* RFC 6797; two years is what preload lists ask for. */
+		set_uint(p, s, k, &c->hsts_max_age, v, 0, 63072000);
 	else if (strcmp(k, "threads") == 0)
 		set_uint(p, s, k, &c->threads, v, 0, 64);
 	else if (strcmp(k, "max_connections") == 0)

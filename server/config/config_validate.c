@@ -353,6 +353,11 @@ config_validate(struct config *cfg, char *err, size_t errlen)
 		config_verr(&b, &n, cfg->path, 0,
 			    "[server] https_listen needs tls_cert "
 			    "and tls_key");
+	if (cfg->hsts_max_age > 0 && !cfg->redirect_https)
+		config_verr(&b, &n, cfg->path, 0,
+			    "[server] hsts_max_age needs redirect_https = yes: "
+			    "a device that does not trust the CA yet must not "
+			    "be held to HTTPS");
 	if (cfg->redirect_https && cfg->nhttps_listen == 0)
 		config_verr(&b, &n, cfg->path, 0,
 			    "[server] redirect_https needs an https_listen");

@@ -27,7 +27,8 @@ queue_fresh(struct MHD_Connection *c, struct request *rq, struct buf *b,
 		free(body);
 		return MHD_NO;
 	}
-	if (site_common_headers(r, "default-src 'none'") == -1 ||
+	if (site_common_headers(r, "default-src 'none'",
+				catalog_hsts(rq->site->cat)) == -1 ||
 	    MHD_add_response_header(r, "Content-Type", type) != MHD_YES ||
 	    MHD_add_response_header(r, "Cache-Control", "no-store") !=
 		    MHD_YES) {

@@ -264,7 +264,8 @@ void site_unref(struct site *s);
  * (owned by the snapshot, or static). NULL on no memory. */
 struct MHD_Response *site_response_static(const void *data, size_t len);
 /* Adds the headers every response carries. */
-int site_common_headers(struct MHD_Response *r, const char *csp);
+int site_common_headers(struct MHD_Response *r, const char *csp,
+			const char *hsts);
 /* A response for catalog entry e with every header of the entry: the
  * body borrowed from the snapshot (a 304 sends none, but its
  * Content-Length is the 200's); with gz, its gzip form (e->gz_body must be

@@ -84,7 +84,8 @@ serve_redirect(struct MHD_Connection *c, struct request *rq, const char *url)
 	if ((r = MHD_create_response_from_buffer(
 		     0, NULL, MHD_RESPMEM_PERSISTENT)) == NULL)
 		return MHD_NO;
-	if (site_common_headers(r, "default-src 'none'") == -1 ||
+	if (site_common_headers(r, "default-src 'none'",
+				catalog_hsts(rq->site->cat)) == -1 ||
 	    MHD_add_response_header(r, "Location", loc) != MHD_YES) {
 		MHD_destroy_response(r);
 		return MHD_NO;

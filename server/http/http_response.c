@@ -23,8 +23,14 @@ site_response_static(const void *data, size_t len)
 }
 
 int
-site_common_headers(struct MHD_Response *r, const char *csp)
+site_common_headers(struct MHD_Response *r, const char *csp, const char *hsts)
 {
+	/* Over plain HTTP browsers ignore it (RFC 6797 8.1); it is only
+	 * configured with redirect_https, which sends them to HTTPS. */
+	if (hsts != NULL &&
+	    MHD_add_response_header(r, "Strict-Transport-Security", hsts) !=
+		    MHD_YES)
+		return -1;
 	if (MHD_add_response_header(r, "X-Content-Type-Options", "nosniff") !=
 		    MHD_YES ||
 	    MHD_add_response_header(r, "Referrer-Policy", "no-referrer") !=
@@ -45,7 +51,7 @@ entry_headers(struct MHD_Response *r, const struct catalog_entry *e, bool gz,
 	char date[40];
 	const char *vary = NULL;
 
-	if (site_common_headers(r, e->csp) == -1 ||
+	if (site_common_headers(r, e->csp, e->hsts) == -1 ||
 	    MHD_add_response_header(r, "ETag", gz ? e->gz_etag : e->etag) !=
 		    MHD_YES ||
 	    MHD_add_response_header(r, "Cache-Control", cache_control) !=

@@ -92,7 +92,8 @@ prepare_errors(struct site *s)
 		r = site_response_static(errors[i].body,
 					 strlen(errors[i].body));
 		if ((s->errors[i] = r) == NULL ||
-		    site_common_headers(r, ERROR_CSP) == -1 ||
+		    site_common_headers(r, ERROR_CSP, catalog_hsts(s->cat)) ==
+			    -1 ||
 		    (i != SITE_204 &&
 		     MHD_add_response_header(r, "Content-Type",
 					     "text/html; charset=utf-8") !=

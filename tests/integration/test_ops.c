@@ -407,7 +407,30 @@ test_redirect(void **state)
 	/* Health checks stay on the plain listener. */
 	harness_request(&h, "/healthz", NULL, &r);
 	assert_int_equal(r.status, 200);
+	/* No HSTS unless asked for. */
+	assert_null(hres_header(&r, "Strict-Transport-Security"));
 	hres_free(&r);
+	stop();
+	/* With hsts_max_age, every response says it (browsers heed it over
+	 * HTTPS only). */
+	start("https_listen = 127.0.0.1:0\ntls_cert = tls.pem\n"
+	      "tls_key = tls.key\nredirect_https = yes\nhsts_max_age = 600\n"
+	      "public_url = http://ca.example:8080/\n");
+	{
+		struct hreq q = {.https = true};
+
+		q.cainfo = harness_path(&h, "root.pem");
+		harness_request(&h, "/ca.cer", &q, &r);
+		assert_int_equal(r.status, 200);
+		assert_string_equal(hres_header(&r, "Strict-Transport-Security"),
+				    "max-age=600");
+		hres_free(&r);
+		harness_request(&h, "/nope", &q, &r);
+		assert_int_equal(r.status, 404);
+		assert_string_equal(hres_header(&r, "Strict-Transport-Security"),
+				    "max-age=600");
+		hres_free(&r);
+	}
 	stop();
 }
 
