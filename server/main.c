@@ -2,7 +2,6 @@
 /* certpost: command line, signals, start, reload, stop. */
 #include <errno.h>
 #include <pthread.h>
-#include <stddef.h>
 #include <poll.h>
 #include <signal.h>
 #include <stdio.h>
@@ -10,8 +9,6 @@
 #include <string.h>
 #include <sys/resource.h>
 #include <sys/signalfd.h>
-#include <sys/socket.h>
-#include <sys/un.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -71,43 +68,6 @@ load_config(const struct options *o, const struct demo *demo, char *err,
 		return NULL;
 	}
 	return cfg;
-}
-
-/* Tells systemd (Type=notify) how we are doing; a no-op elsewhere. */
-static void
-sd_notify_msg(const char *msg)
-{
-	const char *path = getenv("NOTIFY_SOCKET");
-	struct sockaddr_un sun = {.sun_family = AF_UNIX};
-	socklen_t len;
-	int fd;
-
-	if (path == NULL || (path[0] != '/' && path[0] != '@') ||
-	    strlen(path) >= sizeof(sun.sun_path))
-		return;
-	memcpy(sun.sun_path, path, strlen(path));
-	if (path[0] == '@')
-		sun.sun_path[0] = '\0'; /* abstract namespace */
-	len = (socklen_t)(offsetof(struct sockaddr_un, sun_path) +
-			  strlen(path));
-	if ((fd = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0)) == -1)
-		return;
-	(void)sendto(fd, msg, strlen(msg), MSG_NOSIGNAL,
-		     (struct sockaddr *)&sun, len);
-	close(fd);
-}
-
-/* systemd's Type=notify-reload wants the time the reload began. */
-static void
-sd_notify_reloading(void)
-{
-	struct timespec ts;
-	char msg[64];
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	if (str_printf(msg, sizeof(msg), "RELOADING=1\nMONOTONIC_USEC=%lld",
-		       (long long)ts.tv_sec * 1000000 + ts.tv_nsec / 1000) == 0)
-		sd_notify_msg(msg);
 }
 
 static double
@@ -378,7 +338,7 @@ reload(const struct options *o, const struct demo *demo, struct http *h,
 	struct catalog *cat;
 
 	clock_gettime(CLOCK_MONOTONIC, &t0);
-	sd_notify_reloading();
+	notify_reloading();
 	if ((cfg = load_config(o, demo, err, sizeof(err))) == NULL)
 		goto fail;
 	/* Before anything can fail: a file that is missing now is the one
@@ -406,13 +366,13 @@ reload(const struct options *o, const struct demo *demo, struct http *h,
 	log_snapshot(cat);
 	metrics_reload(trigger, 1);
 	log_info("reloaded in %.2f ms", ms_since(&t0));
-	sd_notify_msg("READY=1");
+	notify_send("READY=1");
 	return;
 fail:
 	log_error_lines(err);
 	log_errx("reload failed; still serving the previous configuration");
 	metrics_reload(trigger, 0);
-	sd_notify_msg("READY=1");
+	notify_send("READY=1");
 }
 
 static void
@@ -584,10 +544,10 @@ main(int argc, char **argv)
 	h = start(&o, &demo, w);
 	log_info("certpost %s ready in %.1f ms", CERTPOST_VERSION,
 		 ms_since(&t0));
-	sd_notify_msg("READY=1");
+	notify_send("READY=1");
 	sig = serve_loop(&o, &demo, h, w, sfd);
 	log_info("stopping (signal %d)", sig);
-	sd_notify_msg("STOPPING=1");
+	notify_send("STOPPING=1");
 	http_stop(h);
 	rollout_save(true);
 	watch_free(w);

@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /* ops/: Running the daemon: the log, metrics, the file watcher, the rollout
- * count, the built-in demo. The folder's whole surface. */
+ * count, systemd notifications, the built-in demo. The folder's whole
+ * surface. */
 #ifndef CERTPOST_OPS_H
 #define CERTPOST_OPS_H
 
@@ -254,6 +255,14 @@ long long watch_timeout_ms(const struct watch *w, long long now_ms);
 
 /* True, once, when a change is due: the caller reloads. */
 bool watch_due(struct watch *w, long long now_ms);
+
+/* notify: Telling systemd (Type=notify) how the daemon is doing; a no-op
+ * without $NOTIFY_SOCKET. */
+
+/* Sends msg ("READY=1", "STOPPING=1") to $NOTIFY_SOCKET. */
+void notify_send(const char *msg);
+/* "RELOADING=1" with the monotonic time, as Type=notify-reload wants. */
+void notify_reloading(void);
 
 /* demo: The built-in demo: a throwaway root CA and a localhost leaf, generated
  * in memory. */
