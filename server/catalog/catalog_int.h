@@ -10,6 +10,14 @@
 struct cat_ca {
 	struct catalog_ca pub;
 	const struct cert *cert; /* points into certs[] */
+	bool own;		 /* its section's own (first) certificate */
+};
+
+/* A slug whose certificate another CA already serves (the same CA given
+ * twice): its URLs serve cas[kept]'s bytes, nothing lists it. */
+struct cat_alias {
+	const char *slug;
+	size_t kept;
 };
 
 /* A file of the site: embedded, or read from static_dir. */
@@ -30,6 +38,8 @@ struct catalog {
 	size_t nwarnings;
 	struct cat_ca *cas;
 	size_t ncas;
+	struct cat_alias aliases[CONFIG_MAX_CERTS];
+	size_t naliases;
 	const char *organization;
 	const char *public_url;
 	const char *https_origin; /* NULL without an HTTPS listener */
