@@ -19,7 +19,7 @@ enum catalog_kind {
 	CATALOG_STATIC,	  /* /static/... */
 	CATALOG_HEALTH,	  /* /healthz */
 	CATALOG_CRL,	  /* /<slug>.crl, /<slug>+.crl */
-	CATALOG_ISSUER,	  /* /<slug>.cer, .p7c of an [issuer] */
+	CATALOG_ISSUER, /* for AIA: an [issuer]'s .cer, .p7c; /aia/<slug>.cer */
 };
 
 struct catalog_entry {
