@@ -47,6 +47,8 @@ struct catalog {
 	bool profile_signed;
 	enum profile_label profile_label; /* what an iPhone will show */
 	const char *profile_label_why;	  /* and why */
+	const char *profile_store;	  /* the roots that decided it */
+	bool profile_trust_file;	  /* those of [profile] trust_store */
 	struct cert *certs[CONFIG_MAX_CA];
 	size_t ncerts[CONFIG_MAX_CA];
 	struct cat_asset *assets;
@@ -141,6 +143,9 @@ const char *cat_mime(const char *name);
  * reason in err. */
 int cat_add_profiles(struct catalog *c, const struct config *cfg, char *err,
 		     size_t errlen);
+/* The profile's lines of --check-config: the label and why, the roots
+ * that decided it, how to get "Verified". */
+void cat_profile_summary(const struct catalog *c, struct buf *out);
 
 /* catalog_page.c: "/" for every platform and /helpdesk, rendered from the
  * CAs already loaded into c. Returns 0, or -1 with a reason in err. */

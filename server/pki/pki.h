@@ -98,6 +98,24 @@ int cert_load_mem(const void *data, size_t len, const char *name,
  */
 const char *cert_find_private_key(const void *data, size_t len);
 
+/* cert_store: a trust store read from a file. */
+
+#define CERT_STORE_MAX_FILE (8 * 1024 * 1024)
+#define CERT_STORE_MAX_ROOTS 4096
+
+/*
+ * Reads a PEM bundle of trusted roots (an export of Apple's list, or any
+ * CERTIFICATE and OpenSSL "TRUSTED CERTIFICATE" blocks, with any text
+ * between them) into a new store. Refuses, with a reason naming path and
+ * the line of the block at fault: a file that holds a private key in any
+ * form, a PEM block of another kind, one that does not parse or has no END
+ * line, a file with no certificate or more than CERT_STORE_MAX_ROOTS, or
+ * one over CERT_STORE_MAX_FILE. Returns 0 with *ret (the caller frees it
+ * with X509_STORE_free()) and *ret_n its certificates, or -1.
+ */
+int cert_store_load(const char *path, X509_STORE **ret, size_t *ret_n,
+		    char *err, size_t errlen);
+
 /* Frees an array from cert_load_*(); accepts NULL. */
 void cert_list_free(struct cert *certs, size_t n);
 
@@ -231,18 +249,37 @@ enum profile_label {
 /* The words the iPhone shows: "Not Signed", "Verified", "Not Verified". */
 const char *profile_label_name(enum profile_label l);
 
+/* A signed (or unsigned) profile and the roots its label is judged by. */
+struct profile_signing {
+	const struct cert *signer; /* NULL: the profile is unsigned */
+	const struct cert *chain;  /* its intermediates (sign_chain) */
+	size_t nchain;
+	const struct cert *const *served; /* the CAs the profile installs */
+	size_t nserved;
+	/* The roots iPhones trust (trust_store), borrowed; NULL: this
+	 * host's system store. */
+	X509_STORE *roots;
+	const char *roots_name; /* how reasons name roots (NULL: system) */
+};
+
+struct profile_verdict {
+	enum profile_label label;
+	char why[768]; /* the reason, naming the root and the store */
+};
+
 /*
  * Works out the label an iPhone will show, before anything is installed,
- * for a profile signed by signer (NULL: unsigned) with its intermediates
- * chain[0..nchain): "Verified" only when the chain ends at a root of this
- * host's system trust store that is not one of served[0..nserved). Writes
- * the reason into why. Reads the trust store; never fails (anything that
- * goes wrong gives "Not Verified" with the reason).
+ * for the profile s describes: "Verified" only when the signer's chain
+ * ends at a root of s->roots (or this host's system store) that is not one
+ * of the served CAs. Never fails: anything that goes wrong gives "Not
+ * Verified" with the reason.
  */
-enum profile_label
-profile_expected_label(const struct cert *signer, const struct cert *chain,
-		       size_t nchain, const struct cert *const *served,
-		       size_t nserved, char *why, size_t whylen);
+void profile_expected_label(const struct profile_signing *s,
+			    struct profile_verdict *ret);
+
+/* This host's system store as OpenSSL finds it: "FILE, DIR" (the
+ * defaults, or SSL_CERT_FILE and SSL_CERT_DIR). */
+void profile_system_store(char *out, size_t outlen);
 
 /* trustcheck: certpost --check-trust: will the page's trust check pass on an
  * iPhone? Connects to each check URL and judges its certificate chain by the
