@@ -120,6 +120,7 @@ log_snapshot(const struct catalog *cat)
 
 		metrics_issuer_expiry(slug, (long long)ce->not_after);
 	}
+	metrics_profile_signer_expiry(catalog_profile_not_after(cat));
 	for (i = 0; i < catalog_kept_count(cat); i++) {
 		const struct catalog_kept *k = catalog_kept_at(cat, i);
 

@@ -257,6 +257,12 @@ catalog_ca_cert(const struct catalog *c, size_t i)
 	return c->cas[i].cert;
 }
 
+long long
+catalog_profile_not_after(const struct catalog *c)
+{
+	return c->profile_not_after;
+}
+
 size_t
 catalog_crl_count(const struct catalog *c)
 {

@@ -156,6 +156,10 @@ const char *catalog_check_urls(const struct catalog *c);
 struct cert;
 const struct cert *catalog_ca_cert(const struct catalog *c, size_t i);
 
+/* The earliest notAfter of the profile signer's chain (the signer, its
+ * intermediates, the root it chains to): 0 when the profile is unsigned. */
+long long catalog_profile_not_after(const struct catalog *c);
+
 /* Appends a human-readable summary (what --check-config prints). */
 int catalog_summary(const struct catalog *c, struct buf *out);
 

@@ -49,6 +49,11 @@ struct catalog {
 	const char *profile_label_why;	  /* and why */
 	const char *profile_store;	  /* the roots that decided it */
 	bool profile_trust_file;	  /* those of [profile] trust_store */
+	/* The signer's chain as checked, its earliest notAfter (0:
+	 * unsigned). */
+	struct profile_link profile_path[PROFILE_PATH_MAX];
+	size_t nprofile_path;
+	long long profile_not_after;
 	struct cert *certs[CONFIG_MAX_CA];
 	size_t ncerts[CONFIG_MAX_CA];
 	struct cat_asset *assets;
@@ -143,9 +148,12 @@ const char *cat_mime(const char *name);
  * reason in err. */
 int cat_add_profiles(struct catalog *c, const struct config *cfg, char *err,
 		     size_t errlen);
-/* The profile's lines of --check-config: the label and why, the roots
- * that decided it, how to get "Verified". */
+/* The profile's lines of --check-config: the label and why, the signer's
+ * chain and until when it holds, the roots that decided it, how to get
+ * "Verified". */
 void cat_profile_summary(const struct catalog *c, struct buf *out);
+/* "sign_cert", "sign_chain", "trust store root"...: static. */
+const char *cat_profile_link_name(enum profile_link_from f);
 
 /* catalog_page.c: "/" for every platform and /helpdesk, rendered from the
  * CAs already loaded into c. Returns 0, or -1 with a reason in err. */

@@ -56,6 +56,45 @@ load_signing(const struct config *cfg, struct signing *sg, char *err,
 	return 0;
 }
 
+/* What a certificate of the signer's chain is called in messages. */
+const char *
+cat_profile_link_name(enum profile_link_from f)
+{
+	switch (f) {
+	case PROFILE_LINK_SIGNER: return "sign_cert";
+	case PROFILE_LINK_CHAIN: return "sign_chain";
+	case PROFILE_LINK_STORE: return "trust store root";
+	case PROFILE_LINK_SERVED: break;
+	}
+	return "served CA";
+}
+
+/*
+ * A certificate of the signer's chain that expires within 30 days (or has,
+ * or is not valid yet), as the CAs are warned about; for a "Verified"
+ * chain, with what iPhones show from then. The served CAs warn for
+ * themselves.
+ */
+static void
+warn_expiry(struct catalog *c, const struct profile_verdict *v, time_t now)
+{
+	char w[CERT_WARN_LEN];
+
+	for (size_t i = 0; i < v->npath; i++) {
+		const struct profile_link *l = &v->path[i];
+
+		if (l->from == PROFILE_LINK_SERVED ||
+		    !cert_time_warning(l->not_before, l->not_after, now, w))
+			continue;
+		cat_warn(c, "[profile] %s %s %s%s",
+			 cat_profile_link_name(l->from), l->subject, w,
+			 v->label == PROFILE_VERIFIED
+				 ? "; from then iPhones show the signed "
+				   "profile as \"Not Verified\""
+				 : "");
+	}
+}
+
 /*
  * Records what an iPhone will call a profile signed as sg says (unsigned
  * without a signer), judged by trust_store or this host's system store,
@@ -72,6 +111,7 @@ set_label(struct catalog *c, const struct config *cfg, const struct signing *sg,
 		.nchain = sg->nchain,
 		.served = served,
 		.nserved = c->ncas,
+		.now = (time_t)c->built,
 	};
 	struct profile_verdict v;
 	char roots[PATH_MAX + 64], store[PATH_MAX * 2 + 64];
@@ -102,6 +142,10 @@ set_label(struct catalog *c, const struct config *cfg, const struct signing *sg,
 	X509_STORE_free(in.roots);
 	c->profile_label = v.label;
 	c->profile_trust_file = cfg->trust_store[0] != '\0';
+	memcpy(c->profile_path, v.path, v.npath * sizeof(v.path[0]));
+	c->nprofile_path = v.npath;
+	c->profile_not_after = (long long)v.not_after;
+	warn_expiry(c, &v, in.now);
 	if ((c->profile_label_why = cat_strdup(c, v.why)) == NULL ||
 	    (c->profile_store = cat_strdup(c, store)) == NULL) {
 		err_set(err, errlen, "out of memory");
@@ -230,10 +274,26 @@ out:
 void
 cat_profile_summary(const struct catalog *c, struct buf *out)
 {
+	char t[32];
+
 	(void)buf_printf(out, "profile:      %s; an iPhone shows \"%s\": %s\n",
 			 c->profile_signed ? "signed" : "unsigned",
 			 profile_label_name(c->profile_label),
 			 c->profile_label_why ? c->profile_label_why : "");
+	for (size_t i = 0; i < c->nprofile_path; i++) {
+		const struct profile_link *l = &c->profile_path[i];
+
+		(void)time_rfc3339(t, sizeof(t), (long long)l->not_after);
+		(void)buf_printf(out, "  %s: %s, until %s\n",
+				 cat_profile_link_name(l->from), l->subject, t);
+	}
+	if (c->profile_label == PROFILE_VERIFIED) {
+		(void)time_rfc3339(t, sizeof(t), c->profile_not_after);
+		(void)buf_printf(out,
+				 "              \"Verified\" until %s: then "
+				 "iPhones show \"Not Verified\"\n",
+				 t);
+	}
 	if (c->profile_signed)
 		(void)buf_printf(out, "trust store:  %s decided the label%s\n",
 				 c->profile_store,

@@ -190,6 +190,9 @@ void metrics_ca_clear(void);
 void metrics_ca_expiry(const char *slug, long long not_after);
 /* The same for each published issuing CA ([issuer]). */
 void metrics_issuer_expiry(const char *slug, long long not_after);
+/* The earliest notAfter of the profile signer's chain; 0: unsigned (no
+ * gauge). Cleared with the CAs'. */
+void metrics_profile_signer_expiry(long long not_after);
 /* A reload refused a published file (file: "crl", "delta_crl",
  * "issuer"; reason: "invalid", "older", "future") and kept the last good
  * one. */
@@ -230,10 +233,10 @@ int watch_fd(const struct watch *w);
 
 /*
  * Follows (unless cfg says watch = no) every file cfg loads (the configuration,
- * CA, CRL and issuer files, the TLS certificate and key, the profile signer and
- * chain) and static_dir, replacing what was followed before. Directories are
- * watched, not files, so a file replaced by rename, deleted and created
- * again, or a Kubernetes "..data" symlink swap is seen. A path through
+ * CA, CRL and issuer files, the TLS certificate and key, the profile signer,
+ * chain and trust store) and static_dir, replacing what was followed before.
+ * Directories are watched, not files, so a file replaced by rename, deleted and
+ * created again, or a Kubernetes "..data" symlink swap is seen. A path through
  * symlinks is followed at each link and at its target, so re-call this after
  * each reload: the targets may have moved. A directory that is missing, now
  * or later, is waited for in its nearest existing ancestor, and its return

@@ -116,6 +116,10 @@ const char *cert_find_private_key(const void *data, size_t len);
 int cert_store_load(const char *path, X509_STORE **ret, size_t *ret_n,
 		    char *err, size_t errlen);
 
+/* x's subject in the form struct cert's subject has (RFC 2253, UTF-8
+ * kept). Returns 0 or -1. */
+int cert_subject_line(X509 *x, char *out, size_t outlen);
+
 /* Frees an array from cert_load_*(); accepts NULL. */
 void cert_list_free(struct cert *certs, size_t n);
 
@@ -129,6 +133,9 @@ void cert_list_free(struct cert *certs, size_t n);
  * valid, expiring within 30 days): true and out (CERT_WARN_LEN bytes)
  * filled when there is something to say. For issuing CAs. */
 bool cert_validity_warning(const struct cert *c, time_t now, char *out);
+/* The same for a validity period given by its ends. */
+bool cert_time_warning(time_t not_before, time_t not_after, time_t now,
+		       char *out);
 size_t cert_warnings(const struct cert *c, time_t now,
 		     char (*ret)[CERT_WARN_LEN], size_t max);
 
@@ -260,19 +267,43 @@ struct profile_signing {
 	 * host's system store. */
 	X509_STORE *roots;
 	const char *roots_name; /* how reasons name roots (NULL: system) */
+	time_t now;		/* when the chain is judged */
+};
+
+/* Where a certificate of the signer's chain came from. */
+enum profile_link_from {
+	PROFILE_LINK_SIGNER, /* sign_cert */
+	PROFILE_LINK_CHAIN,  /* sign_chain */
+	PROFILE_LINK_STORE,  /* the roots (trust_store or the system's) */
+	PROFILE_LINK_SERVED, /* one of the served CAs */
+};
+
+/* The signer's chain as checked: the signer, then each issuer found. */
+#define PROFILE_PATH_MAX 10
+struct profile_link {
+	enum profile_link_from from;
+	char subject[256]; /* one-line RFC 2253 form */
+	time_t not_before, not_after;
 };
 
 struct profile_verdict {
 	enum profile_label label;
 	char why[768]; /* the reason, naming the root and the store */
+	struct profile_link path[PROFILE_PATH_MAX];
+	size_t npath; /* 0 when unsigned */
+	/* The earliest notAfter in path[] (0 when unsigned): when it passes,
+	 * a "Verified" chain no longer verifies and iPhones show "Not
+	 * Verified". */
+	time_t not_after;
 };
 
 /*
- * Works out the label an iPhone will show, before anything is installed,
- * for the profile s describes: "Verified" only when the signer's chain
- * ends at a root of s->roots (or this host's system store) that is not one
- * of the served CAs. Never fails: anything that goes wrong gives "Not
- * Verified" with the reason.
+ * Works out the label an iPhone will show at s->now, before anything is
+ * installed, for the profile s describes: "Verified" only when the
+ * signer's chain is valid then and ends at a root of s->roots (or this
+ * host's system store) that is not one of the served CAs. Fills the chain
+ * it found (as far as it got) and its earliest notAfter. Never fails:
+ * anything that goes wrong gives "Not Verified" with the reason.
  */
 void profile_expected_label(const struct profile_signing *s,
 			    struct profile_verdict *ret);

@@ -33,6 +33,77 @@ is_served(X509 *x, const struct cert *const *served, size_t nserved)
 	return false;
 }
 
+/* x's notAfter as Unix time, counted from now (no timegm() needed). */
+static time_t
+not_after_of(X509 *x, time_t now)
+{
+	ASN1_TIME *t = ASN1_TIME_set(NULL, now);
+	int days, secs;
+	time_t r = 0;
+
+	if (t != NULL &&
+	    ASN1_TIME_diff(&days, &secs, t, X509_get0_notAfter(x)) == 1)
+		r = now + (time_t)days * 86400 + secs;
+	ASN1_TIME_free(t);
+	return r;
+}
+
+static time_t
+not_before_of(X509 *x, time_t now)
+{
+	ASN1_TIME *t = ASN1_TIME_set(NULL, now);
+	int days, secs;
+	time_t r = 0;
+
+	if (t != NULL &&
+	    ASN1_TIME_diff(&days, &secs, t, X509_get0_notBefore(x)) == 1)
+		r = now + (time_t)days * 86400 + secs;
+	ASN1_TIME_free(t);
+	return r;
+}
+
+static enum profile_link_from
+link_from(const struct profile_signing *s, X509 *x, int depth)
+{
+	if (depth == 0)
+		return PROFILE_LINK_SIGNER;
+	if (is_served(x, s->served, s->nserved))
+		return PROFILE_LINK_SERVED;
+	for (size_t i = 0; i < s->nchain; i++)
+		if (X509_cmp(x, s->chain[i].x509) == 0)
+			return PROFILE_LINK_CHAIN;
+	return PROFILE_LINK_STORE;
+}
+
+/* The chain as OpenSSL built it (as far as it got), its earliest
+ * notAfter first among equals. */
+static void
+fill_path(const struct profile_signing *s, X509_STORE_CTX *ctx,
+	  struct profile_verdict *ret)
+{
+	STACK_OF(X509) *chain = X509_STORE_CTX_get0_chain(ctx);
+	int n = chain != NULL ? sk_X509_num(chain) : 0;
+
+	if (n <= 0) {
+		/* Nothing built: the signer alone. */
+		chain = NULL;
+		n = 1;
+	}
+	for (int i = 0; i < n && ret->npath < PROFILE_PATH_MAX; i++) {
+		X509 *x = chain != NULL ? sk_X509_value(chain, i)
+					: s->signer->x509;
+		struct profile_link *l = &ret->path[ret->npath++];
+
+		l->from = link_from(s, x, i);
+		if (cert_subject_line(x, l->subject, sizeof(l->subject)) == -1)
+			l->subject[0] = '\0';
+		l->not_before = not_before_of(x, s->now);
+		l->not_after = not_after_of(x, s->now);
+		if (ret->not_after == 0 || l->not_after < ret->not_after)
+			ret->not_after = l->not_after;
+	}
+}
+
 void
 profile_system_store(char *out, size_t outlen)
 {
@@ -68,8 +139,11 @@ profile_expected_label(const struct profile_signing *s,
 				    ? s->roots_name
 				    : "this host's system trust store";
 	size_t i;
+	bool ok;
 
 	ret->label = PROFILE_NOT_VERIFIED;
+	ret->npath = 0;
+	ret->not_after = 0;
 	if (s->signer == NULL || s->signer->x509 == NULL) {
 		err_set(ret->why, sizeof(ret->why),
 			"the profile is not signed");
@@ -88,7 +162,10 @@ profile_expected_label(const struct profile_signing *s,
 			goto out;
 	if (X509_STORE_CTX_init(ctx, store, s->signer->x509, untrusted) != 1)
 		goto out;
-	if (X509_verify_cert(ctx) != 1) {
+	X509_VERIFY_PARAM_set_time(X509_STORE_CTX_get0_param(ctx), s->now);
+	ok = X509_verify_cert(ctx) == 1;
+	fill_path(s, ctx, ret);
+	if (!ok) {
 		err_set(ret->why, sizeof(ret->why),
 			"the signer %s does not chain to a root in %s (%s)",
 			s->signer->subject, roots,
