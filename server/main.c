@@ -454,11 +454,31 @@ now_ms(void)
 }
 
 /*
+ * True once the live snapshot says "Verified" and iPhones no longer do: a
+ * certificate of the profile signer's chain expired. A rebuild that fails
+ * is tried again a minute later, not every second.
+ */
+static bool
+profile_expired(struct http *h, time_t *next_try)
+{
+	long long at = catalog_profile_rebuild_at(http_live_catalog(h));
+	time_t now = time(NULL);
+	char t[32];
+
+	if (at == 0 || now < at || now < *next_try)
+		return false;
+	*next_try = now + 60;
+	(void)time_rfc3339(t, sizeof(t), at - 1);
+	log_info("the profile signer's chain expired at %s: reloading", t);
+	return true;
+}
+
+/*
  * Signals and file changes in one poll(): both reach the main thread as
  * descriptors, so a reload always runs here, one at a time, whatever
- * asked for it, and the watcher's quiet period is just poll()'s timeout.
- * (A watcher thread would have to hand its events back here anyway.)
- * Returns the signal that stops the daemon.
+ * asked for it (the profile signer's expiry too), and the watcher's quiet
+ * period is just poll()'s timeout. (A watcher thread would have to hand its
+ * events back here anyway.) Returns the signal that stops the daemon.
  */
 static int
 serve_loop(const struct options *o, const struct demo *demo, struct http *h,
@@ -468,6 +488,7 @@ serve_loop(const struct options *o, const struct demo *demo, struct http *h,
 			      {.fd = w ? watch_fd(w) : -1, .events = POLLIN}};
 	struct signalfd_siginfo si;
 	char what[NAME_MAX + 1];
+	time_t next_try = 0;
 
 	for (;;) {
 		long long wait = w ? watch_timeout_ms(w, now_ms()) : -1;
@@ -487,6 +508,8 @@ serve_loop(const struct options *o, const struct demo *demo, struct http *h,
 			log_info("%s changed: reloading", what);
 			reload(o, demo, h, w, METRICS_TRIGGER_WATCH);
 		}
+		if (profile_expired(h, &next_try))
+			reload(o, demo, h, w, METRICS_TRIGGER_EXPIRY);
 		if (!(p[0].revents & POLLIN) ||
 		    read(sfd, &si, sizeof(si)) != (ssize_t)sizeof(si))
 			continue;

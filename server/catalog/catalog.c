@@ -263,6 +263,12 @@ catalog_profile_not_after(const struct catalog *c)
 	return c->profile_not_after;
 }
 
+long long
+catalog_profile_rebuild_at(const struct catalog *c)
+{
+	return c->profile_rebuild_at;
+}
+
 size_t
 catalog_crl_count(const struct catalog *c)
 {

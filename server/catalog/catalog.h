@@ -159,6 +159,13 @@ const struct cert *catalog_ca_cert(const struct catalog *c, size_t i);
 /* The earliest notAfter of the profile signer's chain (the signer, its
  * intermediates, the root it chains to): 0 when the profile is unsigned. */
 long long catalog_profile_not_after(const struct catalog *c);
+/*
+ * When this snapshot's words about the profile go stale: the second after
+ * the first certificate of a "Verified" chain expires, from which iPhones
+ * show "Not Verified". 0 when nothing will change. The snapshot should be
+ * rebuilt then (main.c's loop does, as a reload).
+ */
+long long catalog_profile_rebuild_at(const struct catalog *c);
 
 /* Appends a human-readable summary (what --check-config prints). */
 int catalog_summary(const struct catalog *c, struct buf *out);

@@ -50,10 +50,11 @@ struct catalog {
 	const char *profile_store;	  /* the roots that decided it */
 	bool profile_trust_file;	  /* those of [profile] trust_store */
 	/* The signer's chain as checked, its earliest notAfter (0:
-	 * unsigned). */
+	 * unsigned), and when the label stops being true (0: never). */
 	struct profile_link profile_path[PROFILE_PATH_MAX];
 	size_t nprofile_path;
 	long long profile_not_after;
+	long long profile_rebuild_at;
 	struct cert *certs[CONFIG_MAX_CA];
 	size_t ncerts[CONFIG_MAX_CA];
 	struct cat_asset *assets;

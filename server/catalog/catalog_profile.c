@@ -90,7 +90,8 @@ warn_expiry(struct catalog *c, const struct profile_verdict *v, time_t now)
 			 cat_profile_link_name(l->from), l->subject, w,
 			 v->label == PROFILE_VERIFIED
 				 ? "; from then iPhones show the signed "
-				   "profile as \"Not Verified\""
+				   "profile as \"Not Verified\" (and the page "
+				   "says so)"
 				 : "");
 	}
 }
@@ -145,6 +146,10 @@ set_label(struct catalog *c, const struct config *cfg, const struct signing *sg,
 	memcpy(c->profile_path, v.path, v.npath * sizeof(v.path[0]));
 	c->nprofile_path = v.npath;
 	c->profile_not_after = (long long)v.not_after;
+	/* The second after notAfter: RFC 5280 4.1.2.5 counts notAfter in,
+	 * OpenSSL does not; past it, every verifier agrees. */
+	if (v.label == PROFILE_VERIFIED)
+		c->profile_rebuild_at = (long long)v.not_after + 1;
 	warn_expiry(c, &v, in.now);
 	if ((c->profile_label_why = cat_strdup(c, v.why)) == NULL ||
 	    (c->profile_store = cat_strdup(c, store)) == NULL) {
@@ -287,11 +292,12 @@ cat_profile_summary(const struct catalog *c, struct buf *out)
 		(void)buf_printf(out, "  %s: %s, until %s\n",
 				 cat_profile_link_name(l->from), l->subject, t);
 	}
-	if (c->profile_label == PROFILE_VERIFIED) {
+	if (c->profile_rebuild_at != 0) {
 		(void)time_rfc3339(t, sizeof(t), c->profile_not_after);
 		(void)buf_printf(out,
 				 "              \"Verified\" until %s: then "
-				 "iPhones show \"Not Verified\"\n",
+				 "iPhones show \"Not Verified\", and the "
+				 "page is rebuilt to say so\n",
 				 t);
 	}
 	if (c->profile_signed)

@@ -39,6 +39,7 @@ static atomic_ullong reloads[METRICS_TRIGGER_COUNT][2]; /* [1] = ok */
 static const char *const trigger_names[METRICS_TRIGGER_COUNT] = {
 	[METRICS_TRIGGER_SIGNAL] = "signal",
 	[METRICS_TRIGGER_WATCH] = "watch",
+	[METRICS_TRIGGER_EXPIRY] = "expiry",
 };
 static atomic_llong snapshot_time;
 static atomic_llong connections;
@@ -499,8 +500,9 @@ metrics_render(struct buf *out, unsigned long long log_failures)
 	render_downloads(out);
 	render_rollout(out);
 	(void)buf_printf(out, "# HELP certpost_reloads_total Configuration "
-			      "reloads, by what asked for them (SIGHUP, or a "
-			      "watched file) and result.\n"
+			      "reloads, by what asked for them (SIGHUP, a "
+			      "watched file, or the profile signer's chain "
+			      "expiring) and result.\n"
 			      "# TYPE certpost_reloads_total counter\n");
 	for (i = 0; i < METRICS_TRIGGER_COUNT; i++)
 		for (int ok = 1; ok >= 0; ok--)

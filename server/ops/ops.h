@@ -180,6 +180,7 @@ void metrics_download(const char *slug, const char *format);
 enum metrics_trigger {
 	METRICS_TRIGGER_SIGNAL,
 	METRICS_TRIGGER_WATCH,
+	METRICS_TRIGGER_EXPIRY, /* the profile signer's chain expired */
 	METRICS_TRIGGER_COUNT
 };
 void metrics_reload(enum metrics_trigger t, int ok);

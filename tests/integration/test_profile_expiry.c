@@ -1,6 +1,8 @@
 /* SPDX-License-Identifier: MIT */
 /* "Verified" does not outlive the signer's chain: an intermediate that
- * expires soon is warned about (log, --check-config, /metrics, /admin). */
+ * expires while the daemon runs is warned about beforehand (log,
+ * --check-config, /metrics, /admin), and when it expires the snapshot is
+ * rebuilt, so the page says "Not Verified" as iPhones then do. */
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -31,7 +33,7 @@ static X509 *public_root;
 static EVP_PKEY *public_key;
 static long long inter_not_after;
 
-/* watch = no: nothing reloads behind the test's back. */
+/* watch = no: the only reload is the one the expiry asks for. */
 static const char conf[] =
 	"[server]\nlisten = 127.0.0.1:0\nwatch = no\n"
 	"[access]\nallow = 127.0.0.0/8\nadmin = 127.0.0.1\n"
@@ -165,21 +167,87 @@ assert_warned(void)
 	check_config(&out);
 	assert_contains(out.data, line, "--check-config");
 	snprintf(line, sizeof(line),
-		 "\"Verified\" until %s: then iPhones show \"Not Verified\"",
+		 "\"Verified\" until %s: then iPhones show \"Not Verified\", "
+		 "and the page is rebuilt to say so",
 		 t);
 	assert_contains(out.data, line, "--check-config");
 	buf_free(&out);
 }
 
-/* An intermediate a few seconds from its notAfter: "Verified", and every
- * place an admin looks says until when. */
+/* The intermediate expires: the snapshot is rebuilt at once (within the
+ * loop's second), once, and the page says "Not Verified". */
 static void
-test_warned(void **state)
+test_rebuilt_at_expiry(void **state)
 {
+	struct buf out = {0};
+	struct hres r;
+
 	(void)state;
 	make_chain();
 	assert_int_equal(harness_start_config(&h), 0);
 	assert_warned();
+	assert_true(harness_wait_log(&h,
+				     "the profile signer's chain expired at ",
+				     (EXPIRES_IN_S + 5) * 1000));
+	assert_true(harness_wait_count(&h, "reloaded in ", 1, 5000));
+	assert_true((long long)time(NULL) > inter_not_after);
+	get("/", ios_ua, &r);
+	assert_contains(r.body.data, ">Not Verified</b> in red", "page");
+	hres_free(&r);
+	get("/metrics", NULL, &r);
+	assert_contains(r.body.data,
+			"certpost_reloads_total{trigger=\"expiry\","
+			"result=\"ok\"} 1\n",
+			"/metrics");
+	hres_free(&r);
+	/* Nothing is due any more: no second rebuild. */
+	sleep(2);
+	assert_int_equal(harness_count_log(&h, "reloaded in "), 1);
+	check_config(&out);
+	assert_contains(out.data, "an iPhone shows \"Not Verified\"", "after");
+	assert_contains(out.data, "certificate has expired", "after");
+	assert_contains(out.data,
+			"[profile] sign_chain CN=Expiring Intermediate,"
+			"O=certpost tests expired on ",
+			"after");
+	buf_free(&out);
+	assert_int_equal(harness_stop(&h), 0);
+}
+
+/* A rebuild that fails (a CA file broken meanwhile) keeps the old snapshot
+ * and is not retried every second; SIGHUP still works. */
+static void
+test_failed_rebuild_not_retried_each_second(void **state)
+{
+	struct hres r;
+
+	(void)state;
+	make_chain();
+	assert_int_equal(harness_start_config(&h), 0);
+	harness_write(&h, "corp.pem", "not a certificate\n");
+	assert_true(harness_wait_log(&h, "reload failed",
+				     (EXPIRES_IN_S + 5) * 1000));
+	sleep(3);
+	assert_int_equal(harness_count_log(&h, "reload failed"), 1);
+	get("/metrics", NULL, &r);
+	assert_contains(r.body.data,
+			"certpost_reloads_total{trigger=\"expiry\","
+			"result=\"failed\"} 1\n",
+			"/metrics");
+	hres_free(&r);
+	{
+		unsigned char *der = NULL;
+
+		assert_true(testca_root_file("Corp Root",
+					     harness_path(&h, "corp.pem"),
+					     &der) > 0);
+		OPENSSL_free(der);
+	}
+	kill(h.pid, SIGHUP);
+	assert_true(harness_wait_count(&h, "reloaded in ", 1, 5000));
+	get("/", ios_ua, &r);
+	assert_contains(r.body.data, ">Not Verified</b> in red", "page");
+	hres_free(&r);
 	assert_int_equal(harness_stop(&h), 0);
 }
 
@@ -187,7 +255,8 @@ int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_warned),
+		cmocka_unit_test(test_rebuilt_at_expiry),
+		cmocka_unit_test(test_failed_rebuild_not_retried_each_second),
 	};
 
 	return cmocka_run_group_tests(tests, setup, teardown);
