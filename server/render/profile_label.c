@@ -33,30 +33,15 @@ is_served(X509 *x, const struct cert *const *served, size_t nserved)
 	return false;
 }
 
-/* x's notAfter as Unix time, counted from now (no timegm() needed). */
+/* A certificate's time as Unix time, counted from now (no timegm()). */
 static time_t
-not_after_of(X509 *x, time_t now)
+unix_time(const ASN1_TIME *when, time_t now)
 {
 	ASN1_TIME *t = ASN1_TIME_set(NULL, now);
 	int days, secs;
 	time_t r = 0;
 
-	if (t != NULL &&
-	    ASN1_TIME_diff(&days, &secs, t, X509_get0_notAfter(x)) == 1)
-		r = now + (time_t)days * 86400 + secs;
-	ASN1_TIME_free(t);
-	return r;
-}
-
-static time_t
-not_before_of(X509 *x, time_t now)
-{
-	ASN1_TIME *t = ASN1_TIME_set(NULL, now);
-	int days, secs;
-	time_t r = 0;
-
-	if (t != NULL &&
-	    ASN1_TIME_diff(&days, &secs, t, X509_get0_notBefore(x)) == 1)
+	if (t != NULL && ASN1_TIME_diff(&days, &secs, t, when) == 1)
 		r = now + (time_t)days * 86400 + secs;
 	ASN1_TIME_free(t);
 	return r;
@@ -75,8 +60,8 @@ link_from(const struct profile_signing *s, X509 *x, int depth)
 	return PROFILE_LINK_STORE;
 }
 
-/* The chain as OpenSSL built it (as far as it got), its earliest
- * notAfter first among equals. */
+/* The chain as OpenSSL built it (as far as it got) into ret->path, and
+ * its earliest notAfter. */
 static void
 fill_path(const struct profile_signing *s, X509_STORE_CTX *ctx,
 	  struct profile_verdict *ret)
@@ -97,11 +82,36 @@ fill_path(const struct profile_signing *s, X509_STORE_CTX *ctx,
 		l->from = link_from(s, x, i);
 		if (cert_subject_line(x, l->subject, sizeof(l->subject)) == -1)
 			l->subject[0] = '\0';
-		l->not_before = not_before_of(x, s->now);
-		l->not_after = not_after_of(x, s->now);
+		l->not_before = unix_time(X509_get0_notBefore(x), s->now);
+		l->not_after = unix_time(X509_get0_notAfter(x), s->now);
 		if (ret->not_after == 0 || l->not_after < ret->not_after)
 			ret->not_after = l->not_after;
 	}
+}
+
+/* Why the chain did not verify: no path to a root, or a certificate on
+ * it (named) outside its validity now. */
+static void
+not_verified(const struct profile_signing *s, X509_STORE_CTX *ctx,
+	     const char *roots, struct profile_verdict *ret)
+{
+	int e = X509_STORE_CTX_get_error(ctx);
+	X509 *at = X509_STORE_CTX_get_current_cert(ctx);
+	char name[256] = "?";
+
+	if ((e == X509_V_ERR_CERT_HAS_EXPIRED ||
+	     e == X509_V_ERR_CERT_NOT_YET_VALID) &&
+	    at != NULL) {
+		(void)cert_subject_line(at, name, sizeof(name));
+		err_set(ret->why, sizeof(ret->why),
+			"the signer's chain to a root in %s is not valid now: "
+			"%s: %s",
+			roots, name, X509_verify_cert_error_string(e));
+		return;
+	}
+	err_set(ret->why, sizeof(ret->why),
+		"the signer %s does not chain to a root in %s (%s)",
+		s->signer->subject, roots, X509_verify_cert_error_string(e));
 }
 
 void
@@ -166,11 +176,7 @@ profile_expected_label(const struct profile_signing *s,
 	ok = X509_verify_cert(ctx) == 1;
 	fill_path(s, ctx, ret);
 	if (!ok) {
-		err_set(ret->why, sizeof(ret->why),
-			"the signer %s does not chain to a root in %s (%s)",
-			s->signer->subject, roots,
-			X509_verify_cert_error_string(
-				X509_STORE_CTX_get_error(ctx)));
+		not_verified(s, ctx, roots, ret);
 		goto out;
 	}
 	path = X509_STORE_CTX_get0_chain(ctx);

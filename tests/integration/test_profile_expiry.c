@@ -205,7 +205,10 @@ test_rebuilt_at_expiry(void **state)
 	assert_int_equal(harness_count_log(&h, "reloaded in "), 1);
 	check_config(&out);
 	assert_contains(out.data, "an iPhone shows \"Not Verified\"", "after");
-	assert_contains(out.data, "certificate has expired", "after");
+	assert_contains(out.data,
+			"is not valid now: CN=Expiring Intermediate,O=certpost "
+			"tests: certificate has expired",
+			"after");
 	assert_contains(out.data,
 			"[profile] sign_chain CN=Expiring Intermediate,"
 			"O=certpost tests expired on ",
