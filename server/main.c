@@ -2,7 +2,6 @@
 /* certpost: command line, signals, start, reload, stop. */
 #include <errno.h>
 #include <pthread.h>
-#include <stddef.h>
 #include <poll.h>
 #include <signal.h>
 #include <stdio.h>
@@ -10,8 +9,6 @@
 #include <string.h>
 #include <sys/resource.h>
 #include <sys/signalfd.h>
-#include <sys/socket.h>
-#include <sys/un.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -73,43 +70,6 @@ load_config(const struct options *o, const struct demo *demo, char *err,
 	return cfg;
 }
 
-/* Tells systemd (Type=notify) how we are doing; a no-op elsewhere. */
-static void
-sd_notify_msg(const char *msg)
-{
-	const char *path = getenv("NOTIFY_SOCKET");
-	struct sockaddr_un sun = {.sun_family = AF_UNIX};
-	socklen_t len;
-	int fd;
-
-	if (path == NULL || (path[0] != '/' && path[0] != '@') ||
-	    strlen(path) >= sizeof(sun.sun_path))
-		return;
-	memcpy(sun.sun_path, path, strlen(path));
-	if (path[0] == '@')
-		sun.sun_path[0] = '\0'; /* abstract namespace */
-	len = (socklen_t)(offsetof(struct sockaddr_un, sun_path) +
-			  strlen(path));
-	if ((fd = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0)) == -1)
-		return;
-	(void)sendto(fd, msg, strlen(msg), MSG_NOSIGNAL,
-		     (struct sockaddr *)&sun, len);
-	close(fd);
-}
-
-/* systemd's Type=notify-reload wants the time the reload began. */
-static void
-sd_notify_reloading(void)
-{
-	struct timespec ts;
-	char msg[64];
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	if (str_printf(msg, sizeof(msg), "RELOADING=1\nMONOTONIC_USEC=%lld",
-		       (long long)ts.tv_sec * 1000000 + ts.tv_nsec / 1000) == 0)
-		sd_notify_msg(msg);
-}
-
 static double
 ms_since(const struct timespec *t0)
 {
@@ -160,6 +120,7 @@ log_snapshot(const struct catalog *cat)
 
 		metrics_issuer_expiry(slug, (long long)ce->not_after);
 	}
+	metrics_profile_signer_expiry(catalog_profile_not_after(cat));
 	for (i = 0; i < catalog_kept_count(cat); i++) {
 		const struct catalog_kept *k = catalog_kept_at(cat, i);
 
@@ -378,7 +339,7 @@ reload(const struct options *o, const struct demo *demo, struct http *h,
 	struct catalog *cat;
 
 	clock_gettime(CLOCK_MONOTONIC, &t0);
-	sd_notify_reloading();
+	notify_reloading();
 	if ((cfg = load_config(o, demo, err, sizeof(err))) == NULL)
 		goto fail;
 	/* Before anything can fail: a file that is missing now is the one
@@ -406,13 +367,13 @@ reload(const struct options *o, const struct demo *demo, struct http *h,
 	log_snapshot(cat);
 	metrics_reload(trigger, 1);
 	log_info("reloaded in %.2f ms", ms_since(&t0));
-	sd_notify_msg("READY=1");
+	notify_send("READY=1");
 	return;
 fail:
 	log_error_lines(err);
 	log_errx("reload failed; still serving the previous configuration");
 	metrics_reload(trigger, 0);
-	sd_notify_msg("READY=1");
+	notify_send("READY=1");
 }
 
 static void
@@ -493,11 +454,31 @@ now_ms(void)
 }
 
 /*
+ * True once the live snapshot says "Verified" and iPhones no longer do: a
+ * certificate of the profile signer's chain expired. A rebuild that fails
+ * is tried again a minute later, not every second.
+ */
+static bool
+profile_expired(struct http *h, time_t *next_try)
+{
+	long long at = catalog_profile_rebuild_at(http_live_catalog(h));
+	time_t now = time(NULL);
+	char t[32];
+
+	if (at == 0 || now < at || now < *next_try)
+		return false;
+	*next_try = now + 60;
+	(void)time_rfc3339(t, sizeof(t), at - 1);
+	log_info("the profile signer's chain expired at %s: reloading", t);
+	return true;
+}
+
+/*
  * Signals and file changes in one poll(): both reach the main thread as
  * descriptors, so a reload always runs here, one at a time, whatever
- * asked for it, and the watcher's quiet period is just poll()'s timeout.
- * (A watcher thread would have to hand its events back here anyway.)
- * Returns the signal that stops the daemon.
+ * asked for it (the profile signer's expiry too), and the watcher's quiet
+ * period is just poll()'s timeout. (A watcher thread would have to hand its
+ * events back here anyway.) Returns the signal that stops the daemon.
  */
 static int
 serve_loop(const struct options *o, const struct demo *demo, struct http *h,
@@ -507,6 +488,7 @@ serve_loop(const struct options *o, const struct demo *demo, struct http *h,
 			      {.fd = w ? watch_fd(w) : -1, .events = POLLIN}};
 	struct signalfd_siginfo si;
 	char what[NAME_MAX + 1];
+	time_t next_try = 0;
 
 	for (;;) {
 		long long wait = w ? watch_timeout_ms(w, now_ms()) : -1;
@@ -526,6 +508,8 @@ serve_loop(const struct options *o, const struct demo *demo, struct http *h,
 			log_info("%s changed: reloading", what);
 			reload(o, demo, h, w, METRICS_TRIGGER_WATCH);
 		}
+		if (profile_expired(h, &next_try))
+			reload(o, demo, h, w, METRICS_TRIGGER_EXPIRY);
 		if (!(p[0].revents & POLLIN) ||
 		    read(sfd, &si, sizeof(si)) != (ssize_t)sizeof(si))
 			continue;
@@ -584,10 +568,10 @@ main(int argc, char **argv)
 	h = start(&o, &demo, w);
 	log_info("certpost %s ready in %.1f ms", CERTPOST_VERSION,
 		 ms_since(&t0));
-	sd_notify_msg("READY=1");
+	notify_send("READY=1");
 	sig = serve_loop(&o, &demo, h, w, sfd);
 	log_info("stopping (signal %d)", sig);
-	sd_notify_msg("STOPPING=1");
+	notify_send("STOPPING=1");
 	http_stop(h);
 	rollout_save(true);
 	watch_free(w);

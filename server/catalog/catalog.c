@@ -264,6 +264,18 @@ catalog_ca_cert(const struct catalog *c, size_t i)
 	return c->cas[i].cert;
 }
 
+long long
+catalog_profile_not_after(const struct catalog *c)
+{
+	return c->profile_not_after;
+}
+
+long long
+catalog_profile_rebuild_at(const struct catalog *c)
+{
+	return c->profile_rebuild_at;
+}
+
 size_t
 catalog_crl_count(const struct catalog *c)
 {
@@ -313,17 +325,7 @@ catalog_summary(const struct catalog *c, struct buf *out)
 	if (c->issued_urls != NULL)
 		(void)buf_puts(out, c->issued_urls);
 	(void)buf_printf(out, "trust check:  %s\n", c->checks);
-	(void)buf_printf(out, "profile:      %s; an iPhone shows \"%s\": %s\n",
-			 c->profile_signed ? "signed" : "unsigned",
-			 profile_label_name(c->profile_label),
-			 c->profile_label_why ? c->profile_label_why : "");
-	if (c->profile_label != PROFILE_VERIFIED)
-		(void)buf_printf(
-			out,
-			"              for \"Verified\", set sign_cert to a "
-			"certificate from a public CA that iPhones trust "
-			"(an S/MIME or code-signing certificate), with "
-			"its intermediates in sign_chain\n");
+	cat_profile_summary(c, out);
 	(void)buf_printf(out, "responses:    %zu paths (%zu page variants)\n",
 			 c->nsorted, (size_t)PAGE_PLATFORM_COUNT);
 	for (i = 0; i < c->nwarnings; i++)

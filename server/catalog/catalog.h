@@ -19,7 +19,7 @@ enum catalog_kind {
 	CATALOG_STATIC,	  /* /static/... */
 	CATALOG_HEALTH,	  /* /healthz */
 	CATALOG_CRL,	  /* /<slug>.crl, /<slug>+.crl */
-	CATALOG_ISSUER,	  /* /<slug>.cer, .p7c of an [issuer] */
+	CATALOG_ISSUER, /* for AIA: an [issuer]'s .cer, .p7c; /aia/<slug>.cer */
 };
 
 struct catalog_entry {
@@ -160,6 +160,17 @@ const char *catalog_check_urls(const struct catalog *c);
 /* The certificate of CA i (0 <= i < catalog_ca_count()). Borrowed. */
 struct cert;
 const struct cert *catalog_ca_cert(const struct catalog *c, size_t i);
+
+/* The earliest notAfter of the profile signer's chain (the signer, its
+ * intermediates, the root it chains to): 0 when the profile is unsigned. */
+long long catalog_profile_not_after(const struct catalog *c);
+/*
+ * When this snapshot's words about the profile go stale: the second after
+ * the first certificate of a "Verified" chain expires, from which iPhones
+ * show "Not Verified". 0 when nothing will change. The snapshot should be
+ * rebuilt then (main.c's loop does, as a reload).
+ */
+long long catalog_profile_rebuild_at(const struct catalog *c);
 
 /* Appends a human-readable summary (what --check-config prints). */
 int catalog_summary(const struct catalog *c, struct buf *out);

@@ -23,13 +23,13 @@ thumbprint(const char *hex, char *dst, size_t dstlen)
 /* One row of the expiry table (escaped into b). */
 static void
 expiry_row(struct buf *b, const char *what, const char *slug,
-	   const struct cert *ce)
+	   const char *subject, long long not_after)
 {
 	char na[32];
 
-	(void)time_rfc3339(na, sizeof(na), (long long)ce->not_after);
+	(void)time_rfc3339(na, sizeof(na), not_after);
 	(void)buf_puts(b, "<tr><td>");
-	(void)buf_html_escape(b, ce->subject);
+	(void)buf_html_escape(b, subject);
 	(void)buf_printf(b, "</td><td>%s <code>", what);
 	(void)buf_html_escape(b, slug);
 	(void)buf_puts(b, "</code></td><td>");
@@ -37,18 +37,30 @@ expiry_row(struct buf *b, const char *what, const char *slug,
 	(void)buf_puts(b, "</td></tr>\n");
 }
 
-/* Every served root and published issuing CA with its expiry: an expiring
- * issuing CA is the likelier outage. */
+/* Every served root, published issuing CA and certificate of the profile
+ * signer's chain with its expiry: an expiring issuing CA is the likelier
+ * outage, an expiring signer turns "Verified" into "Not Verified". */
 static char *
 expiry_rows(const struct catalog *c)
 {
 	struct buf b = {0};
 
 	for (size_t i = 0; i < c->ncas; i++)
-		expiry_row(&b, "[ca]", c->cas[i].pub.slug, c->cas[i].cert);
+		expiry_row(&b, "[ca]", c->cas[i].pub.slug,
+			   c->cas[i].cert->subject,
+			   (long long)c->cas[i].cert->not_after);
 	for (size_t i = 0; i < c->nissuer_slugs; i++)
 		expiry_row(&b, "[issuer]", c->issuer_slugs[i],
-			   &c->issuers[i][0]);
+			   c->issuers[i][0].subject,
+			   (long long)c->issuers[i][0].not_after);
+	for (size_t i = 0; i < c->nprofile_path; i++) {
+		const struct profile_link *l = &c->profile_path[i];
+
+		if (l->from != PROFILE_LINK_SERVED)
+			expiry_row(&b, "[profile]",
+				   cat_profile_link_name(l->from), l->subject,
+				   (long long)l->not_after);
+	}
 	return b.data;
 }
 

@@ -62,6 +62,49 @@ slug_clash(const struct config *cfg, const struct config_ca *ca,
 	return false;
 }
 
+/*
+ * Lists each certificate once: a bundle and a [ca] (or two sections) may
+ * give the same one. The first copy stays, unless only a later one is its
+ * section's own certificate (a slug and name the admin chose, rather than
+ * a bundle's "<slug>-2"); the other's slug becomes an alias, so that no
+ * URL goes away.
+ */
+static void
+dedup_cas(struct catalog *c)
+{
+	size_t i, k, n = 0;
+
+	for (i = 0; i < c->ncas; i++) {
+		struct cat_ca gone = c->cas[i];
+
+		for (k = 0; k < n; k++)
+			if (memcmp(c->cas[k].cert->sha256, gone.cert->sha256,
+				   sizeof(gone.cert->sha256)) == 0)
+				break;
+		if (k == n) {
+			c->cas[n++] = gone;
+			continue;
+		}
+		if (gone.own && !c->cas[k].own) {
+			struct cat_ca kept = gone;
+
+			gone = c->cas[k];
+			c->cas[k] = kept;
+		}
+		c->cas[k].pub.primary |= gone.pub.primary;
+		c->aliases[c->naliases++] =
+			(struct cat_alias){gone.pub.slug, k};
+		cat_warn(c,
+			 "%s: the same certificate as %s (%s), configured "
+			 "twice: listed once, as %s (/%s.cer, .crt and .pem "
+			 "serve the same bytes)",
+			 gone.pub.slug, c->cas[k].pub.slug,
+			 c->cas[k].cert->subject, c->cas[k].pub.slug,
+			 gone.pub.slug);
+	}
+	c->ncas = n;
+}
+
 /* Loads every configured CA; a file with several certificates yields
  * several CAs, the extra ones named "<slug>-2", "<slug>-3"... */
 static int
@@ -103,9 +146,7 @@ load_cas(struct catalog *c, const struct config *cfg, time_t now, char *err,
 		for (j = 0; j < c->ncerts[i]; j++) {
 			struct cat_ca *cc = &c->cas[c->ncas++];
 			const struct cert *ce = &c->certs[i][j];
-			char w[CERT_MAX_WARNINGS][CERT_WARN_LEN];
 			char slug[CONFIG_CA_SLUG_LEN];
-			size_t k, nw;
 
 			cc->cert = ce;
 			if (j == 0) {
@@ -125,12 +166,19 @@ load_cas(struct catalog *c, const struct config *cfg, time_t now, char *err,
 			}
 			if (cc->pub.slug == NULL || cc->pub.name == NULL)
 				return -1;
+			cc->own = j == 0;
 			cc->pub.sha256_hex = ce->sha256_hex;
 			cc->pub.not_after = (long long)ce->not_after;
-			nw = cert_warnings(ce, now, w, CERT_MAX_WARNINGS);
-			for (k = 0; k < nw; k++)
-				cat_warn(c, "%s: %s", cc->pub.slug, w[k]);
 		}
+	}
+	dedup_cas(c);
+	for (i = 0; i < c->ncas; i++) {
+		char w[CERT_MAX_WARNINGS][CERT_WARN_LEN];
+		size_t k, nw;
+
+		nw = cert_warnings(c->cas[i].cert, now, w, CERT_MAX_WARNINGS);
+		for (k = 0; k < nw; k++)
+			cat_warn(c, "%s: %s", c->cas[i].pub.slug, w[k]);
 	}
 	return 0;
 }
@@ -431,6 +479,10 @@ catalog_build(const struct config *cfg, const struct catalog *prev, char *err,
 		     add_ca_files(c, "ca", &c->cas[i]) == -1))
 			goto fail;
 	}
+	for (i = 0; i < c->naliases; i++)
+		if (add_ca_files(c, c->aliases[i].slug,
+				 &c->cas[c->aliases[i].kept]) == -1)
+			goto fail;
 	if (cat_add_pki(c, cfg, time(NULL), err, errlen) == -1 ||
 	    cat_add_urls(c, cfg) == -1 || add_p7b(c, err, errlen) == -1 ||
 	    cat_add_profiles(c, cfg, err, errlen) == -1 || add_json(c) == -1 ||

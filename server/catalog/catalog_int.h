@@ -10,6 +10,14 @@
 struct cat_ca {
 	struct catalog_ca pub;
 	const struct cert *cert; /* points into certs[] */
+	bool own;		 /* its section's own (first) certificate */
+};
+
+/* A slug whose certificate another CA already serves (the same CA given
+ * twice): its URLs serve cas[kept]'s bytes, nothing lists it. */
+struct cat_alias {
+	const char *slug;
+	size_t kept;
 };
 
 /* A file of the site: embedded, or read from static_dir. */
@@ -30,6 +38,8 @@ struct catalog {
 	size_t nwarnings;
 	struct cat_ca *cas;
 	size_t ncas;
+	struct cat_alias aliases[CONFIG_MAX_CERTS];
+	size_t naliases;
 	const char *organization;
 	const char *public_url;
 	const char *https_origin; /* NULL without an HTTPS listener */
@@ -37,6 +47,14 @@ struct catalog {
 	bool profile_signed;
 	enum profile_label profile_label; /* what an iPhone will show */
 	const char *profile_label_why;	  /* and why */
+	const char *profile_store;	  /* the roots that decided it */
+	bool profile_trust_file;	  /* those of [profile] trust_store */
+	/* The signer's chain as checked, its earliest notAfter (0:
+	 * unsigned), and when the label stops being true (0: never). */
+	struct profile_link profile_path[PROFILE_PATH_MAX];
+	size_t nprofile_path;
+	long long profile_not_after;
+	long long profile_rebuild_at;
 	struct cert *certs[CONFIG_MAX_CA];
 	size_t ncerts[CONFIG_MAX_CA];
 	struct cat_asset *assets;
@@ -132,6 +150,12 @@ const char *cat_mime(const char *name);
  * reason in err. */
 int cat_add_profiles(struct catalog *c, const struct config *cfg, char *err,
 		     size_t errlen);
+/* The profile's lines of --check-config: the label and why, the signer's
+ * chain and until when it holds, the roots that decided it, how to get
+ * "Verified". */
+void cat_profile_summary(const struct catalog *c, struct buf *out);
+/* "sign_cert", "sign_chain", "trust store root"...: static. */
+const char *cat_profile_link_name(enum profile_link_from f);
 
 /* catalog_page.c: "/" for every platform and /helpdesk, rendered from the
  * CAs already loaded into c. Returns 0, or -1 with a reason in err. */

@@ -369,6 +369,26 @@ oom:
 	return -1;
 }
 
+/*
+ * /aia/<slug>.cer: a [ca]'s certificate for the AIA caIssuers URL of what
+ * it issues, as RFC 5280 4.2.2.1 asks (application/pkix-cert). Not
+ * /<slug>.cer: that is the install download, whose type iOS Safari needs
+ * to offer the certificate for installation.
+ */
+static int
+add_ca_aia(struct catalog *c, const char *slug, const struct cert *ce)
+{
+	char url[CONFIG_SLUG_MAX + 16], fname[CONFIG_SLUG_MAX + 16];
+	const char *s = cat_strdup(c, slug);
+
+	if (s == NULL)
+		return -1;
+	(void)str_printf(fname, sizeof(fname), "%s.cer", slug);
+	(void)str_printf(url, sizeof(url), "/aia/%s", fname);
+	return add_bytes(c, url, TYPE_CERT, ce->der, ce->der_len, fname,
+			 CATALOG_ISSUER, s, "cer");
+}
+
 /* The URLs an admin copies into the CA's certificate profile. */
 static int
 pki_urls(struct catalog *c, const struct config *cfg)
@@ -383,7 +403,7 @@ pki_urls(struct catalog *c, const struct config *cfg)
 			continue;
 		(void)buf_printf(&b,
 				 "publication:  certificates issued by [ca "
-				 "\"%s\"]:\n  AIA caIssuers: %s/%s.cer\n"
+				 "\"%s\"]:\n  AIA caIssuers: %s/aia/%s.cer\n"
 				 "  CDP:           %s/%s.crl\n",
 				 ca->slug, c->public_url, ca->slug,
 				 c->public_url, ca->slug);
@@ -431,6 +451,10 @@ cat_add_pki(struct catalog *c, const struct config *cfg, time_t now, char *err,
 		/* The section's own certificate (the first of its file). */
 		const struct cert *ce = &c->certs[i][0];
 
+		if (add_ca_aia(c, ca->slug, ce) == -1) {
+			err_set(err, errlen, "out of memory");
+			return -1;
+		}
 		if (ca->crl[0] != '\0' &&
 		    add_crl(c, cfg, "ca", ca->slug, ca->crl, ca->crl_line,
 			    false, ce, now, err, errlen) == -1)

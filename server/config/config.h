@@ -158,6 +158,10 @@ struct config {
 	char sign_key[PATH_MAX];
 	char sign_chain[PATH_MAX];
 	unsigned sign_cert_line, sign_key_line, sign_chain_line;
+	/* The roots iPhones trust, for the label ("" = this host's system
+	 * store). */
+	char trust_store[PATH_MAX];
+	unsigned trust_store_line;
 	bool profile_system; /* scope = system: the Mac profile for all users */
 
 	/* [access] */

@@ -303,6 +303,9 @@ profile_key(struct config_parse *p, const char *s, const char *k, const char *v)
 	} else if (strcmp(k, "sign_chain") == 0) {
 		config_set_file(p, s, k, c->sign_chain, v);
 		c->sign_chain_line = p->line;
+	} else if (strcmp(k, "trust_store") == 0) {
+		config_set_file(p, s, k, c->trust_store, v);
+		c->trust_store_line = p->line;
 	} else if (strcmp(k, "scope") == 0)
 		set_scope(p, s, k, v);
 	else

@@ -368,6 +368,10 @@ config_validate(struct config *cfg, char *err, size_t errlen)
 	if (cfg->sign_chain[0] != '\0' && cfg->sign_cert[0] == '\0')
 		config_verr(&b, &n, cfg->path, 0,
 			    "[profile] sign_chain needs sign_cert");
+	/* It decides only what a signed profile is called. */
+	if (cfg->trust_store[0] != '\0' && cfg->sign_cert[0] == '\0')
+		config_verr(&b, &n, cfg->path, cfg->trust_store_line,
+			    "[profile] trust_store needs sign_cert");
 	if (cfg->state_dir[0] != '\0' &&
 	    (stat(cfg->state_dir, &st) == -1 || !S_ISDIR(st.st_mode)))
 		config_verr(&b, &n, cfg->path, cfg->state_dir_line,

@@ -36,6 +36,11 @@ static const char *const formats[] = {"cer",	   "crt",	   "pem",
 static atomic_ullong requests[METRICS_CLASS_COUNT][NSTATUS];
 static atomic_ullong denied[METRICS_DENY_COUNT];
 static atomic_ullong reloads[METRICS_TRIGGER_COUNT][2]; /* [1] = ok */
+static const char *const trigger_names[METRICS_TRIGGER_COUNT] = {
+	[METRICS_TRIGGER_SIGNAL] = "signal",
+	[METRICS_TRIGGER_WATCH] = "watch",
+	[METRICS_TRIGGER_EXPIRY] = "expiry",
+};
 static atomic_llong snapshot_time;
 static atomic_llong connections;
 static atomic_ullong header_timeouts;
@@ -73,6 +78,8 @@ static struct {
 	long long not_after;
 } issuer_gauges[CONFIG_MAX_ISSUER];
 static size_t nissuer_gauges;
+/* The profile signer's chain (under ca_lock); 0 = not signed. */
+static long long profile_signer_not_after;
 /* Published files a reload refused and replaced with the last good one;
  * counters, so they outlive reloads (under ca_lock). */
 #define MAX_REJECTED 64
@@ -236,6 +243,7 @@ metrics_ca_clear(void)
 	nca_gauges = 0;
 	ncrl_gauges = 0;
 	nissuer_gauges = 0;
+	profile_signer_not_after = 0;
 	pthread_mutex_unlock(&ca_lock);
 }
 
@@ -248,6 +256,14 @@ metrics_issuer_expiry(const char *slug, long long not_after)
 			       sizeof(issuer_gauges[0].slug), slug);
 		issuer_gauges[nissuer_gauges++].not_after = not_after;
 	}
+	pthread_mutex_unlock(&ca_lock);
+}
+
+void
+metrics_profile_signer_expiry(long long not_after)
+{
+	pthread_mutex_lock(&ca_lock);
+	profile_signer_not_after = not_after;
 	pthread_mutex_unlock(&ca_lock);
 }
 
@@ -416,6 +432,19 @@ render_ca(struct buf *out)
 				 "{issuer=\"%s\"} %lld\n",
 				 issuer_gauges[i].slug,
 				 issuer_gauges[i].not_after);
+	if (profile_signer_not_after != 0)
+		(void)buf_printf(
+			out,
+			"# HELP certpost_profile_signer_not_after_timestamp_"
+			"seconds When the first certificate of the profile "
+			"signer's chain (the signer, its intermediates, the "
+			"root) expires: from then iPhones show the signed "
+			"profile as Not Verified.\n"
+			"# TYPE certpost_profile_signer_not_after_timestamp_"
+			"seconds gauge\n"
+			"certpost_profile_signer_not_after_timestamp_seconds "
+			"%lld\n",
+			profile_signer_not_after);
 	(void)buf_puts(out,
 		       "# HELP certpost_published_rejected_total Published "
 		       "files (CRLs, issuers) a reload refused, the last good "
@@ -471,8 +500,9 @@ metrics_render(struct buf *out, unsigned long long log_failures)
 	render_downloads(out);
 	render_rollout(out);
 	(void)buf_printf(out, "# HELP certpost_reloads_total Configuration "
-			      "reloads, by what asked for them (SIGHUP, or a "
-			      "watched file) and result.\n"
+			      "reloads, by what asked for them (SIGHUP, a "
+			      "watched file, or the profile signer's chain "
+			      "expiring) and result.\n"
 			      "# TYPE certpost_reloads_total counter\n");
 	for (i = 0; i < METRICS_TRIGGER_COUNT; i++)
 		for (int ok = 1; ok >= 0; ok--)
@@ -480,9 +510,7 @@ metrics_render(struct buf *out, unsigned long long log_failures)
 				out,
 				"certpost_reloads_total{trigger=\"%s\","
 				"result=\"%s\"} %llu\n",
-				i == METRICS_TRIGGER_SIGNAL ? "signal"
-							    : "watch",
-				ok ? "ok" : "failed",
+				trigger_names[i], ok ? "ok" : "failed",
 				atomic_load(&reloads[i][ok]));
 	(void)buf_printf(out,
 			 "# HELP certpost_snapshot_timestamp_seconds When "

@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /* ops/: Running the daemon: the log, metrics, the file watcher, the rollout
- * count, the built-in demo. The folder's whole surface. */
+ * count, systemd notifications, the built-in demo. The folder's whole
+ * surface. */
 #ifndef CERTPOST_OPS_H
 #define CERTPOST_OPS_H
 
@@ -179,6 +180,7 @@ void metrics_download(const char *slug, const char *format);
 enum metrics_trigger {
 	METRICS_TRIGGER_SIGNAL,
 	METRICS_TRIGGER_WATCH,
+	METRICS_TRIGGER_EXPIRY, /* the profile signer's chain expired */
 	METRICS_TRIGGER_COUNT
 };
 void metrics_reload(enum metrics_trigger t, int ok);
@@ -189,6 +191,9 @@ void metrics_ca_clear(void);
 void metrics_ca_expiry(const char *slug, long long not_after);
 /* The same for each published issuing CA ([issuer]). */
 void metrics_issuer_expiry(const char *slug, long long not_after);
+/* The earliest notAfter of the profile signer's chain; 0: unsigned (no
+ * gauge). Cleared with the CAs'. */
+void metrics_profile_signer_expiry(long long not_after);
 /* A reload refused a published file (file: "crl", "delta_crl",
  * "issuer"; reason: "invalid", "older", "future") and kept the last good
  * one. */
@@ -229,10 +234,10 @@ int watch_fd(const struct watch *w);
 
 /*
  * Follows (unless cfg says watch = no) every file cfg loads (the configuration,
- * CA, CRL and issuer files, the TLS certificate and key, the profile signer and
- * chain) and static_dir, replacing what was followed before. Directories are
- * watched, not files, so a file replaced by rename, deleted and created
- * again, or a Kubernetes "..data" symlink swap is seen. A path through
+ * CA, CRL and issuer files, the TLS certificate and key, the profile signer,
+ * chain and trust store) and static_dir, replacing what was followed before.
+ * Directories are watched, not files, so a file replaced by rename, deleted and
+ * created again, or a Kubernetes "..data" symlink swap is seen. A path through
  * symlinks is followed at each link and at its target, so re-call this after
  * each reload: the targets may have moved. A directory that is missing, now
  * or later, is waited for in its nearest existing ancestor, and its return
@@ -254,6 +259,14 @@ long long watch_timeout_ms(const struct watch *w, long long now_ms);
 
 /* True, once, when a change is due: the caller reloads. */
 bool watch_due(struct watch *w, long long now_ms);
+
+/* notify: Telling systemd (Type=notify) how the daemon is doing; a no-op
+ * without $NOTIFY_SOCKET. */
+
+/* Sends msg ("READY=1", "STOPPING=1") to $NOTIFY_SOCKET. */
+void notify_send(const char *msg);
+/* "RELOADING=1" with the monotonic time, as Type=notify-reload wants. */
+void notify_reloading(void);
 
 /* demo: The built-in demo: a throwaway root CA and a localhost leaf, generated
  * in memory. */

@@ -15,8 +15,9 @@
 #include "util.h"
 
 /* Every file of a configuration: 1 + CAs (file, crl, delta_crl) + issuers
- * (file, crl, delta_crl) + TLS pair + signer, chain, key + static_dir. */
-#define WATCH_MAX_NAMES (1 + 3 * CONFIG_MAX_CA + 3 * CONFIG_MAX_ISSUER + 6)
+ * (file, crl, delta_crl) + TLS pair + signer, chain, key, trust store +
+ * static_dir. */
+#define WATCH_MAX_NAMES (1 + 3 * CONFIG_MAX_CA + 3 * CONFIG_MAX_ISSUER + 7)
 /* Symlinks followed on one path: the kernel's own limit (MAXSYMLINKS). */
 #define WATCH_MAX_LINKS 40
 
@@ -340,6 +341,7 @@ watch_set(struct watch *w, const struct config *cfg, char *err, size_t errlen)
 	paths[n++] = cfg->sign_cert;
 	paths[n++] = cfg->sign_key;
 	paths[n++] = cfg->sign_chain;
+	paths[n++] = cfg->trust_store;
 	for (i = 0; i < n; i++)
 		if (follow(w, paths[i], false, err, errlen) == -1 && rc == 0)
 			rc = -1, errlen = 0;

@@ -96,6 +96,12 @@ name_oneline(const X509_NAME *nm, char *out, size_t outlen)
 	return 0;
 }
 
+int
+cert_subject_line(X509 *x, char *out, size_t outlen)
+{
+	return name_oneline(X509_get_subject_name(x), out, outlen);
+}
+
 static void
 common_name(const X509_NAME *nm, char *out, size_t outlen)
 {
@@ -287,36 +293,42 @@ warn_add(char (*ret)[CERT_WARN_LEN], size_t max, size_t *n, const char *fmt,
 }
 
 static void
-warn_validity(const struct cert *c, time_t now, char (*ret)[CERT_WARN_LEN],
-	      size_t max, size_t *n)
+warn_validity(time_t not_before, time_t not_after, time_t now,
+	      char (*ret)[CERT_WARN_LEN], size_t max, size_t *n)
 {
 	char when[40];
 	long long days;
 
-	if (now > c->not_after) {
-		(void)time_rfc3339(when, sizeof(when), c->not_after);
+	if (now > not_after) {
+		(void)time_rfc3339(when, sizeof(when), not_after);
 		warn_add(ret, max, n, "expired on %s", when);
-	} else if (now < c->not_before) {
-		(void)time_rfc3339(when, sizeof(when), c->not_before);
+	} else if (now < not_before) {
+		(void)time_rfc3339(when, sizeof(when), not_before);
 		warn_add(ret, max, n, "not valid until %s", when);
-	} else if (c->not_after - now < EXPIRY_WARN_DAYS * DAY_S) {
-		(void)time_rfc3339(when, sizeof(when), c->not_after);
-		days = (long long)(c->not_after - now) / DAY_S;
+	} else if (not_after - now < EXPIRY_WARN_DAYS * DAY_S) {
+		(void)time_rfc3339(when, sizeof(when), not_after);
+		days = (long long)(not_after - now) / DAY_S;
 		warn_add(ret, max, n, "expires in %lld day%s, on %s", days,
 			 days == 1 ? "" : "s", when);
 	}
 }
 
 bool
-cert_validity_warning(const struct cert *c, time_t now, char *out)
+cert_time_warning(time_t not_before, time_t not_after, time_t now, char *out)
 {
 	char w[1][CERT_WARN_LEN];
 	size_t n = 0;
 
-	warn_validity(c, now, w, 1, &n);
+	warn_validity(not_before, not_after, now, w, 1, &n);
 	if (n == 1)
 		memcpy(out, w[0], CERT_WARN_LEN);
 	return n == 1;
+}
+
+bool
+cert_validity_warning(const struct cert *c, time_t now, char *out)
+{
+	return cert_time_warning(c->not_before, c->not_after, now, out);
 }
 
 size_t
@@ -348,7 +360,7 @@ cert_warnings(const struct cert *c, time_t now, char (*ret)[CERT_WARN_LEN],
 		warn_add(ret, max, &n,
 			 "keyUsage without keyCertSign: devices will not "
 			 "accept certificates it issued");
-	warn_validity(c, now, ret, max, &n);
+	warn_validity(c->not_before, c->not_after, now, ret, max, &n);
 	if (strncmp(c->key_type, "RSA", 3) == 0 && c->key_bits < 2048)
 		warn_add(ret, max, &n,
 			 "RSA key of %d bits; devices refuse "

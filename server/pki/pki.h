@@ -98,6 +98,28 @@ int cert_load_mem(const void *data, size_t len, const char *name,
  */
 const char *cert_find_private_key(const void *data, size_t len);
 
+/* cert_store: a trust store read from a file. */
+
+#define CERT_STORE_MAX_FILE (8 * 1024 * 1024)
+#define CERT_STORE_MAX_ROOTS 4096
+
+/*
+ * Reads a PEM bundle of trusted roots (an export of Apple's list, or any
+ * CERTIFICATE and OpenSSL "TRUSTED CERTIFICATE" blocks, with any text
+ * between them) into a new store. Refuses, with a reason naming path and
+ * the line of the block at fault: a file that holds a private key in any
+ * form, a PEM block of another kind, one that does not parse or has no END
+ * line, a file with no certificate or more than CERT_STORE_MAX_ROOTS, or
+ * one over CERT_STORE_MAX_FILE. Returns 0 with *ret (the caller frees it
+ * with X509_STORE_free()) and *ret_n its certificates, or -1.
+ */
+int cert_store_load(const char *path, X509_STORE **ret, size_t *ret_n,
+		    char *err, size_t errlen);
+
+/* x's subject in the form struct cert's subject has (RFC 2253, UTF-8
+ * kept). Returns 0 or -1. */
+int cert_subject_line(X509 *x, char *out, size_t outlen);
+
 /* Frees an array from cert_load_*(); accepts NULL. */
 void cert_list_free(struct cert *certs, size_t n);
 
@@ -111,6 +133,9 @@ void cert_list_free(struct cert *certs, size_t n);
  * valid, expiring within 30 days): true and out (CERT_WARN_LEN bytes)
  * filled when there is something to say. For issuing CAs. */
 bool cert_validity_warning(const struct cert *c, time_t now, char *out);
+/* The same for a validity period given by its ends. */
+bool cert_time_warning(time_t not_before, time_t not_after, time_t now,
+		       char *out);
 size_t cert_warnings(const struct cert *c, time_t now,
 		     char (*ret)[CERT_WARN_LEN], size_t max);
 
@@ -235,18 +260,61 @@ enum profile_label {
 /* The words the iPhone shows: "Not Signed", "Verified", "Not Verified". */
 const char *profile_label_name(enum profile_label l);
 
+/* A signed (or unsigned) profile and the roots its label is judged by. */
+struct profile_signing {
+	const struct cert *signer; /* NULL: the profile is unsigned */
+	const struct cert *chain;  /* its intermediates (sign_chain) */
+	size_t nchain;
+	const struct cert *const *served; /* the CAs the profile installs */
+	size_t nserved;
+	/* The roots iPhones trust (trust_store), borrowed; NULL: this
+	 * host's system store. */
+	X509_STORE *roots;
+	const char *roots_name; /* how reasons name roots (NULL: system) */
+	time_t now;		/* when the chain is judged */
+};
+
+/* Where a certificate of the signer's chain came from. */
+enum profile_link_from {
+	PROFILE_LINK_SIGNER, /* sign_cert */
+	PROFILE_LINK_CHAIN,  /* sign_chain */
+	PROFILE_LINK_STORE,  /* the roots (trust_store or the system's) */
+	PROFILE_LINK_SERVED, /* one of the served CAs */
+};
+
+/* The signer's chain as checked: the signer, then each issuer found. */
+#define PROFILE_PATH_MAX 10
+struct profile_link {
+	enum profile_link_from from;
+	char subject[256]; /* one-line RFC 2253 form */
+	time_t not_before, not_after;
+};
+
+struct profile_verdict {
+	enum profile_label label;
+	char why[768]; /* the reason, naming the root and the store */
+	struct profile_link path[PROFILE_PATH_MAX];
+	size_t npath; /* 0 when unsigned */
+	/* The earliest notAfter in path[] (0 when unsigned): when it passes,
+	 * a "Verified" chain no longer verifies and iPhones show "Not
+	 * Verified". */
+	time_t not_after;
+};
+
 /*
- * Works out the label an iPhone will show, before anything is installed,
- * for a profile signed by signer (NULL: unsigned) with its intermediates
- * chain[0..nchain): "Verified" only when the chain ends at a root of this
- * host's system trust store that is not one of served[0..nserved). Writes
- * the reason into why. Reads the trust store; never fails (anything that
- * goes wrong gives "Not Verified" with the reason).
+ * Works out the label an iPhone will show at s->now, before anything is
+ * installed, for the profile s describes: "Verified" only when the
+ * signer's chain is valid then and ends at a root of s->roots (or this
+ * host's system store) that is not one of the served CAs. Fills the chain
+ * it found (as far as it got) and its earliest notAfter. Never fails:
+ * anything that goes wrong gives "Not Verified" with the reason.
  */
-enum profile_label
-profile_expected_label(const struct cert *signer, const struct cert *chain,
-		       size_t nchain, const struct cert *const *served,
-		       size_t nserved, char *why, size_t whylen);
+void profile_expected_label(const struct profile_signing *s,
+			    struct profile_verdict *ret);
+
+/* This host's system store as OpenSSL finds it: "FILE, DIR" (the
+ * defaults, or SSL_CERT_FILE and SSL_CERT_DIR). */
+void profile_system_store(char *out, size_t outlen);
 
 /* trustcheck: certpost --check-trust: will the page's trust check pass on an
  * iPhone? Connects to each check URL and judges its certificate chain by the

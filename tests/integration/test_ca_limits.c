@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /* The documented limits on CAs: at each limit every certificate is served
  * and measured; one past it is refused by --check-config and at start, with
- * the file and line. */
+ * the file and line. The same CA given twice is served once. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -149,6 +149,90 @@ test_at_limit(void **state)
 	assert_int_equal(harness_stop(&h), 0);
 }
 
+/* The number of certificates in a PKCS#7 bundle. */
+static int
+p7b_count(const struct hres *r)
+{
+	const unsigned char *p = (const unsigned char *)r->body.data;
+	PKCS7 *p7 = d2i_PKCS7(NULL, &p, (long)r->body.len);
+	int n;
+
+	assert_non_null(p7);
+	n = sk_X509_num(p7->d.sign->cert);
+	PKCS7_free(p7);
+	return n;
+}
+
+/*
+ * A bundle holding roots A and B, and a [ca] giving B again: B is listed
+ * once, under the section that names it, with a warning; the bundle's
+ * extra slug still answers with B's bytes.
+ */
+static void
+test_same_ca_twice(void **state)
+{
+	static const char conf[] = LISTEN ACCESS
+		"[ca \"bundle\"]\nfile = pair.pem\n[ca \"b\"]\nfile = b.pem\n";
+	static const char warning[] =
+		"bundle-2: the same certificate as b (CN=Twice B,O=certpost "
+		"tests), configured twice: listed once, as b";
+	struct testca_opts oa = {.cn = "Twice A", .ca = true};
+	struct testca_opts ob = {.cn = "Twice B", .ca = true};
+	const char *cfgpath = harness_path(&h, "certpost.conf");
+	const char *check[] = {"--check-config", "--config", cfgpath, NULL};
+	struct buf out = {0}, b_der = {0};
+	X509 *a, *b;
+	EVP_PKEY *ka, *kb;
+	struct hres r;
+
+	(void)state;
+	assert_int_equal(testca_make(&oa, &a, &ka), 0);
+	assert_int_equal(testca_make(&ob, &b, &kb), 0);
+	testca_write_pem(harness_path(&h, "pair.pem"), a);
+	testca_append_pem(harness_path(&h, "pair.pem"), b);
+	testca_write_pem(harness_path(&h, "b.pem"), b);
+	harness_write(&h, "certpost.conf", conf);
+	assert_int_equal(harness_run(check, &out), 0);
+	assert_contains(out.data, warning, "--check-config");
+	assert_int_equal(count_str(out.data, "\nCA "), 2);
+	buf_free(&out);
+	assert_int_equal(harness_start_conf(&h, conf), 0);
+	assert_true(harness_wait_log(&h, warning, 5000));
+
+	get_ok("/ca.p7b", &r);
+	assert_int_equal(p7b_count(&r), 2);
+	hres_free(&r);
+	get_ok("/ca.json", &r);
+	assert_int_equal(count_mem(r.body.data, r.body.len, "\"sha256\":"), 2);
+	assert_contains(r.body.data, "\"slug\":\"b\"", "/ca.json");
+	assert_null(strstr(r.body.data, "bundle-2"));
+	hres_free(&r);
+	get_ok("/ca.mobileconfig", &r);
+	assert_int_equal(count_mem(r.body.data, r.body.len,
+				   "<string>com.apple.security.root</string>"),
+			 2);
+	hres_free(&r);
+	get_ok("/metrics", &r);
+	assert_int_equal(count_mem(r.body.data, r.body.len,
+				   "certpost_ca_not_after_timestamp_seconds{"),
+			 2);
+	hres_free(&r);
+	/* No URL goes away: the extra slug serves B's bytes. */
+	get_ok("/b.cer", &r);
+	buf_append(&b_der, r.body.data, r.body.len);
+	hres_free(&r);
+	get_ok("/bundle-2.cer", &r);
+	assert_int_equal(r.body.len, b_der.len);
+	assert_memory_equal(r.body.data, b_der.data, b_der.len);
+	hres_free(&r);
+	buf_free(&b_der);
+	assert_int_equal(harness_stop(&h), 0);
+	X509_free(a);
+	X509_free(b);
+	EVP_PKEY_free(ka);
+	EVP_PKEY_free(kb);
+}
+
 struct past_case {
 	const char *name;
 	const char *config;
@@ -242,6 +326,7 @@ main(void)
 		cmocka_unit_test(test_at_limit),
 		cmocka_unit_test(test_one_past),
 		cmocka_unit_test(test_sections),
+		cmocka_unit_test(test_same_ca_twice),
 	};
 
 	return cmocka_run_group_tests(tests, setup, teardown);

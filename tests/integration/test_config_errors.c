@@ -55,6 +55,9 @@ setup(void **state)
 	if (mkfifo(harness_path(&h, "fifo"), 0600) == -1)
 		return -1;
 	harness_write(&h, "empty.pem", "");
+	harness_write(&h, "bad-store.pem",
+		      "# Apple roots\n\n-----BEGIN CERTIFICATE-----\nAAAA\n"
+		      "-----END CERTIFICATE-----\n");
 	X509_free(x);
 	EVP_PKEY_free(k);
 	return 0;
@@ -77,6 +80,7 @@ struct bad_case {
 #define GOOD_CA "[ca \"root\"]\nfile = good.pem\n"
 #define ACCESS "[access]\nallow = 127.0.0.0/8\n"
 #define LISTEN "[server]\nlisten = 127.0.0.1:0\n"
+#define SIGNED "[profile]\nsign_cert = good.pem\nsign_key = key.pem\n"
 
 static const struct bad_case cases[] = {
 	{"missing CA file",
@@ -265,6 +269,25 @@ static const struct bad_case cases[] = {
 	 LISTEN ACCESS GOOD_CA "[profile]\nsign_cert = good.pem\n"
 			       "sign_key = nokey.pem\n",
 	 {"certpost.conf:9: [profile] sign_key: ", "nokey.pem"}},
+	/* [profile] trust_store: the key's line, then the file's. */
+	{"trust store missing",
+	 LISTEN ACCESS GOOD_CA SIGNED "trust_store = nostore.pem\n",
+	 {"certpost.conf:10: [profile] trust_store: ", "nostore.pem",
+	  "No such file"}},
+	{"trust store holding a key",
+	 LISTEN ACCESS GOOD_CA SIGNED "trust_store = cert-and-key.pem\n",
+	 {"certpost.conf:10: [profile] trust_store: ",
+	  "cert-and-key.pem holds a private key"}},
+	{"trust store with a broken certificate",
+	 LISTEN ACCESS GOOD_CA SIGNED "trust_store = bad-store.pem\n",
+	 {"certpost.conf:10: [profile] trust_store: ", "bad-store.pem:3: "}},
+	{"trust store that is not PEM",
+	 LISTEN ACCESS GOOD_CA SIGNED "trust_store = garbage.txt\n",
+	 {"certpost.conf:10: [profile] trust_store: ",
+	  "garbage.txt holds no PEM certificate"}},
+	{"trust store without a signer",
+	 LISTEN ACCESS GOOD_CA "[profile]\ntrust_store = good.pem\n",
+	 {"certpost.conf:8: [profile] trust_store needs sign_cert"}},
 	{"admin open to the world: guarded like allow",
 	 LISTEN ACCESS "admin = 0.0.0.0/0\n" GOOD_CA,
 	 {"certpost.conf:5: [access] admin 0.0.0.0/0 is publicly routable",

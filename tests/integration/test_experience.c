@@ -21,11 +21,13 @@
 #include <cmocka.h>
 /* clang-format on */
 
+#include "check.h"
 #include "harness.h"
 #include "testca.h"
 
 static struct harness h;
-static X509 *root, *signer, *public_root, *pub_signer;
+static X509 *root, *signer, *public_root, *pub_signer, *smime_root,
+	*smime_signer;
 static unsigned char *der;
 static int der_len;
 static struct buf unsigned_profile;
@@ -85,6 +87,22 @@ setup(void **state)
 	testca_write_key(harness_path(&h, "public-signer.key"), sk);
 	EVP_PKEY_free(rk);
 	EVP_PKEY_free(sk);
+	/* A public root Apple trusts that this host's (TLS) store lacks, as
+	 * S/MIME-only roots are: in the export of Apple's list only. */
+	ro.cn = "SMIME Root";
+	so.cn = "SMIME Signer";
+	if (testca_make(&ro, &smime_root, &rk) == -1)
+		return -1;
+	so.issuer = smime_root;
+	so.issuer_key = rk;
+	if (testca_make(&so, &smime_signer, &sk) == -1)
+		return -1;
+	harness_write(&h, "apple-roots.pem", "# Apple's roots, exported\n");
+	testca_append_pem(harness_path(&h, "apple-roots.pem"), smime_root);
+	testca_write_pem(harness_path(&h, "smime-signer.pem"), smime_signer);
+	testca_write_key(harness_path(&h, "smime-signer.key"), sk);
+	EVP_PKEY_free(rk);
+	EVP_PKEY_free(sk);
 	/* The unsigned profile, to compare the signed one's content with. */
 	start("");
 	harness_request(&h, "/ca.mobileconfig", NULL, &r);
@@ -105,6 +123,8 @@ teardown(void **state)
 	X509_free(signer);
 	X509_free(public_root);
 	X509_free(pub_signer);
+	X509_free(smime_root);
+	X509_free(smime_signer);
 	harness_cleanup(&h);
 	return 0;
 }
@@ -167,7 +187,7 @@ check_label(const char *profile_extra, const char *store_file, const char *want,
 	    strstr(out.data, want_why) == NULL)
 		fail_msg("want '%s' (%s) in:\n%s", want, want_why, out.data);
 	if ((strstr(want, "\"Verified\"") != NULL) !=
-	    (strstr(out.data, "for \"Verified\", set sign_cert") == NULL))
+	    (strstr(out.data, "for \"Verified\", sign with") == NULL))
 		fail_msg("how to get Verified, wrongly:\n%s", out.data);
 	buf_free(&out);
 }
@@ -191,6 +211,60 @@ test_profile_label(void **state)
 		    "sign_key = public-signer.key\n",
 		    "public-root.pem", "an iPhone shows \"Verified\"",
 		    "Public Root in this host's system trust store");
+}
+
+/*
+ * [profile] trust_store decides instead of this host's store, and
+ * --check-config says which one did: a signer under a root only Apple's
+ * list has is Verified, one under a root only this host's store has is
+ * not. Without trust_store, the S/MIME-only root reads "Not Verified" and
+ * the advice says why.
+ */
+static void
+test_trust_store(void **state)
+{
+	static const char smime[] = "sign_cert = smime-signer.pem\n"
+				    "sign_key = smime-signer.key\n";
+	static const char pub[] = "sign_cert = public-signer.pem\n"
+				  "sign_key = public-signer.key\n"
+				  "trust_store = apple-roots.pem\n";
+	char conf[2048];
+	struct buf out = {0};
+	const char *args[] = {"--check-config", "--config", NULL, NULL};
+
+	(void)state;
+	snprintf(conf, sizeof(conf), "%strust_store = apple-roots.pem\n",
+		 smime);
+	check_label(conf, "public-root.pem", "an iPhone shows \"Verified\"",
+		    "SMIME Root in trust_store ");
+	check_label(pub, "public-root.pem", "an iPhone shows \"Not Verified\"",
+		    "does not chain to a root in trust_store ");
+	check_label(smime, "public-root.pem",
+		    "an iPhone shows \"Not Verified\"",
+		    "reads \"Not Verified\" here until [profile] trust_store "
+		    "is set");
+	/* Which store decided. */
+	snprintf(conf, sizeof(conf), base_conf, pub);
+	args[2] = harness_write(&h, "store.conf", conf);
+	assert_int_equal(harness_run(args, &out), 0);
+	assert_contains(out.data,
+			"apple-roots.pem ([profile] trust_store, 1 "
+			"root) decided the label\n",
+			"trust store");
+	buf_free(&out);
+	snprintf(conf, sizeof(conf), base_conf, smime);
+	harness_write(&h, "store.conf", conf);
+	setenv("SSL_CERT_FILE", harness_path(&h, "public-root.pem"), 1);
+	assert_int_equal(harness_run(args, &out), 0);
+	unsetenv("SSL_CERT_FILE");
+	assert_contains(out.data, "trust store:  this host's system store (",
+			"trust store");
+	assert_contains(out.data, "public-root.pem, ", "trust store");
+	assert_contains(out.data,
+			"the roots Mozilla trusts for TLS servers, not "
+			"Apple's: set [profile] trust_store",
+			"trust store");
+	buf_free(&out);
 }
 
 /* The page says what the screen will say. */
@@ -356,6 +430,7 @@ main(void)
 		cmocka_unit_test(test_signed_profile),
 		cmocka_unit_test(test_profile_payload),
 		cmocka_unit_test(test_profile_label),
+		cmocka_unit_test(test_trust_store),
 		cmocka_unit_test(test_profile_targets),
 		cmocka_unit_test(test_page_label),
 		cmocka_unit_test(test_trust_check_policy),

@@ -322,6 +322,38 @@ test_issuer_served(void **state)
 	hres_free(&r);
 }
 
+/*
+ * A [ca]'s AIA URL, the one --check-config prints, is served as RFC 5280
+ * 4.2.2.1 asks (application/pkix-cert); /<slug>.cer stays the install
+ * download iOS Safari needs (application/x-x509-ca-cert).
+ */
+static void
+test_root_aia_served(void **state)
+{
+	unsigned char *der = NULL;
+	int len = testca_der(root, &der);
+	struct hres r;
+
+	(void)state;
+	harness_request(&h, "/aia/root.cer", NULL, &r);
+	assert_int_equal(r.status, 200);
+	assert_string_equal(hres_header(&r, "Content-Type"),
+			    "application/pkix-cert");
+	assert_string_equal(hres_header(&r, "Content-Disposition"),
+			    "attachment; filename=\"root.cer\"");
+	assert_int_equal(r.body.len, (size_t)len);
+	assert_memory_equal(r.body.data, der, (size_t)len);
+	hres_free(&r);
+	harness_request(&h, "/root.cer", NULL, &r);
+	assert_int_equal(r.status, 200);
+	assert_string_equal(hres_header(&r, "Content-Type"),
+			    "application/x-x509-ca-cert");
+	assert_int_equal(r.body.len, (size_t)len);
+	assert_memory_equal(r.body.data, der, (size_t)len);
+	hres_free(&r);
+	OPENSSL_free(der);
+}
+
 static void
 test_check_config_urls(void **state)
 {
@@ -329,7 +361,7 @@ test_check_config_urls(void **state)
 
 	(void)state;
 	assert_int_equal(harness_run(args_check(), &out), 0);
-	assert_contains(out.data, "AIA caIssuers: http://pki.test/root.cer",
+	assert_contains(out.data, "AIA caIssuers: http://pki.test/aia/root.cer",
 			"urls");
 	assert_contains(out.data, "CDP:           http://pki.test/root.crl",
 			"urls");
@@ -456,6 +488,7 @@ main(void)
 		cmocka_unit_test(test_crl_served),
 		cmocka_unit_test(test_crl_conditional),
 		cmocka_unit_test(test_issuer_served),
+		cmocka_unit_test(test_root_aia_served),
 		cmocka_unit_test(test_check_config_urls),
 		cmocka_unit_test(test_refused),
 		cmocka_unit_test(test_reload_keeps_good_crl),

@@ -126,6 +126,8 @@ static const struct bad bads[] = {
 	{BASE "just words\n", "c.conf:7: syntax error"},
 	{BASE "[profile]\nsign_cert = s.pem\n", "sign_key go together"},
 	{BASE "[profile]\nsign_chain = c.pem\n", "sign_chain needs"},
+	{BASE "[profile]\ntrust_store = r.pem\n",
+	 "trust_store needs sign_cert"},
 	{BASE "[server]\npublic_url = ca.example\n", "http:// or https://"},
 	{"[access]\nallow = 10.0.0.0/8\n[ca \"r\"]\nfile = r.pem\n",
 	 "no listen address"},
