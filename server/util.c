@@ -476,6 +476,17 @@ hex_value(char c)
 }
 
 int
+url_escape_value(const char *p)
+{
+	int hi, lo;
+
+	if (p[0] != '%' || (hi = hex_value(p[1])) < 0 ||
+	    (lo = hex_value(p[2])) < 0)
+		return -1;
+	return hi * 16 + lo;
+}
+
+int
 url_path_decode(const char *src, char *dst, size_t dstlen)
 {
 	size_t n = 0;
@@ -484,12 +495,8 @@ url_path_decode(const char *src, char *dst, size_t dstlen)
 		int ch = (unsigned char)*p;
 
 		if (ch == '%') {
-			int hi = hex_value(p[1]),
-			    lo = hi < 0 ? -1 : hex_value(p[2]);
-
-			if (lo < 0)
+			if ((ch = url_escape_value(p)) < 0)
 				return -1;
-			ch = hi * 16 + lo;
 			if (ch == '/' || ch == 0)
 				return -1;
 			p += 2;

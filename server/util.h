@@ -113,5 +113,7 @@ int time_rfc3339(char *dst, size_t dstlen, long long t);
  * a control byte, '?' or '#' (no query or fragment), or no room.
  */
 int url_path_decode(const char *src, char *dst, size_t dstlen);
+/* The byte a "%XY" escape at p stands for, or -1 when p holds none. */
+int url_escape_value(const char *p);
 
 #endif

@@ -140,29 +140,14 @@ is_unreserved(int c)
 	       c == '~';
 }
 
-static int
-hex_digit(char c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
-
 /* The unreserved character that "%XY" at p stands for, or -1 when p is
  * not such an escape (a reserved character, another byte, no escape). */
 static int
 escaped_unreserved(const char *p)
 {
-	int hi, lo;
+	int ch = url_escape_value(p);
 
-	if (p[0] != '%' || (hi = hex_digit(p[1])) < 0 ||
-	    (lo = hex_digit(p[2])) < 0 || !is_unreserved(hi * 16 + lo))
-		return -1;
-	return hi * 16 + lo;
+	return ch >= 0 && is_unreserved(ch) ? ch : -1;
 }
 
 size_t
