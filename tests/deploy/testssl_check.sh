@@ -5,7 +5,8 @@
 # listener, once with an RSA and once with a P-256 certificate, and fails
 # on any finding rated MEDIUM or above that is not in the allow-list below
 # (each entry says why it is not a vulnerability here). Prints each run's
-# severity summary. TAP; exit 77 when testssl.sh or openssl is missing.
+# severity summary. TAP; a plan of 0 with SKIP when testssl.sh or openssl
+# is missing, or under valgrind.
 set -u
 
 bin=$1
@@ -13,12 +14,12 @@ bin=$1
 # checks the policy, which the plain run already does.
 if [ -n "${CERTPOST_WRAPPER:-}" ]; then
 	echo "1..0 # SKIP not under $CERTPOST_WRAPPER"
-	exit 77
+	exit 0
 fi
 for tool in testssl openssl python3; do
 	if ! command -v $tool >/dev/null 2>&1; then
 		echo "1..0 # SKIP $tool not installed"
-		exit 77
+		exit 0
 	fi
 done
 
