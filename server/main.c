@@ -193,6 +193,28 @@ out:
 	return rc;
 }
 
+/* The configuration and a snapshot of it, for the checks that need both;
+ * -1 after saying why on stderr. */
+static int
+load_snapshot(const struct options *o, const struct demo *demo,
+	      struct config **ret_cfg, struct catalog **ret_cat)
+{
+	char err[4096];
+	struct config *cfg = load_config(o, demo, err, sizeof(err));
+	struct catalog *cat = NULL;
+
+	if (cfg == NULL ||
+	    (cat = catalog_build(cfg, NULL, err, sizeof(err))) == NULL) {
+		fprintf(stderr, "%s\ncertpost: configuration test failed\n",
+			err);
+		free(cfg);
+		return -1;
+	}
+	*ret_cfg = cfg;
+	*ret_cat = cat;
+	return 0;
+}
+
 /*
  * --check-urls: what this configuration serves at each CDP and AIA URL of
  * the certificates in the files; exit 0 only when it serves every http one.
@@ -201,19 +223,14 @@ static int
 check_urls(const struct options *o, const struct demo *demo)
 {
 	char err[4096];
-	struct config *cfg = load_config(o, demo, err, sizeof(err));
-	struct catalog *cat = NULL;
+	struct config *cfg;
+	struct catalog *cat;
 	struct buf out = {0};
 	unsigned bad = 0;
 	int rc = 0;
 
-	if (cfg == NULL ||
-	    (cat = catalog_build(cfg, NULL, err, sizeof(err))) == NULL) {
-		fprintf(stderr, "%s\ncertpost: configuration test failed\n",
-			err);
-		free(cfg);
+	if (load_snapshot(o, demo, &cfg, &cat) == -1)
 		return 1;
-	}
 	for (size_t i = 0; i < o->nfiles; i++)
 		if (catalog_check_url_file(cat, cfg, o->files[i], &out, &bad,
 					   err, sizeof(err)) == -1) {
@@ -236,22 +253,17 @@ check_urls(const struct options *o, const struct demo *demo)
 static int
 check_trust(const struct options *o, const struct demo *demo)
 {
-	char err[4096], url[CONFIG_STR_MAX];
+	char url[CONFIG_STR_MAX];
 	const struct cert *roots[CONFIG_MAX_CERTS];
-	struct config *cfg = load_config(o, demo, err, sizeof(err));
-	struct catalog *cat = NULL;
+	struct config *cfg;
+	struct catalog *cat;
 	struct buf out = {0};
 	const char *p;
 	size_t n, i;
 	int rc = 0;
 
-	if (cfg == NULL ||
-	    (cat = catalog_build(cfg, NULL, err, sizeof(err))) == NULL) {
-		fprintf(stderr, "%s\ncertpost: configuration test failed\n",
-			err);
-		free(cfg);
+	if (load_snapshot(o, demo, &cfg, &cat) == -1)
 		return 1;
-	}
 	for (i = 0; i < catalog_ca_count(cat) && i < CONFIG_MAX_CERTS; i++)
 		roots[i] = catalog_ca_cert(cat, i);
 	p = catalog_check_urls(cat);
