@@ -25,6 +25,7 @@ cd "$top"
 
 build_deps=(meson ninja-build pkg-config gcc python3 openssl
 	libmicrohttpd-dev libssl-dev libmagic-dev libinih-dev libqrencode-dev zlib1g-dev
+	libgettextpo-dev
 	libcmocka-dev libcurl4-openssl-dev)
 test_deps=(groff man-db scdoc systemd iproute2 slowhttptest valgrind python3-yaml
 	nginx haproxy testssl.sh)

@@ -5,6 +5,23 @@
 
 	var TIMEOUT_MS = 5000;
 
+	/* The words come from data-msg-* on #check, in the page's language;
+	 * the English here is for a page without them. */
+	var FALLBACK = {
+		checking: "Checking…",
+		trusted: "Trusted",
+		untrusted: "Not trusted yet",
+		all: "This device trusts every server listed.",
+		some: "{bad} of {total} not trusted yet."
+	};
+
+	function msg(name) {
+		var el = document.getElementById("check");
+		var text = el ? el.getAttribute("data-msg-" + name) : null;
+
+		return text || FALLBACK[name];
+	}
+
 	function platform() {
 		return document.body.getAttribute("data-platform") || "other";
 	}
@@ -51,16 +68,16 @@
 		var timer = null;
 		var opts = { mode: "no-cors", cache: "no-store", credentials: "omit" };
 
-		setState(li, "checking", "Checking…");
+		setState(li, "checking", msg("checking"));
 		if (ctl) {
 			opts.signal = ctl.signal;
 			timer = setTimeout(function () { ctl.abort(); }, TIMEOUT_MS);
 		}
 		return fetch(url, opts).then(function () {
-			setState(li, "trusted", "Trusted");
+			setState(li, "trusted", msg("trusted"));
 			return true;
 		}, function () {
-			setState(li, "untrusted", "Not trusted yet");
+			setState(li, "untrusted", msg("untrusted"));
 			return false;
 		}).then(function (ok) {
 			if (timer !== null)
@@ -89,15 +106,16 @@
 
 		button.disabled = true;
 		adviceIos.hidden = adviceOther.hidden = true;
-		summary.textContent = "Checking…";
+		summary.textContent = msg("checking");
 		for (i = 0; i < items.length; i++)
 			probes.push(probe(items[i]));
 		Promise.all(probes).then(function (results) {
 			var bad = results.filter(function (ok) { return !ok; }).length;
 
 			summary.textContent = bad === 0
-				? "This device trusts every server listed."
-				: bad + " of " + results.length + " not trusted yet.";
+				? msg("all")
+				: msg("some").replace("{bad}", String(bad))
+					.replace("{total}", String(results.length));
 			summary.setAttribute("data-state", bad === 0 ? "trusted" : "untrusted");
 			if (bad > 0)
 				(isIos() ? adviceIos : adviceOther).hidden = false;

@@ -10,6 +10,29 @@
 		row.appendChild(td);
 	}
 
+	/* The sentences come from data-msg-* on #rollout-note, in the page's
+	 * language; the English here is for a page without them (/admin). */
+	var FALLBACK = {
+		counted: "Counted by {instance} since {since}. Where several " +
+			"instances run behind one name, each counts its own: " +
+			"only /metrics summed across them is the total.",
+		full: "Today's table is full ({sources} sources): " +
+			"{not_counted} confirmations were not counted."
+	};
+
+	function msg(el, name) {
+		return el.getAttribute("data-msg-" + name) || FALLBACK[name];
+	}
+
+	/* Each {name} in text replaced by vars[name], once, left to right:
+	 * a value that itself reads {since} is not replaced again. */
+	function fillIn(text, vars) {
+		return text.replace(/\{([a-z_]+)\}/g, function (all, name) {
+			return Object.prototype.hasOwnProperty.call(vars, name)
+				? String(vars[name]) : all;
+		});
+	}
+
 	/* Which instance counted, since when, and whether today's table is
 	 * full: said in words, not only in /metrics. */
 	function note(data) {
@@ -18,14 +41,15 @@
 
 		if (!el || !data.instance)
 			return;
-		text = "Counted by " + data.instance + " since " +
-			String(data.since).replace("T", " ").replace("Z", " UTC") +
-			". Where several instances run behind one name, each counts its own: " +
-			"only /metrics summed across them is the total.";
+		text = fillIn(msg(el, "counted"), {
+			instance: data.instance,
+			since: String(data.since).replace("T", " ").replace("Z", " UTC")
+		});
 		if (data.table_full)
-			text += " Today's table is full (" + data.sources_per_day +
-				" sources): " + data.not_counted +
-				" confirmations were not counted.";
+			text += " " + fillIn(msg(el, "full"), {
+				sources: data.sources_per_day,
+				not_counted: data.not_counted
+			});
 		el.textContent = text;
 		el.setAttribute("data-full", data.table_full ? "yes" : "no");
 	}

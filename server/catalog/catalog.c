@@ -5,6 +5,7 @@
 
 #include <stdint.h>
 #include <stdio.h>
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -146,6 +147,8 @@ catalog_free(struct catalog *c)
 		cert_list_free(c->certs[i], c->ncerts[i]);
 	for (i = 0; i < CONFIG_MAX_ISSUER; i++)
 		cert_list_free(c->issuers[i], c->nissuers[i]);
+	for (i = 0; i < c->nown_langs; i++)
+		i18n_po_free(c->own_langs[i]);
 	free(c->assets);
 	free(c->owned);
 	free(c->entries);
@@ -171,12 +174,6 @@ catalog_lookup(const struct catalog *c, const char *path)
 	key.path = decoded;
 	e = bsearch(&key, c->entries, c->nsorted, sizeof(key), entry_cmp);
 	return e != NULL && e->loose ? e : NULL;
-}
-
-const struct catalog_entry *
-catalog_page(const struct catalog *c, enum page_platform p)
-{
-	return &c->entries[c->page_index[p]];
 }
 
 size_t
@@ -359,7 +356,8 @@ compressible(const struct catalog_entry *e)
  * The gzip forms of the last build, by the body's ETag (half its SHA-256,
  * as cat_add() made it) and length: a reload compresses only what changed
  * (about 0.4 ms per page otherwise, a dozen pages). gz_len 0 = compressing
- * did not pay. Only the thread that builds catalogs touches it.
+ * did not pay. The thread that builds catalogs and the compressor
+ * (catalog_gzip_one()) share it, under gz_lock.
  */
 struct gz_cached {
 	char etag[72];
@@ -368,7 +366,7 @@ struct gz_cached {
 	size_t gz_len;
 };
 static struct gz_cached *gz_cache;
-static size_t gz_ncache;
+static size_t gz_ncache, gz_cap;
 
 static const struct gz_cached *
 gz_lookup(const struct catalog_entry *e)
@@ -418,44 +416,55 @@ gzip_body(const struct catalog_entry *e, unsigned char **out, size_t *len)
 	return 0;
 }
 
-/* Gives e its gzip form, from the cache or made now, and records it in
- * next[*nnext]. */
+/* The cache is the build's and the compressor's (catalog_gzip_one()). */
+static pthread_mutex_t gz_lock = PTHREAD_MUTEX_INITIALIZER;
+
+/* Gives e a copy of form (the catalog owns it). */
+static int
+give(struct catalog *c, struct catalog_entry *e, const unsigned char *gz,
+     size_t len)
+{
+	unsigned char *copy;
+
+	if (len == 0)
+		return 0;
+	if ((copy = malloc(len)) == NULL)
+		return -1;
+	memcpy(copy, gz, len);
+	if (cat_own(c, copy) == -1)
+		return -1;
+	/* "<hash>" -> "<hash>-gz" */
+	(void)str_printf(e->gz_etag, sizeof(e->gz_etag), "%.*s-gz\"",
+			 (int)strlen(e->etag) - 1, e->etag);
+	e->gz_len = len;
+	e->gz_body = copy;
+	return 0;
+}
+
+/* Gives e its gzip form from the cache, recording it in next[*nnext],
+ * or marks it pending. Under gz_lock. */
 static int
 compress_entry(struct catalog *c, struct catalog_entry *e,
 	       struct gz_cached *next, size_t *nnext)
 {
 	const struct gz_cached *hit = gz_lookup(e);
 	struct gz_cached made = {.len = e->len};
-	unsigned char *copy;
 
-	(void)str_copy(made.etag, sizeof(made.etag), e->etag);
-	if (hit != NULL) {
-		made.gz_len = hit->gz_len;
-		if (made.gz_len > 0 && (made.gz = malloc(made.gz_len)) == NULL)
-			return -1;
-		if (made.gz_len > 0)
-			memcpy(made.gz, hit->gz, made.gz_len);
-	} else if (gzip_body(e, &made.gz, &made.gz_len) == -1) {
-		return -1;
-	}
-	if (made.gz_len == 0) {
-		free(made.gz);
-		made.gz = NULL;
-	}
-	next[(*nnext)++] = made;
-	if (made.gz_len == 0)
+	e->gz_vary = true;
+	if (hit == NULL) {
+		e->gz_pending = true;
 		return 0;
-	if ((copy = malloc(made.gz_len)) == NULL)
+	}
+	(void)str_copy(made.etag, sizeof(made.etag), e->etag);
+	made.gz_len = hit->gz_len;
+	if (made.gz_len > 0 && (made.gz = malloc(made.gz_len)) == NULL)
 		return -1;
-	memcpy(copy, made.gz, made.gz_len);
-	if (cat_own(c, copy) == -1)
-		return -1;
-	e->gz_body = copy;
-	e->gz_len = made.gz_len;
-	/* "<hash>" -> "<hash>-gz" */
-	(void)str_printf(e->gz_etag, sizeof(e->gz_etag), "%.*s-gz\"",
-			 (int)strlen(e->etag) - 1, e->etag);
-	return 0;
+	if (made.gz_len > 0)
+		memcpy(made.gz, hit->gz, made.gz_len);
+	next[(*nnext)++] = made;
+	/* Compressing did not pay: no form, and nothing to vary on. */
+	e->gz_vary = made.gz_len > 0;
+	return give(c, e, made.gz, made.gz_len);
 }
 
 static void
@@ -477,13 +486,75 @@ cat_compress(struct catalog *c)
 
 	if (next == NULL)
 		return -1;
+	pthread_mutex_lock(&gz_lock);
 	for (size_t i = 0; i < c->nentries && rc == 0; i++)
 		if (compressible(&c->entries[i]))
 			rc = compress_entry(c, &c->entries[i], next, &n);
-	/* What this build made is the cache now, even when it failed half
-	 * way: every form in it is right for its hash. */
+	/* What this build took is the cache now (what it did not find is
+	 * added as it is made), even when it failed half way: every form
+	 * in it is right for its hash. */
 	gz_cache_replace(next, n);
+	gz_cap = c->nentries + 1;
+	pthread_mutex_unlock(&gz_lock);
 	return rc;
+}
+
+/* Adds a form to the cache (under gz_lock): the next build finds it. */
+static void
+gz_remember(const struct catalog_entry *e, unsigned char *gz, size_t len)
+{
+	struct gz_cached *grown;
+	unsigned char *copy = NULL;
+
+	if (gz_ncache == gz_cap) {
+		if ((grown = realloc(gz_cache, (gz_cap * 2 + 8) *
+						       sizeof(*grown))) == NULL)
+			return;
+		gz_cache = grown;
+		gz_cap = gz_cap * 2 + 8;
+	}
+	if (len > 0 && (copy = malloc(len)) == NULL)
+		return;
+	if (len > 0)
+		memcpy(copy, gz, len);
+	gz_cache[gz_ncache] =
+		(struct gz_cached){.len = e->len, .gz = copy, .gz_len = len};
+	(void)str_copy(gz_cache[gz_ncache].etag,
+		       sizeof(gz_cache[gz_ncache].etag), e->etag);
+	gz_ncache++;
+}
+
+int
+catalog_gzip_one(struct catalog *c, size_t i)
+{
+	struct catalog_entry *e = &c->entries[i];
+	unsigned char *gz = NULL;
+	size_t len = 0;
+	int rc;
+
+	if (i >= c->nentries || !e->gz_pending)
+		return 0;
+	if (gzip_body(e, &gz, &len) == -1)
+		return -1;
+	pthread_mutex_lock(&gz_lock);
+	gz_remember(e, gz, len);
+	pthread_mutex_unlock(&gz_lock);
+	rc = give(c, e, gz, len);
+	free(gz);
+	if (rc == -1)
+		return -1;
+	e->gz_pending = false;
+	return 1;
+}
+
+size_t
+catalog_gzip_pending(const struct catalog *c)
+{
+	size_t i, n = 0;
+
+	for (i = 0; i < c->nentries; i++)
+		n += c->entries[i].gz_pending;
+	return n;
 }
 
 const char *

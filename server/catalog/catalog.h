@@ -46,12 +46,21 @@ struct catalog_entry {
 	const unsigned char *gz_body;
 	size_t gz_len;
 	char gz_etag[72];
+	/* Compressible: its responses name Accept-Encoding in Vary, whether
+	 * the gzip form is made yet or not. */
+	bool gz_vary;
+	/* Its gzip form is still to be made (catalog_gzip_one()). Until
+	 * then, and unless the caller made it so, gz_body is NULL. */
+	bool gz_pending;
 	/* Strict-Transport-Security's value, or NULL ([server]
 	 * hsts_max_age). */
 	const char *hsts;
 	/* An issued URL (cert_url, crl_url, delta_crl_url): its path is kept
 	 * percent-decoded, and a request path is also matched decoded. */
 	bool loose;
+	/* A page in a language (Content-Language), chosen per request from
+	 * Accept-Language or ?lang=: NULL for everything else. */
+	const char *lang;
 };
 
 struct catalog;
@@ -103,9 +112,50 @@ void catalog_free(struct catalog *c);
 const struct catalog_entry *catalog_lookup(const struct catalog *c,
 					   const char *path);
 
-/* The instructions page rendered for platform p. Borrowed. */
+/* The instructions page rendered for platform p in language lang (an
+ * index into catalog_lang_tags()). Borrowed. */
 const struct catalog_entry *catalog_page(const struct catalog *c,
-					 enum page_platform p);
+					 enum page_platform p, size_t lang);
+/* The helpdesk view in language lang. Borrowed. */
+const struct catalog_entry *catalog_helpdesk(const struct catalog *c,
+					     size_t lang);
+
+/* The languages served (canonical tags: "en", "zh-Hans"), in the order
+ * configured, and the index of the default. Borrowed. */
+size_t catalog_lang_count(const struct catalog *c);
+const char *const *catalog_lang_tags(const struct catalog *c);
+size_t catalog_default_lang(const struct catalog *c);
+/* The index of tag among them (compared without regard to case), or
+ * (size_t)-1. */
+size_t catalog_lang_find(const struct catalog *c, const char *tag);
+
+/* The error pages every language has, by status. */
+#define CATALOG_NERRORS 9
+extern const unsigned catalog_error_status[CATALOG_NERRORS];
+struct catalog_blob {
+	const unsigned char *body;
+	size_t len;
+};
+/* The error page for status in language lang, or NULL (no page for that
+ * status). Borrowed. */
+const struct catalog_blob *catalog_error(const struct catalog *c, size_t lang,
+					 unsigned status);
+
+/*
+ * Compression waits until the snapshot is served: a build gives an entry
+ * its gzip form only from the forms it made before (a reload compresses
+ * what changed, a start nothing). catalog_gzip_one() makes entry i's
+ * when it is pending: it writes the entry's gz fields and nothing else,
+ * so one thread may call it while others read the rest of the snapshot;
+ * a reader may read the gz fields only after learning, with acquire
+ * ordering, that they were made. Returns 1 (made; gz_body may still be
+ * NULL when compressing did not pay), 0 (nothing pending), -1 (out of
+ * memory). Calls for one catalog must not overlap.
+ */
+int catalog_gzip_one(struct catalog *c, size_t i);
+/* How many entries wait for their gzip form (not while
+ * catalog_gzip_one() runs). */
+size_t catalog_gzip_pending(const struct catalog *c);
 
 /* Every entry (pages included), for preparing responses. Borrowed. */
 size_t catalog_count(const struct catalog *c);

@@ -95,17 +95,17 @@ cat_add_admin(struct catalog *c, bool demo, const char *csp, char *err,
 	}
 	{
 		const struct page_var vars[] = {
-			{"demo_label", demo ? "DEMO " : "", false},
-			{"organization", c->organization, false},
-			{"ca_name", ca->pub.name, false},
-			{"slug", ca->pub.slug, false},
-			{"sha256", ca->cert->sha256_hex, false},
-			{"thumbprint", thumb, false},
-			{"cer_url", urls[0], false},
-			{"crt_url", urls[1], false},
-			{"pem_url", urls[2], false},
-			{"mobileconfig_url", urls[3], false},
-			{"expiry_rows", rows, true},
+			{"demo_label", demo ? "DEMO " : "", false, false},
+			{"organization", c->organization, false, false},
+			{"ca_name", ca->pub.name, false, false},
+			{"slug", ca->pub.slug, false, false},
+			{"sha256", ca->cert->sha256_hex, false, false},
+			{"thumbprint", thumb, false, false},
+			{"cer_url", urls[0], false, false},
+			{"crt_url", urls[1], false, false},
+			{"pem_url", urls[2], false, false},
+			{"mobileconfig_url", urls[3], false, false},
+			{"expiry_rows", rows, true, false},
 		};
 
 		if (page_substitute((const char *)t->data, t->len, vars,

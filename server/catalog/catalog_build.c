@@ -471,7 +471,8 @@ catalog_build(const struct config *cfg, const struct catalog *prev, char *err,
 	    load_cas(c, cfg, time(NULL), err, errlen) == -1 ||
 	    set_names(c, cfg) == -1 ||
 	    cat_load_assets(c, cfg->static_dir, secret, nsecret, err, errlen) ==
-		    -1)
+		    -1 ||
+	    cat_load_langs(c, cfg, err, errlen) == -1)
 		goto fail;
 	for (i = 0; i < c->ncas; i++) {
 		if (add_ca_files(c, c->cas[i].pub.slug, &c->cas[i]) == -1 ||

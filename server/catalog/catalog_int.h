@@ -31,7 +31,6 @@ struct catalog {
 	struct catalog_entry
 		*entries; /* [0, nsorted) sorted by path, then pages */
 	size_t nentries, capentries, nsorted;
-	size_t page_index[PAGE_PLATFORM_COUNT];
 	void **owned; /* every heap block the entries point to */
 	size_t nowned, capowned;
 	const char *warnings[CONFIG_MAX_CERTS * CERT_MAX_WARNINGS];
@@ -75,6 +74,19 @@ struct catalog {
 				 CONFIG_MAX_ISSUER];
 	size_t nkept;
 	size_t nloose; /* entries matched after decoding */
+	/* catalog_lang.c: the languages served, as configured; the
+	 * catalogs read from static_dir (owned); English, for labels. */
+	const struct i18n_catalog *langs[CONFIG_MAX_LANG];
+	const char *lang_tags[CONFIG_MAX_LANG];
+	size_t nlang, default_lang;
+	const struct i18n_catalog *english;
+	struct i18n_catalog *own_langs[CONFIG_MAX_LANG];
+	size_t nown_langs;
+	/* The variants of "/" and "/helpdesk", per language, and every
+	 * language's error pages. */
+	size_t page_index[CONFIG_MAX_LANG][PAGE_PLATFORM_COUNT];
+	size_t helpdesk_index[CONFIG_MAX_LANG];
+	struct catalog_blob errors[CONFIG_MAX_LANG][CATALOG_NERRORS];
 };
 
 int cat_add(struct catalog *c, const char *path, const char *type, void *body,
@@ -99,6 +111,13 @@ int cat_add_admin(struct catalog *c, bool demo, const char *csp, char *err,
 /* Moves a rendered buffer into the catalog (b is left empty). */
 int cat_add_buf(struct catalog *c, const char *path, const char *type,
 		struct buf *b, enum catalog_kind kind);
+
+/* catalog_lang.c: the catalogs there are (compiled in, and static_dir's
+ * <tag>.po, each checked as the build checks the compiled ones) and the
+ * languages served ([page] languages, default_language). Needs the
+ * assets loaded. Returns 0, or -1 with a reason naming file and line. */
+int cat_load_langs(struct catalog *c, const struct config *cfg, char *err,
+		   size_t errlen);
 
 /* catalog_page.c: the instructions pages (one per platform) and the
  * helpdesk view, rendered from the loaded CAs and the site's templates. */

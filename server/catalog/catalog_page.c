@@ -2,6 +2,7 @@
 /* Building a snapshot: the instructions page (one variant per platform) and
  * the helpdesk view, with the Content-Security-Policy that lets them reach
  * the trust-check servers. */
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -82,14 +83,15 @@ added(const struct catalog *c, const char *path)
 }
 
 /*
- * /helpdesk/email.eml: the helpdesk's message as a draft e-mail with the
+ * /helpdesk/email-<tag>.eml (the default language's also at
+ * /helpdesk/email.eml): the helpdesk's message as a draft e-mail with the
  * iOS profile and the primary root's DER attached, the very bytes served
- * at /ca.mobileconfig and /ca.cer. iOS Mail installs an attached profile
- * as Safari does.
+ * at /ca-ios.mobileconfig and /ca.cer. iOS Mail installs an attached
+ * profile as Safari does.
  */
 static int
-add_email(struct catalog *c, const struct page_site *site, char *err,
-	  size_t errlen)
+add_email(struct catalog *c, const struct page_site *site, size_t lang,
+	  const char *path, char *err, size_t errlen)
 {
 	/* The profile marked for iPhone and iPad, the one the iPhone steps
 	 * link. */
@@ -107,13 +109,14 @@ add_email(struct catalog *c, const struct page_site *site, char *err,
 	if (der != NULL)
 		att[n++] = (struct mail_attachment){
 			der->filename, der->content_type, der->body, der->len};
-	if (page_helpdesk_text(site, &subject, &text) == -1 ||
+	if (page_helpdesk_text(site, lang, &subject, &text, err, errlen) ==
+		    -1 ||
 	    mail_draft(subject.data, text.data, att, n, &eml, err, errlen) ==
 		    -1)
 		goto out;
 	/* The catalog owns the bytes from here, even on failure. */
-	if (cat_add_buf(c, "/helpdesk/email.eml", "message/rfc822", &eml,
-			CATALOG_HELPDESK) == -1)
+	if (cat_add_buf(c, path, "message/rfc822", &eml, CATALOG_HELPDESK) ==
+	    -1)
 		goto out;
 	c->entries[c->nentries - 1].filename =
 		cat_strdup(c, "install-root-certificate.eml");
@@ -127,6 +130,80 @@ out:
 	buf_free(&text);
 	buf_free(&eml);
 	return ret;
+}
+
+/* What the helpdesk sends in each language: the e-mail, and the QR code
+ * of the page in that language (the default language's are the ones
+ * there were before languages). */
+static int
+add_messages(struct catalog *c, const struct page_site *site, char *err,
+	     size_t errlen)
+{
+	char path[96];
+	struct buf url = {0}, svg = {0};
+	size_t i;
+	int ret = -1;
+
+	if (add_email(c, site, site->default_lang, "/helpdesk/email.eml", err,
+		      errlen) == -1)
+		return -1;
+	if (site->nlang < 2)
+		return 0;
+	for (i = 0; i < site->nlang; i++) {
+		if (i == site->default_lang)
+			continue; /* /helpdesk/email.eml, /qr.svg */
+		(void)str_printf(path, sizeof(path), "/helpdesk/email-%s.eml",
+				 site->langs[i]->tag);
+		if (add_email(c, site, i, path, err, errlen) == -1)
+			goto out;
+		if (c->public_url == NULL || c->public_url[0] == '\0')
+			continue;
+		buf_free(&url);
+		(void)str_printf(path, sizeof(path), "/helpdesk/qr-%s.svg",
+				 site->langs[i]->tag);
+		if (page_lang_url(site, i, &url) == -1 ||
+		    qr_svg(url.data, &svg, err, errlen) == -1 ||
+		    cat_add_buf(c, path, "image/svg+xml", &svg, CATALOG_QR) ==
+			    -1)
+			goto out;
+	}
+	ret = 0;
+out:
+	if (ret == -1 && err[0] == '\0')
+		err_set(err, errlen, "helpdesk messages: out of memory");
+	buf_free(&url);
+	buf_free(&svg);
+	return ret;
+}
+
+/* Every language's error pages. */
+static int
+add_errors(struct catalog *c, const struct page_site *site, char *err,
+	   size_t errlen)
+{
+	struct buf b = {0};
+	size_t i, k;
+
+	for (i = 0; i < site->nlang; i++) {
+		for (k = 0; k < CATALOG_NERRORS; k++) {
+			if (page_render_error(site, i, catalog_error_status[k],
+					      &b, err, errlen) == -1) {
+				buf_free(&b);
+				return -1;
+			}
+			c->errors[i][k].len = b.len;
+			c->errors[i][k].body =
+				(const unsigned char *)buf_steal(&b, NULL);
+			if (c->errors[i][k].body == NULL ||
+			    cat_own(c,
+				    (void *)(uintptr_t)c->errors[i][k].body) ==
+				    -1) {
+				err_set(err, errlen, "out of memory");
+				return -1;
+			}
+		}
+	}
+	return 0;
 }
 
 /* The trust check targets: the configured ones, or certpost's own HTTPS
@@ -153,7 +230,7 @@ cat_add_pages(struct catalog *c, const struct config *cfg, char *err,
 	struct site_input *in = calloc(1, sizeof(*in));
 	const char *csp;
 	struct buf b = {0};
-	size_t i;
+	size_t i, k;
 	int ret = -1;
 
 	if (in == NULL)
@@ -180,6 +257,10 @@ cat_add_pages(struct catalog *c, const struct config *cfg, char *err,
 		.nca = c->ncas,
 		.check_urls = in->checks,
 		.profile_label = c->profile_label,
+		.langs = c->langs,
+		.nlang = c->nlang,
+		.default_lang = c->default_lang,
+		.english = c->english,
 	};
 	check_urls(c, cfg, in);
 	for (i = 0; i < in->site.ncheck; i++)
@@ -190,27 +271,35 @@ cat_add_pages(struct catalog *c, const struct config *cfg, char *err,
 		goto out;
 	if ((csp = page_csp(c, in->checks, in->site.ncheck)) == NULL)
 		goto out;
-	if (page_render_helpdesk(lookup, c, &in->site, &b, err, errlen) == -1)
-		goto out;
-	if (cat_add_buf(c, "/helpdesk", "text/html; charset=utf-8", &b,
-			CATALOG_HELPDESK) == -1)
-		goto out;
-	/* The helpdesk view uses the page's stylesheet and QR image. */
-	c->entries[c->nentries - 1].csp = csp;
-	if (add_email(c, &in->site, err, errlen) == -1 ||
+	if (add_messages(c, &in->site, err, errlen) == -1 ||
+	    add_errors(c, &in->site, err, errlen) == -1 ||
 	    cat_add_admin(c, cfg->demo, csp, err, errlen) == -1)
 		goto out;
+	/* The variants come after the table catalog_lookup() searches: the
+	 * request picks one. */
 	c->nsorted = c->nentries;
-	for (i = 0; i < PAGE_PLATFORM_COUNT; i++) {
-		if (page_render_index(lookup, c, &in->site,
-				      (enum page_platform)i, &b, err,
-				      errlen) == -1)
+	for (k = 0; k < c->nlang; k++) {
+		if (page_render_helpdesk(lookup, c, &in->site, k, &b, err,
+					 errlen) == -1 ||
+		    cat_add_buf(c, "/helpdesk", "text/html; charset=utf-8", &b,
+				CATALOG_HELPDESK) == -1)
 			goto out;
-		if (cat_add_buf(c, "/", "text/html; charset=utf-8", &b,
-				CATALOG_PAGE) == -1)
-			goto out;
+		/* The helpdesk view uses the page's stylesheet and QR. */
 		c->entries[c->nentries - 1].csp = csp;
-		c->page_index[i] = c->nentries - 1;
+		c->entries[c->nentries - 1].lang = c->lang_tags[k];
+		c->helpdesk_index[k] = c->nentries - 1;
+		for (i = 0; i < PAGE_PLATFORM_COUNT; i++) {
+			if (page_render_index(lookup, c, &in->site,
+					      (enum page_platform)i, k, &b, err,
+					      errlen) == -1)
+				goto out;
+			if (cat_add_buf(c, "/", "text/html; charset=utf-8", &b,
+					CATALOG_PAGE) == -1)
+				goto out;
+			c->entries[c->nentries - 1].csp = csp;
+			c->entries[c->nentries - 1].lang = c->lang_tags[k];
+			c->page_index[k][i] = c->nentries - 1;
+		}
 	}
 	ret = 0;
 out:

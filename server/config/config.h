@@ -26,6 +26,9 @@
 /* [issuer] sections: intermediate CAs published for AIA. */
 #define CONFIG_MAX_ISSUER 16
 #define CONFIG_MAX_CHECK_URL 16
+/* [page] languages: how many, and a tag's room (RFC 5646 4.4.1: 35). */
+#define CONFIG_MAX_LANG 16
+#define CONFIG_LANG_MAX 36
 #define CONFIG_MAX_SERVER_NAME 32
 #define CONFIG_MAX_ERRORS 20
 #define CONFIG_SLUG_MAX 64
@@ -179,6 +182,16 @@ struct config {
 	/* [trust] */
 	char check_url[CONFIG_MAX_CHECK_URL][CONFIG_STR_MAX];
 	size_t ncheck_url;
+
+	/* [page]: the languages served (none given: every catalog there
+	 * is), and the one for a browser that names none of them ("" =
+	 * en, or the first). Tags are checked against the catalogs when
+	 * the snapshot is built; the lines are for its messages. */
+	char languages[CONFIG_MAX_LANG][CONFIG_LANG_MAX];
+	size_t nlanguages;
+	unsigned languages_line;
+	char default_language[CONFIG_LANG_MAX];
+	unsigned default_language_line;
 };
 
 /* Fills cfg with the defaults (no CA, no listener, nothing allowed). */

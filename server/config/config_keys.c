@@ -380,6 +380,88 @@ trust_key(struct config_parse *p, const char *s, const char *k, const char *v)
 	c->ncheck_url++;
 }
 
+/* A language tag as the config may name it: letters, digits and '-', at
+ * most 35 (the catalogs decide whether there is such a language). */
+static bool
+tag_shaped(const char *t, size_t n)
+{
+	size_t i;
+
+	if (n == 0 || n >= CONFIG_LANG_MAX)
+		return false;
+	for (i = 0; i < n; i++)
+		if (!((t[i] >= 'a' && t[i] <= 'z') ||
+		      (t[i] >= 'A' && t[i] <= 'Z') ||
+		      (t[i] >= '0' && t[i] <= '9') || t[i] == '-'))
+			return false;
+	return true;
+}
+
+/* languages = en de fr (spaces or commas between). */
+static void
+set_languages(struct config_parse *p, const char *s, const char *k,
+	      const char *v)
+{
+	struct config *c = p->cfg;
+	size_t n, i;
+
+	if (!config_once(p, s, k))
+		return;
+	c->languages_line = p->line;
+	for (; *v != '\0'; v += n) {
+		v += strspn(v, " ,\t");
+		if ((n = strcspn(v, " ,\t")) == 0)
+			break;
+		if (!tag_shaped(v, n)) {
+			config_perr(p, s, k,
+				    "'%.*s' is not a language tag (en, de, "
+				    "zh-Hans, pt-BR)",
+				    (int)(n < 40 ? n : 40), v);
+			return;
+		}
+		for (i = 0; i < c->nlanguages; i++)
+			if (strncasecmp(c->languages[i], v, n) == 0 &&
+			    c->languages[i][n] == '\0') {
+				config_perr(p, s, k, "'%.*s' given twice",
+					    (int)n, v);
+				return;
+			}
+		if (c->nlanguages == CONFIG_MAX_LANG) {
+			config_perr(p, s, k, "more than %d languages",
+				    CONFIG_MAX_LANG);
+			return;
+		}
+		memcpy(c->languages[c->nlanguages], v, n);
+		c->languages[c->nlanguages++][n] = '\0';
+	}
+	if (c->nlanguages == 0)
+		config_perr(p, s, k, "no language");
+}
+
+static void
+page_key(struct config_parse *p, const char *s, const char *k, const char *v)
+{
+	struct config *c = p->cfg;
+
+	if (strcmp(k, "languages") == 0) {
+		set_languages(p, s, k, v);
+	} else if (strcmp(k, "default_language") == 0) {
+		if (!config_once(p, s, k))
+			return;
+		c->default_language_line = p->line;
+		if (!tag_shaped(v, strlen(v)))
+			config_perr(p, s, k,
+				    "'%s' is not a language tag (en, de, "
+				    "zh-Hans, pt-BR)",
+				    v);
+		else
+			config_copy_str(p, s, k, c->default_language,
+					sizeof(c->default_language), v);
+	} else {
+		config_perr(p, s, k, "unknown key");
+	}
+}
+
 /* Opens a [ca "slug"] section; cur_ca is -1 when it cannot be used. */
 static void
 open_ca(struct config_parse *p, const char *section)
@@ -430,6 +512,8 @@ config_key(struct config_parse *p, const char *section, const char *key,
 		access_key(p, section, key, value);
 	else if (strcmp(section, "trust") == 0)
 		trust_key(p, section, key, value);
+	else if (strcmp(section, "page") == 0)
+		page_key(p, section, key, value);
 	else if (strncmp(section, "ca ", 3) == 0) {
 		if (new_section)
 			open_ca(p, section);

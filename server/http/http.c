@@ -348,6 +348,7 @@ http_serve(struct http *h, struct config *cfg, struct catalog *cat, char *err,
 	}
 	/* GnuTLS holds its parsed copy; the text is not needed again. */
 	tls_pair_release(&h->tls);
+	gz_start(h, s);
 	return 0;
 }
 
@@ -429,7 +430,11 @@ http_swap(struct http *h, struct config *cfg, struct catalog *cat, char *err,
 		log_info("TLS certificate %s and key reloaded: new handshakes "
 			 "use them",
 			 cfg->tls_cert);
+	/* The old site's compressor stops; the new one's compresses what
+	 * changed. */
+	gz_stop(h);
 	atomic_store(&h->live, s);
+	gz_start(h, s);
 	/* Wait out readers that loaded the old pointer but have not yet
 	 * counted themselves in (a few instructions long). */
 	for (i = 0; atomic_load(&h->acquiring) != 0; i++)
@@ -450,6 +455,7 @@ http_stop(struct http *h)
 	if (h == NULL)
 		return;
 	atomic_store(&h->stopping, true);
+	gz_stop(h);
 	for (i = 0; i < h->n; i++) {
 		quiesced[i] = MHD_quiesce_daemon(h->listeners[i].d);
 		/* Refuse what is waiting: a connection accepted from now on

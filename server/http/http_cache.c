@@ -111,8 +111,10 @@ site_queue_entry(struct site *s, size_t i, bool gz, struct MHD_Connection *c,
 
 	/* Revocation data is never compressed (catalog.c). */
 	if (gz) {
-		r = status == MHD_HTTP_NOT_MODIFIED ? s->notmod_gz[i]
-						    : s->full_gz[i];
+		r = atomic_load_explicit(status == MHD_HTTP_NOT_MODIFIED
+						 ? &s->notmod_gz[i]
+						 : &s->full_gz[i],
+					 memory_order_acquire);
 		return MHD_queue_response(c, status, r);
 	}
 	if (f != NULL && (now = (long long)time(NULL)) < e->fresh_until) {

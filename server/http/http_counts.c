@@ -53,7 +53,13 @@ http_serve_metrics(struct MHD_Connection *c, struct request *rq)
 		rq->deny = "not_admin";
 		return http_queue_error(c, rq, SITE_403);
 	}
-	if (metrics_render(&b, log_write_failures()) == -1) {
+	if (metrics_render(&b, log_write_failures()) == -1 ||
+	    buf_printf(&b,
+		       "# HELP certpost_gzip_pending Responses whose gzip form "
+		       "is still being made (after a start or reload).\n"
+		       "# TYPE certpost_gzip_pending gauge\n"
+		       "certpost_gzip_pending %zu\n",
+		       atomic_load(&http_gz_pending)) == -1) {
 		buf_free(&b);
 		return MHD_NO;
 	}

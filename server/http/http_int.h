@@ -46,9 +46,10 @@ struct site {
 	struct MHD_Response **full;   /* per catalog entry */
 	struct MHD_Response **notmod; /* per catalog entry, 304 */
 	/* The same for the gzip form, where the entry has one (else NULL). */
-	struct MHD_Response **full_gz;
-	struct MHD_Response **notmod_gz;
-	struct MHD_Response *errors[SITE_ERROR_COUNT];
+	_Atomic(struct MHD_Response *) *full_gz;
+	_Atomic(struct MHD_Response *) *notmod_gz;
+	/* per language ([page] languages), per error */
+	struct MHD_Response *errors[CONFIG_MAX_LANG][SITE_ERROR_COUNT];
 	long long built;
 	struct site_fresh **fresh; /* per catalog entry; NULL unless a CRL */
 };
@@ -105,7 +106,16 @@ struct http {
 	/* The session-ticket keys (tls_tickets.c): random, in memory only,
 	 * replaced every tls_session_lifetime by http_tick(). */
 	struct tls_tickets tickets;
+	/* The compressor (http_gzip.c): one thread at most, on the live
+	 * site; what it has still to make, for /metrics. */
+	pthread_t gz_thread;
+	bool gz_running;
+	atomic_bool gz_cancel;
+	struct site *gz_site;
 };
+
+/* How many gzip forms are still to be made (the compressor's count). */
+extern atomic_size_t http_gz_pending;
 
 /* http_request.c: libmicrohttpd's callbacks, cls = struct listener. */
 enum MHD_Result http_accept_policy(void *cls, const struct sockaddr *sa,
@@ -208,6 +218,8 @@ struct request {
 	enum metrics_class cls;
 	enum page_platform platform;
 	bool platform_known;
+	size_t lang; /* an index into the snapshot's languages */
+	bool lang_known;
 	const char *deny;
 	struct acl_addr client;
 	bool via_proxy;
@@ -242,6 +254,9 @@ int http_check_host(struct MHD_Connection *c, const struct config *cfg,
 /* Queues a prepared error (or the 204) and notes its status. */
 enum MHD_Result http_queue_error(struct MHD_Connection *c, struct request *rq,
 				 enum site_error e);
+/* The language of the answer: ?lang= when it names one served, else the
+ * best of Accept-Language (docs/languages.md), worked out once. */
+size_t http_request_lang(struct MHD_Connection *c, struct request *rq);
 /* The platform the request's User-Agent names, worked out once. */
 enum page_platform http_request_platform(struct MHD_Connection *c,
 					 struct request *rq);
@@ -305,8 +320,19 @@ void site_fresh_finish(struct site *s, size_t i);
  */
 enum MHD_Result site_queue_entry(struct site *s, size_t i, bool gz,
 				 struct MHD_Connection *c, unsigned status);
+/* Entry i's gzip form is ready (made before or since the site was
+ * prepared); its gz fields may be read from then on. */
+bool site_gz_ready(struct site *s, size_t i);
+/* Prepares entry i's gzip responses (its form made) and makes them
+ * ready. Returns 0 or -1. */
+int site_gz_prepare(struct site *s, size_t i);
+/* The compressor (http_gzip.c): makes the pending gzip forms of s's
+ * entries one by one after s is served, each ready as it is made. */
+void gz_start(struct http *h, struct site *s);
+/* Stops it (after the entry under way) and waits for it. */
+void gz_stop(struct http *h);
 /* HTTP status and body length of a prepared error. */
 unsigned site_error_status(enum site_error e);
-size_t site_error_length(enum site_error e);
+size_t site_error_length(const struct site *s, size_t lang, enum site_error e);
 
 #endif

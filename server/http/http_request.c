@@ -51,10 +51,35 @@ enum MHD_Result
 http_queue_error(struct MHD_Connection *c, struct request *rq,
 		 enum site_error e)
 {
+	size_t lang = http_request_lang(c, rq);
+
 	rq->status = site_error_status(e);
 	/* What is sent: a HEAD gets the headers alone. */
-	rq->bytes = rq->head ? 0 : site_error_length(e);
-	return MHD_queue_response(c, rq->status, rq->site->errors[e]);
+	rq->bytes = rq->head ? 0 : site_error_length(rq->site, lang, e);
+	return MHD_queue_response(c, rq->status, rq->site->errors[lang][e]);
+}
+
+size_t
+http_request_lang(struct MHD_Connection *c, struct request *rq)
+{
+	const struct catalog *cat = rq->site->cat;
+	size_t i;
+
+	if (rq->lang_known)
+		return rq->lang;
+	rq->lang_known = true;
+	/* A choice the visitor made (the switcher's links) wins; a value
+	 * that names no language served is ignored. */
+	i = catalog_lang_find(cat, MHD_lookup_connection_value(
+					   c, MHD_GET_ARGUMENT_KIND, "lang"));
+	if (i != (size_t)-1)
+		return rq->lang = i;
+	rq->lang = lang_negotiate(
+		MHD_lookup_connection_value(c, MHD_HEADER_KIND,
+					    MHD_HTTP_HEADER_ACCEPT_LANGUAGE),
+		catalog_lang_tags(cat), catalog_lang_count(cat),
+		catalog_default_lang(cat));
+	return rq->lang;
 }
 
 /* The platform the request's User-Agent names, worked out once. */
@@ -119,7 +144,10 @@ route(struct MHD_Connection *c, struct request *rq, const char *url, bool head,
 			    e->kind == CATALOG_ISSUER || e->loose)))
 		return serve_redirect(c, rq, url);
 	if (strcmp(url, "/") == 0)
-		e = catalog_page(rq->site->cat, http_request_platform(c, rq));
+		e = catalog_page(rq->site->cat, http_request_platform(c, rq),
+				 http_request_lang(c, rq));
+	else if (strcmp(url, "/helpdesk") == 0)
+		e = catalog_helpdesk(rq->site->cat, http_request_lang(c, rq));
 	else if (e == NULL)
 		return http_queue_error(c, rq, SITE_404);
 	rq->entry = e;
@@ -127,7 +155,7 @@ route(struct MHD_Connection *c, struct request *rq, const char *url, bool head,
 	idx = (size_t)(e - catalog_entry_at(rq->site->cat, 0));
 	/* The representation is chosen first: its ETag is what a cache
 	 * that holds it sends back. */
-	gz = e->gz_body != NULL && http_accepts_gzip(c);
+	gz = site_gz_ready(rq->site, idx) && http_accepts_gzip(c);
 	switch (http_preconditions(c, e, gz)) {
 	case HTTP_COND_FAILED: return http_queue_error(c, rq, SITE_412);
 	case HTTP_COND_NOT_MODIFIED:

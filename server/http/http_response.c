@@ -64,13 +64,21 @@ entry_headers(struct MHD_Response *r, const struct catalog_entry *e, bool gz,
 	    (http_date(date, sizeof(date), e->last_modified) == -1 ||
 	     MHD_add_response_header(r, "Last-Modified", date) != MHD_YES))
 		return -1;
-	/* One URL, a page per platform: caches must key on the UA; and on
+	/* One URL, a page per platform and language: caches must key on
+	 * the UA and Accept-Language (?lang= is another URL); and on
 	 * Accept-Encoding where there is a gzip form, both forms saying so. */
 	if (e->kind == CATALOG_PAGE)
-		vary = e->gz_body != NULL ? "User-Agent, Accept-Encoding"
-					  : "User-Agent";
-	else if (e->gz_body != NULL)
+		vary = e->gz_vary
+			       ? "User-Agent, Accept-Language, Accept-Encoding"
+			       : "User-Agent, Accept-Language";
+	else if (e->lang != NULL)
+		vary = e->gz_vary ? "Accept-Language, Accept-Encoding"
+				  : "Accept-Language";
+	else if (e->gz_vary)
 		vary = "Accept-Encoding";
+	if (e->lang != NULL &&
+	    MHD_add_response_header(r, "Content-Language", e->lang) != MHD_YES)
+		return -1;
 	if (vary != NULL && MHD_add_response_header(r, "Vary", vary) != MHD_YES)
 		return -1;
 	return 0;

@@ -13,51 +13,54 @@
 	"default-src 'none'; base-uri 'none'; form-action 'none'; "            \
 	"frame-ancestors 'none'"
 
-static const struct {
-	unsigned status;
-	const char *body;
-} errors[SITE_ERROR_COUNT] = {
-	[SITE_204] = {204, ""},
-	[SITE_400] = {400, "<!doctype html><title>400 Bad Request</title>"
-			   "<h1>Bad Request</h1>\n"},
-	[SITE_403] = {403, "<!doctype html><title>403 Forbidden</title>"
-			   "<h1>Forbidden</h1>\n"},
-	[SITE_404] = {404, "<!doctype html><title>404 Not Found</title>"
-			   "<h1>Not Found</h1><p><a href=\"/\">Install the "
-			   "certificate</a></p>\n"},
-	[SITE_405] = {405,
-		      "<!doctype html><title>405 Method Not Allowed</title>"
-		      "<h1>Method Not Allowed</h1>\n"},
-	[SITE_405_POST] = {405, "<!doctype html><title>405 Method Not "
-				"Allowed</title><h1>Method Not Allowed</h1>\n"},
-	[SITE_412] = {412,
-		      "<!doctype html><title>412 Precondition Failed</title>"
-		      "<h1>Precondition Failed</h1><p>This is not the version "
-		      "of the file the request names.</p>\n"},
-	[SITE_421] = {421,
-		      "<!doctype html><title>421 Misdirected Request</title>"
-		      "<h1>Misdirected Request</h1><p>This server does not "
-		      "answer to that host name.</p>\n"},
-	[SITE_431] = {431,
-		      "<!doctype html><title>431 Request Header Fields Too "
-		      "Large</title><h1>Request Header Fields Too "
-		      "Large</h1>\n"},
-	[SITE_501] = {501, "<!doctype html><title>501 Not Implemented</title>"
-			   "<h1>Not Implemented</h1>\n"},
-	[SITE_413] = {413, "<!doctype html><title>413 Content Too Large</title>"
-			   "<h1>Content Too Large</h1>\n"},
+/* The status of each prepared error; the bodies are the snapshot's, one
+ * per language (catalog_error()). */
+static const unsigned statuses[SITE_ERROR_COUNT] = {
+	[SITE_204] = 204, [SITE_400] = 400, [SITE_403] = 403,
+	[SITE_404] = 404, [SITE_405] = 405, [SITE_405_POST] = 405,
+	[SITE_412] = 412, [SITE_421] = 421, [SITE_431] = 431,
+	[SITE_501] = 501, [SITE_413] = 413,
 };
 
 unsigned
 site_error_status(enum site_error e)
 {
-	return errors[e].status;
+	return statuses[e];
 }
 
 size_t
-site_error_length(enum site_error e)
+site_error_length(const struct site *s, size_t lang, enum site_error e)
 {
-	return strlen(errors[e].body);
+	const struct catalog_blob *b = catalog_error(s->cat, lang, statuses[e]);
+
+	return b != NULL ? b->len : 0;
+}
+
+int
+site_gz_prepare(struct site *s, size_t i)
+{
+	const struct catalog_entry *e = catalog_entry_at(s->cat, i);
+	struct MHD_Response *full, *notmod;
+
+	if ((full = site_entry_response(e, false, true, "no-cache", NULL)) ==
+	    NULL)
+		return -1;
+	if ((notmod = site_entry_response(e, true, true, "no-cache", NULL)) ==
+	    NULL) {
+		MHD_destroy_response(full);
+		return -1;
+	}
+	/* The 304 first: a reader that sees the 200 ready finds both. */
+	atomic_store_explicit(&s->notmod_gz[i], notmod, memory_order_release);
+	atomic_store_explicit(&s->full_gz[i], full, memory_order_release);
+	return 0;
+}
+
+bool
+site_gz_ready(struct site *s, size_t i)
+{
+	return atomic_load_explicit(&s->full_gz[i], memory_order_acquire) !=
+	       NULL;
 }
 
 /* Entries with a freshness limit (CRLs) get their caching headers per
@@ -72,48 +75,52 @@ prepare_entry(struct site *s, size_t i)
 	    (s->notmod[i] = site_entry_response(e, true, false, "no-cache",
 						NULL)) == NULL)
 		return -1;
-	if (e->gz_body != NULL &&
-	    ((s->full_gz[i] = site_entry_response(e, false, true, "no-cache",
-						  NULL)) == NULL ||
-	     (s->notmod_gz[i] = site_entry_response(e, true, true, "no-cache",
-						    NULL)) == NULL))
+	if (e->gz_body != NULL && site_gz_prepare(s, i) == -1)
 		return -1;
 	return site_fresh_init(s, i);
 }
 
+/* Every language's error responses (the 204 has no body, and no
+ * language). */
 static int
-prepare_errors(struct site *s)
+prepare_errors(struct site *s, size_t lang)
 {
+	const char *tag = catalog_lang_tags(s->cat)[lang];
+	struct MHD_Response **errs = s->errors[lang];
 	size_t i;
 
 	for (i = 0; i < SITE_ERROR_COUNT; i++) {
+		const struct catalog_blob *b =
+			catalog_error(s->cat, lang, statuses[i]);
 		struct MHD_Response *r;
 
-		r = site_response_static(errors[i].body,
-					 strlen(errors[i].body));
-		if ((s->errors[i] = r) == NULL ||
+		r = b != NULL ? site_response_static(b->body, b->len)
+			      : site_response_static("", 0);
+		if ((errs[i] = r) == NULL ||
 		    site_common_headers(r, ERROR_CSP, catalog_hsts(s->cat)) ==
 			    -1 ||
-		    (i != SITE_204 &&
-		     MHD_add_response_header(r, "Content-Type",
-					     "text/html; charset=utf-8") !=
-			     MHD_YES) ||
+		    (b != NULL &&
+		     (MHD_add_response_header(r, "Content-Type",
+					      "text/html; charset=utf-8") !=
+			      MHD_YES ||
+		      MHD_add_response_header(r, "Content-Language", tag) !=
+			      MHD_YES)) ||
 		    MHD_add_response_header(r, "Cache-Control", "no-store") !=
 			    MHD_YES)
 			return -1;
 	}
-	if (MHD_add_response_header(s->errors[SITE_405], "Allow",
-				    "GET, HEAD") != MHD_YES ||
-	    MHD_add_response_header(s->errors[SITE_405_POST], "Allow",
-				    "POST") != MHD_YES)
+	if (MHD_add_response_header(errs[SITE_405], "Allow", "GET, HEAD") !=
+		    MHD_YES ||
+	    MHD_add_response_header(errs[SITE_405_POST], "Allow", "POST") !=
+		    MHD_YES)
 		return -1;
 	/* A refused or malformed client gets nothing more on this socket. */
-	if (MHD_add_response_header(s->errors[SITE_403], "Connection",
-				    "close") != MHD_YES ||
-	    MHD_add_response_header(s->errors[SITE_400], "Connection",
-				    "close") != MHD_YES ||
-	    MHD_add_response_header(s->errors[SITE_431], "Connection",
-				    "close") != MHD_YES)
+	if (MHD_add_response_header(errs[SITE_403], "Connection", "close") !=
+		    MHD_YES ||
+	    MHD_add_response_header(errs[SITE_400], "Connection", "close") !=
+		    MHD_YES ||
+	    MHD_add_response_header(errs[SITE_431], "Connection", "close") !=
+		    MHD_YES)
 		return -1;
 	return 0;
 }
@@ -156,8 +163,9 @@ headers_fit(const struct site *s, char *err, size_t errlen)
 
 	for (size_t i = 0; i < s->n; i++) {
 		need = header_len(s->full[i]);
-		if (s->full_gz[i] != NULL && header_len(s->full_gz[i]) > need)
-			need = header_len(s->full_gz[i]);
+		/* The gzip form's header is the identity one's and
+		 * Content-Encoding: gzip. */
+		need += 30;
 		if (need > room) {
 			err_set(err, errlen,
 				"connection_memory = %u leaves %zu bytes for "
@@ -210,8 +218,9 @@ site_new(struct config *cfg, struct catalog *cat, char *err, size_t errlen)
 			return NULL;
 		}
 	}
-	if (prepare_errors(s) == -1)
-		goto fail;
+	for (i = 0; i < catalog_lang_count(cat); i++)
+		if (prepare_errors(s, i) == -1)
+			goto fail;
 	if (headers_fit(s, err, errlen) == -1) {
 		site_unref(s);
 		return NULL;
@@ -237,14 +246,16 @@ site_unref(struct site *s)
 			MHD_destroy_response(s->full[i]);
 		if (s->notmod != NULL && s->notmod[i] != NULL)
 			MHD_destroy_response(s->notmod[i]);
-		if (s->full_gz != NULL && s->full_gz[i] != NULL)
-			MHD_destroy_response(s->full_gz[i]);
-		if (s->notmod_gz != NULL && s->notmod_gz[i] != NULL)
-			MHD_destroy_response(s->notmod_gz[i]);
+		if (s->full_gz != NULL && atomic_load(&s->full_gz[i]) != NULL)
+			MHD_destroy_response(atomic_load(&s->full_gz[i]));
+		if (s->notmod_gz != NULL &&
+		    atomic_load(&s->notmod_gz[i]) != NULL)
+			MHD_destroy_response(atomic_load(&s->notmod_gz[i]));
 	}
-	for (i = 0; i < SITE_ERROR_COUNT; i++)
-		if (s->errors[i] != NULL)
-			MHD_destroy_response(s->errors[i]);
+	for (i = 0; i < CONFIG_MAX_LANG; i++)
+		for (size_t k = 0; k < SITE_ERROR_COUNT; k++)
+			if (s->errors[i][k] != NULL)
+				MHD_destroy_response(s->errors[i][k]);
 	free(s->full);
 	free(s->notmod);
 	free(s->full_gz);

@@ -6,8 +6,6 @@
 #include <string.h>
 #include <time.h>
 
-#define NAME_MAX_LEN 64
-
 /* Every platform's steps, one template each, in the order of the closed
  * sections after the visitor's own. */
 static const char *const steps_files[] = {
@@ -43,111 +41,6 @@ static const char *const lead_files[PAGE_PLATFORM_COUNT][3] = {
 	[PAGE_FIREFOX] = {"steps-firefox.html", "steps-linux.html"},
 };
 
-static bool
-is_name_char(char c)
-{
-	return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '_';
-}
-
-static size_t
-line_of(const char *tmpl, const char *at)
-{
-	size_t line = 1;
-	const char *p;
-
-	for (p = tmpl; p < at; p++)
-		line += *p == '\n';
-	return line;
-}
-
-static const struct page_var *
-var_find(const struct page_var *vars, size_t nvars, const char *name, size_t n)
-{
-	size_t i;
-
-	for (i = 0; i < nvars; i++)
-		if (vars[i].name != NULL && strlen(vars[i].name) == n &&
-		    memcmp(vars[i].name, name, n) == 0)
-			return &vars[i];
-	return NULL;
-}
-
-/* Sets *ret_n to the length of the placeholder name at name (inside
- * "{{...}}"). Returns NULL, or why it is not one. */
-static const char *
-placeholder_name(const char *name, const char *end, size_t *ret_n)
-{
-	size_t n = 0, rest;
-
-	while (name + n < end && n <= NAME_MAX_LEN && is_name_char(name[n]))
-		n++;
-	*ret_n = n;
-	if (n > NAME_MAX_LEN)
-		return "placeholder name longer than 64 bytes:";
-	rest = (size_t)(end - (name + n));
-	if (rest == 0 || (name[n] == '}' && (rest == 1 || name[n + 1] != '}')))
-		return "unterminated";
-	if (name[n] != '}' || name[n + 1] != '}')
-		return "bad character in placeholder";
-	if (n == 0)
-		return "empty placeholder";
-	return NULL;
-}
-
-int
-page_substitute(const char *tmpl, size_t len, const struct page_var *vars,
-		size_t nvars, struct buf *out, char *err, size_t errlen)
-{
-	const char *p = tmpl, *end = tmpl + len, *open, *why;
-	const struct page_var *v;
-	size_t n;
-	int r;
-
-	if (tmpl == NULL || out == NULL) {
-		err_set(err, errlen, "no template");
-		return -1;
-	}
-	while ((open = memchr(p, '{', (size_t)(end - p))) != NULL) {
-		if (end - open < 2 || open[1] != '{') {
-			if (buf_append(out, p, (size_t)(open - p) + 1) == -1)
-				goto nomem;
-			p = open + 1;
-			continue;
-		}
-		if (buf_append(out, p, (size_t)(open - p)) == -1)
-			goto nomem;
-		/* The line is counted only for an error: templates may be
-		 * large and placeholders many. */
-		if ((why = placeholder_name(open + 2, end, &n)) != NULL) {
-			err_set(err, errlen, "line %zu: %s {{%.*s",
-				line_of(tmpl, open), why,
-				(int)(n < 16 ? n : 16), open + 2);
-			return -1;
-		}
-		if ((v = var_find(vars, nvars, open + 2, n)) == NULL) {
-			err_set(err, errlen,
-				"line %zu: unknown placeholder {{%.*s}}",
-				line_of(tmpl, open), (int)n, open + 2);
-			return -1;
-		}
-		if (v->value == NULL)
-			r = 0;
-		else if (v->raw)
-			r = buf_puts(out, v->value);
-		else
-			r = buf_html_escape(out, v->value);
-		if (r == -1)
-			goto nomem;
-		p = open + 2 + n + 2;
-	}
-	if (buf_append(out, p, (size_t)(end - p)) == -1)
-		goto nomem;
-	return 0;
-nomem:
-	err_set(err, errlen, "out of memory");
-	return -1;
-}
-
 /* Everything one render needs; vars is the one set of placeholders every
  * template of the page may use. */
 struct render {
@@ -155,11 +48,14 @@ struct render {
 	void *ctx;
 	const struct page_site *site;
 	enum page_platform p;
-	struct page_var vars[32];
+	size_t lang;
+	struct page_words w;
+	struct page_var vars[40];
 	size_t nvars;
 	char *err;
 	size_t errlen;
-	struct buf steps, cas, check, msg, mailto; /* values of vars */
+	/* values of vars */
+	struct buf steps, cas, check, msgs, hreflang, switcher;
 };
 
 static void
@@ -168,12 +64,14 @@ render_free(struct render *r)
 	buf_free(&r->steps);
 	buf_free(&r->cas);
 	buf_free(&r->check);
-	buf_free(&r->msg);
-	buf_free(&r->mailto);
+	buf_free(&r->msgs);
+	buf_free(&r->hreflang);
+	buf_free(&r->switcher);
 }
 
 static void
-var_set(struct render *r, const char *name, const char *value, bool raw)
+var_put(struct render *r, const char *name, const char *value, bool raw,
+	bool tmpl)
 {
 	size_t i;
 
@@ -181,9 +79,23 @@ var_set(struct render *r, const char *name, const char *value, bool raw)
 		if (strcmp(r->vars[i].name, name) == 0)
 			break;
 	assert(i < ARRAY_LEN(r->vars));
-	r->vars[i] = (struct page_var){name, value != NULL ? value : "", raw};
+	r->vars[i] =
+		(struct page_var){name, value != NULL ? value : "", raw, tmpl};
 	if (i == r->nvars)
 		r->nvars++;
+}
+
+static void
+var_set(struct render *r, const char *name, const char *value, bool raw)
+{
+	var_put(r, name, value, raw, false);
+}
+
+/* A fragment of template (its messages in the page's language). */
+static void
+var_tmpl(struct render *r, const char *name, const char *fragment)
+{
+	var_put(r, name, fragment, false, true);
 }
 
 /* Renders template file name with r's variables, appending to out. */
@@ -192,14 +104,14 @@ render_file(struct render *r, const char *name, struct buf *out)
 {
 	const char *t;
 	size_t len = 0;
-	char why[200];
+	char why[300];
 
 	if (r->lookup == NULL || (t = r->lookup(r->ctx, name, &len)) == NULL) {
 		err_set(r->err, r->errlen, "%s: template not found", name);
 		return -1;
 	}
-	if (page_substitute(t, len, r->vars, r->nvars, out, why, sizeof(why)) ==
-	    -1) {
+	if (page_substitute_words(t, len, r->vars, r->nvars, &r->w, false, out,
+				  why, sizeof(why)) == -1) {
 		err_set(r->err, r->errlen, "%s: %s", name, why);
 		return -1;
 	}
@@ -225,10 +137,84 @@ org_name(const struct page_site *s)
 		       : "Internal";
 }
 
-static void
+/* The language's own name ("Deutsch"), from its catalog. */
+static const char *
+lang_name(const struct i18n_catalog *c)
+{
+	const struct i18n_entry *e = i18n_find(c, "p.lang.name", 11);
+
+	return e != NULL ? e->text : c->tag;
+}
+
+int
+page_lang_url(const struct page_site *site, size_t lang, struct buf *out)
+{
+	const char *base = site->public_url != NULL && *site->public_url
+				   ? site->public_url
+				   : "/";
+
+	return buf_printf(out, "%s%slang=%s", base,
+			  strchr(base, '?') != NULL ? "&" : "?",
+			  site->langs[lang]->tag);
+}
+
+/*
+ * <link rel="alternate" hreflang> for every language and x-default (the
+ * address that negotiates), and the switcher: each language in its own
+ * name, the current one marked. Nothing with one language.
+ */
+static int
+lang_links(struct render *r)
+{
+	const struct page_site *s = r->site;
+	size_t i;
+	int ret = -1;
+
+	if (s->nlang < 2)
+		return 0;
+	if (buf_puts(&r->switcher,
+		     "<nav class=\"langs\" aria-label=\"{{p.lang.switcher}}"
+		     "\"><ul>") == -1)
+		goto out;
+	for (i = 0; i < s->nlang; i++) {
+		const char *tag = s->langs[i]->tag;
+
+		/* Relative: the bytes (and ETag) do not depend on the
+		 * name the page is reached by. */
+		if (buf_printf(&r->hreflang,
+			       "<link rel=\"alternate\" hreflang=\"%s\" "
+			       "href=\"/?lang=%s\">\n",
+			       tag, tag) == -1)
+			goto out;
+		if (i == r->lang ? buf_printf(&r->switcher,
+					      "<li><span lang=\"%s\" "
+					      "aria-current=\"true\">",
+					      tag) == -1
+				 : buf_printf(&r->switcher,
+					      "<li><a href=\"?lang=%s\" "
+					      "hreflang=\"%s\" lang=\"%s\">",
+					      tag, tag, tag) == -1)
+			goto out;
+		/* A {{...}} in a language's name stays text. */
+		if (buf_html_escape(&r->switcher, lang_name(s->langs[i])) ==
+			    -1 ||
+		    buf_puts(&r->switcher,
+			     i == r->lang ? "</span></li>" : "</a></li>") == -1)
+			goto out;
+	}
+	if (buf_puts(&r->switcher, "</ul></nav>\n") == -1 ||
+	    buf_puts(&r->hreflang, "<link rel=\"alternate\" "
+				   "hreflang=\"x-default\" href=\"/\">") == -1)
+		goto out;
+	ret = 0;
+out:
+	return ret;
+}
+
+static int
 render_init(struct render *r, page_lookup_fn lookup, void *ctx,
-	    const struct page_site *site, enum page_platform p, char *err,
-	    size_t errlen)
+	    const struct page_site *site, enum page_platform p, size_t lang,
+	    char *err, size_t errlen)
 {
 	const struct page_ca *ca = primary_ca(site);
 	bool ios = p == PAGE_IOS || p == PAGE_IOS_OTHER_BROWSER ||
@@ -239,31 +225,43 @@ render_init(struct render *r, page_lookup_fn lookup, void *ctx,
 			     .ctx = ctx,
 			     .site = site,
 			     .p = p,
+			     .lang = lang,
 			     .err = err,
 			     .errlen = errlen};
+	if (lang >= site->nlang) {
+		err_set(err, errlen, "no such language");
+		return -1;
+	}
+	r->w = (struct page_words){site->langs[lang], site->english};
+	if (lang_links(r) == -1) {
+		err_set(err, errlen, "out of memory");
+		return -1;
+	}
+	var_set(r, "lang", site->langs[lang]->tag, false);
+	var_set(r, "hreflang", r->hreflang.data, true);
+	var_tmpl(r, "switcher",
+		 r->switcher.data != NULL ? r->switcher.data : "");
 	var_set(r, "organization", org_name(site), false);
 	var_set(r, "demo_label", site->demo ? "DEMO " : "", true);
-	var_set(r, "demo_banner", site->demo ? page_demo_banner : "", true);
+	var_tmpl(r, "demo_banner", site->demo ? page_demo_banner : "");
 	var_set(r, "platform", page_platform_name(p), false);
 	var_set(r, "public_url", site->public_url, false);
-	var_set(r, "qr",
-		!phone && site->public_url && *site->public_url ? page_qr_block
-								: "",
-		true);
+	var_tmpl(r, "qr",
+		 !phone && site->public_url && *site->public_url ? page_qr_block
+								 : "");
 	var_set(r, "slug", ca != NULL ? ca->slug : "ca", false);
 	var_set(r, "ca_name", ca != NULL ? ca->name : "", false);
 	var_set(r, "ios_href", "/ca-ios.mobileconfig", false);
-	var_set(r, "ios_warning",
-		p == PAGE_IOS_OTHER_BROWSER ? page_ios_warning
-		: p == PAGE_IOS_CHROME	    ? page_ios_chrome_warning
-					    : "",
-		true);
-	var_set(r, "profile_note",
-		page_profile_notes[(unsigned)site->profile_label <
-						   PROFILE_LABEL_COUNT
-					   ? site->profile_label
-					   : PROFILE_NOT_VERIFIED],
-		true);
+	var_tmpl(r, "ios_warning",
+		 p == PAGE_IOS_OTHER_BROWSER ? page_ios_warning
+		 : p == PAGE_IOS_CHROME	     ? page_ios_chrome_warning
+					     : "");
+	var_tmpl(r, "profile_note",
+		 page_profile_notes[(unsigned)site->profile_label <
+						    PROFILE_LABEL_COUNT
+					    ? site->profile_label
+					    : PROFILE_NOT_VERIFIED]);
+	return 0;
 }
 
 static bool
@@ -325,9 +323,9 @@ render_ca(const struct render *page, const struct page_ca *ca, struct buf *out)
 	var_set(r, "ca_sha256", sha256.data, true);
 	var_set(r, "ca_sha1", sha1.data, true);
 	var_set(r, "ca_expires", expires, false);
-	var_set(r, "ca_badges",
-		ca->primary ? "<span class=\"badge\">Primary</span>" : "",
-		true);
+	var_tmpl(r, "ca_badges",
+		 ca->primary ? "<span class=\"badge\">{{p.ca.primary}}</span>"
+			     : "");
 	ret = render_file(r, "ca.html", out);
 out:
 	buf_free(&sha256);
@@ -401,10 +399,10 @@ render_page(struct render *r, const char *name, struct buf *out)
 int
 page_render_index(page_lookup_fn lookup, void *ctx,
 		  const struct page_site *site, enum page_platform p,
-		  struct buf *out, char *err, size_t errlen)
+		  size_t lang, struct buf *out, char *err, size_t errlen)
 {
 	struct render r;
-	int ret;
+	int ret = -1;
 
 	if (site == NULL || out == NULL) {
 		err_set(err, errlen, "no site");
@@ -412,68 +410,157 @@ page_render_index(page_lookup_fn lookup, void *ctx,
 	}
 	if ((unsigned)p >= PAGE_PLATFORM_COUNT)
 		p = PAGE_OTHER;
-	render_init(&r, lookup, ctx, site, p, err, errlen);
-	ret = render_page(&r, "index.html", out);
+	if (render_init(&r, lookup, ctx, site, p, lang, err, errlen) == 0)
+		ret = render_page(&r, "index.html", out);
 	render_free(&r);
 	return ret;
 }
 
 int
-page_helpdesk_text(const struct page_site *site, struct buf *subject,
-		   struct buf *body)
+page_helpdesk_text(const struct page_site *site, size_t lang,
+		   struct buf *subject, struct buf *body, char *err,
+		   size_t errlen)
 {
-	const char *org = org_name(site);
+	struct page_words w;
 
-	if (buf_printf(subject, "%sInstall the %s root certificate",
-		       site->demo ? "DEMO: " : "", org) == -1 ||
-	    page_helpdesk_message(site, org, body) == -1)
+	if (lang >= site->nlang) {
+		err_set(err, errlen, "no such language");
 		return -1;
-	return 0;
+	}
+	w = (struct page_words){site->langs[lang], site->english};
+	return page_helpdesk_message(site, org_name(site), &w, lang, subject,
+				     body, err, errlen);
 }
 
-/* Sets "message" (plain text for chat) and "mailto" (the same, as a
- * mailto: URL) in r. */
+/*
+ * One language's message, as the helpdesk sends it: the link, the QR
+ * code, the draft e-mail, a mailto: link and the text to copy, in that
+ * language; what the block says around them is in the helpdesk's. The
+ * default language's keeps the addresses there were before languages
+ * (/helpdesk/email.eml, /qr.svg, the textarea "message") and links the
+ * plain address, where the visitor's browser chooses; the others link
+ * the page in their language.
+ */
 static int
-helpdesk_vars(struct render *r)
+helpdesk_message(struct render *r, size_t lang, struct buf *out)
 {
-	struct buf subject = {0};
+	const struct page_site *s = r->site;
+	const char *tag = s->langs[lang]->tag;
+	bool one = s->nlang == 1, dflt = lang == s->default_lang;
+	bool url = s->public_url != NULL && *s->public_url;
+	struct buf subject = {0}, text = {0}, mailto = {0}, link = {0};
+	struct buf id = {0};
 	int ret = -1;
 
-	if (page_helpdesk_text(r->site, &subject, &r->msg) == -1 ||
-	    buf_puts(&r->mailto, "mailto:?subject=") == -1 ||
-	    page_pct(&r->mailto, subject.data) == -1 ||
-	    buf_puts(&r->mailto, "&body=") == -1 ||
-	    page_pct(&r->mailto, r->msg.data) == -1) {
-		err_set(r->err, r->errlen, "out of memory");
+	if (page_helpdesk_text(s, lang, &subject, &text, r->err, r->errlen) ==
+	    -1)
 		goto out;
-	}
-	var_set(r, "message", r->msg.data, false);
-	var_set(r, "mailto", r->mailto.data, false);
-	ret = 0;
+	if (buf_puts(&mailto, "mailto:?subject=") == -1 ||
+	    page_pct(&mailto, subject.data) == -1 ||
+	    buf_puts(&mailto, "&body=") == -1 ||
+	    page_pct(&mailto, text.data) == -1 ||
+	    (one || dflt ? buf_puts(&link, url ? s->public_url : "")
+	     : url	 ? page_lang_url(s, lang, &link)
+			 : buf_puts(&link, "")) == -1 ||
+	    buf_puts(&id, dflt ? "message" : "message-") == -1 ||
+	    (!dflt && buf_puts(&id, tag) == -1))
+		goto nomem;
+	var_set(r, "language", lang_name(s->langs[lang]), false);
+	var_set(r, "message_lang", tag, false);
+	var_set(r, "message_id", id.data, false);
+	var_set(r, "message_link", link.data != NULL ? link.data : "", false);
+	var_set(r, "message", text.data, false);
+	var_set(r, "mailto", mailto.data, false);
+	var_set(r, "message_open", lang == r->lang ? " open" : "", true);
+	var_set(r, "message_eml", dflt ? "email" : "email-", false);
+	var_set(r, "message_suffix", dflt ? "" : tag, false);
+	var_tmpl(r, "message_url",
+		 url ? "<p class=\"url\" lang=\"{{message_lang}}\"><a "
+		       "href=\"{{message_link}}\">{{message_link}}</a></p>\n"
+		     : "");
+	if (!url)
+		var_set(r, "message_qr_img", "", true);
+	else if (dflt)
+		var_tmpl(r, "message_qr_img",
+			 "<img class=\"qr\" src=\"/qr.svg\" width=\"160\" "
+			 "height=\"160\" alt=\"{{p.helpdesk.qr_alt}}\">\n");
+	else
+		var_tmpl(r, "message_qr_img",
+			 "<img class=\"qr\" src=\"/helpdesk/qr-{{message_lang}}"
+			 ".svg\" width=\"160\" height=\"160\" "
+			 "alt=\"{{p.helpdesk.qr_alt}}\">\n");
+	ret = render_file(r, one ? "message.html" : "message-lang.html", out);
+	goto out;
+nomem:
+	err_set(r->err, r->errlen, "out of memory");
 out:
 	buf_free(&subject);
+	buf_free(&text);
+	buf_free(&mailto);
+	buf_free(&link);
+	buf_free(&id);
 	return ret;
 }
 
 int
 page_render_helpdesk(page_lookup_fn lookup, void *ctx,
-		     const struct page_site *site, struct buf *out, char *err,
-		     size_t errlen)
+		     const struct page_site *site, size_t lang, struct buf *out,
+		     char *err, size_t errlen)
 {
 	struct render r;
+	size_t i;
 	int ret = -1;
 
 	if (site == NULL || out == NULL) {
 		err_set(err, errlen, "no site");
 		return -1;
 	}
-	render_init(&r, lookup, ctx, site, PAGE_OTHER, err, errlen);
-	/* The helpdesk shows the QR on its screen for the user's phone. */
-	var_set(&r, "qr",
-		site->public_url && *site->public_url ? page_qr_block : "",
-		true);
-	if (helpdesk_vars(&r) == 0)
-		ret = render_page(&r, "helpdesk.html", out);
+	if (render_init(&r, lookup, ctx, site, PAGE_OTHER, lang, err, errlen) ==
+	    -1)
+		goto out;
+	/* The helpdesk's own language first, then the others. */
+	if (helpdesk_message(&r, lang, &r.msgs) == -1)
+		goto out;
+	for (i = 0; i < site->nlang; i++)
+		if (i != lang && helpdesk_message(&r, i, &r.msgs) == -1)
+			goto out;
+	var_set(&r, "messages", r.msgs.data, true);
+	ret = render_page(&r, "helpdesk.html", out);
+out:
+	render_free(&r);
+	return ret;
+}
+
+int
+page_render_error(const struct page_site *site, size_t lang, unsigned status,
+		  struct buf *out, char *err, size_t errlen)
+{
+	struct render r;
+	struct buf t = {0};
+	char key[40];
+	int ret = -1;
+
+	if (render_init(&r, NULL, NULL, site, PAGE_OTHER, lang, err, errlen) ==
+	    -1)
+		goto out;
+	(void)str_printf(key, sizeof(key), "p.error.%u_text", status);
+	if (buf_printf(&t,
+		       "<!doctype html><html lang=\"{{lang}}\"><title>%u "
+		       "{{p.error.%u}}</title><h1>{{p.error.%u}}</h1>",
+		       status, status, status) == -1 ||
+	    (i18n_find(r.w.cat, key, strlen(key)) != NULL &&
+	     buf_printf(&t, "<p>{{%s}}</p>", key) == -1) ||
+	    (status == 404 &&
+	     buf_puts(&t, "<p><a href=\"/\">{{p.error.404_link}}</a></p>") ==
+		     -1) ||
+	    buf_puts(&t, "\n") == -1) {
+		err_set(err, errlen, "out of memory");
+		goto out;
+	}
+	ret = page_substitute_words(t.data, t.len, r.vars, r.nvars, &r.w, false,
+				    out, err, errlen);
+out:
+	buf_free(&t);
 	render_free(&r);
 	return ret;
 }

@@ -18,8 +18,12 @@ int page_fingerprint_lines(const char *hex, struct buf *out);
 /* Appends s percent-encoded for a mailto: URL. Returns 0 or -1. */
 int page_pct(struct buf *b, const char *s);
 
-/* Appends the helpdesk's plain-text message for site s. Returns 0 or -1. */
+/* Appends the helpdesk's plain-text message for site s in language lang
+ * (whose words w are) to m, its subject line to subject. Returns 0 or -1
+ * with the reason in err. */
 int page_helpdesk_message(const struct page_site *s, const char *org,
-			  struct buf *m);
+			  const struct page_words *w, size_t lang,
+			  struct buf *subject, struct buf *m, char *err,
+			  size_t errlen);
 
 #endif

@@ -6,17 +6,20 @@
 
 #include "page_int.h"
 
+/* Fragments of template: their words are the language's messages. */
 const char page_demo_banner[] =
-	"<p class=\"demo-banner\" role=\"alert\"><strong>DEMO</strong> This is "
-	"the certpost demo: a throwaway root CA generated at start. Do not "
-	"install it on a device you care about.</p>\n";
+	"<p class=\"demo-banner\" role=\"alert\">{{m.notice.demo}}</p>\n";
 
+/* Firefox, DuckDuckGo and in-app browsers on iPhone cannot hand a profile
+ * to Settings. */
 const char page_ios_warning[] =
-	"<p class=\"warning\" role=\"alert\"><strong>Open this page in "
-	"Safari:</strong> Firefox, DuckDuckGo and the browsers inside apps "
-	"on iPhone cannot hand the profile to Settings. Copy this page's "
-	"address and paste it into Safari, or choose <b>Open in Safari</b> in "
-	"this app's menu.</p>\n";
+	"<p class=\"warning\" role=\"alert\">{{m.notice.ios_other_browser}}"
+	"</p>\n";
+
+/* Chrome on iOS downloads a profile for Settings only over HTTPS that the
+ * phone trusts; before the root is installed that is rarely this page. */
+const char page_ios_chrome_warning[] =
+	"<p class=\"warning\" role=\"alert\">{{m.notice.ios_chrome}}</p>\n";
 
 /*
  * What the Install Profile screen says, word for word, and what to do
@@ -24,35 +27,15 @@ const char page_ios_warning[] =
  * user; for the other two the fingerprint is the check, so the page says
  * so instead of sending everyone to the helpdesk.
  */
-/* Chrome on iOS downloads a profile for Settings only over HTTPS that the
- * phone trusts; before the root is installed that is rarely this page. */
-const char page_ios_chrome_warning[] =
-	"<p class=\"warning\" role=\"alert\"><strong>Chrome:</strong> "
-	"Chrome on iPhone hands the profile to Settings only when this page's "
-	"address starts with <b>https://</b> and Chrome shows no certificate "
-	"warning. Otherwise, copy this page's address and open it in "
-	"<b>Safari</b>.</p>\n";
-
 const char *const page_profile_notes[PROFILE_LABEL_COUNT] = {
-	[PROFILE_NOT_SIGNED] =
-		"The profile screen shows <b class=\"bad\">Not Signed</b> in "
-		"red. That is expected: this profile is not signed. What "
-		"proves it is the right certificate is its fingerprint.",
-	[PROFILE_VERIFIED] =
-		"The profile screen shows <b class=\"good\">Verified</b> in "
-		"green. If it shows Not Verified or Not Signed instead, stop "
-		"and ask your helpdesk.",
-	[PROFILE_NOT_VERIFIED] =
-		"The profile screen shows <b class=\"bad\">Not Verified</b> "
-		"in red. That is expected: the profile is signed with a "
-		"certificate this device does not trust yet. What proves it is "
-		"the right certificate is its fingerprint.",
+	[PROFILE_NOT_SIGNED] = "{{m.profile.not_signed}}",
+	[PROFILE_VERIFIED] = "{{m.profile.verified}}",
+	[PROFILE_NOT_VERIFIED] = "{{m.profile.not_verified}}",
 };
 
 const char page_qr_block[] =
 	"<aside class=\"qr\" id=\"qr\"><img src=\"/qr.svg\" width=\"160\" "
-	"height=\"160\" alt=\"QR code of this page's address\"><p>Scan this "
-	"with your iPhone camera (or any phone) to open this page there.</p>"
+	"height=\"160\" alt=\"{{p.qr.alt}}\"><p>{{m.qr.caption}}</p>"
 	"</aside>\n";
 
 int
@@ -125,45 +108,84 @@ page_pct(struct buf *b, const char *s)
 	return 0;
 }
 
+/* The label the iPhone's profile screen shows, by its key. */
+static const char *const profile_label_keys[PROFILE_LABEL_COUNT] = {
+	[PROFILE_NOT_SIGNED] = "l.ios.not_signed",
+	[PROFILE_VERIFIED] = "l.ios.verified",
+	[PROFILE_NOT_VERIFIED] = "l.ios.not_verified",
+};
+
+/* Appends plain-text template t (the language's messages in it). */
+static int
+text(const char *t, const struct page_var *vars, size_t nvars,
+     const struct page_words *w, struct buf *out, char *err, size_t errlen)
+{
+	return page_substitute_words(t, strlen(t), vars, nvars, w, true, out,
+				     err, errlen);
+}
+
 /* The message a helpdesk sends: where to go and what to compare. */
 int
-page_helpdesk_message(const struct page_site *s, const char *org, struct buf *m)
+page_helpdesk_message(const struct page_site *s, const char *org,
+		      const struct page_words *w, size_t lang,
+		      struct buf *subject, struct buf *m, char *err,
+		      size_t errlen)
 {
-	struct buf fp = {0};
+	unsigned pl = (unsigned)s->profile_label < PROFILE_LABEL_COUNT
+			      ? s->profile_label
+			      : PROFILE_NOT_VERIFIED;
+	struct buf fp = {0}, link = {0}, label = {0};
+	struct page_var vars[] = {
+		{"organization", org, false, false},
+		{"profile_label", NULL, false, false},
+	};
 	size_t i;
 	int ret = -1;
 
-	if (buf_printf(m,
-		       "Hello,\n\nTo use %s's internal services without "
-		       "certificate errors, install our root certificate:\n\n"
-		       "1. Open this link (on an iPhone or iPad: in Safari):\n"
-		       "   %s\n"
-		       "2. Follow the steps the page shows for your device.\n"
-		       "   On an iPhone or iPad the profile shows \"%s\"%s\n"
-		       "3. Before you trust the certificate, check that its "
-		       "SHA-256 fingerprint is:\n",
-		       org, s->public_url != NULL ? s->public_url : "",
-		       profile_label_name(s->profile_label),
-		       s->profile_label == PROFILE_VERIFIED
-			       ? "."
-			       : ": that is expected; the fingerprint "
-				 "below is how you know it is ours.") == -1)
+	if (s->public_url != NULL && *s->public_url &&
+	    (s->nlang > 1 && lang != s->default_lang
+		     ? page_lang_url(s, lang, &link)
+		     : buf_puts(&link, s->public_url)) == -1)
+		goto nomem;
+	if (buf_printf(&label, "{{%s}}", profile_label_keys[pl]) == -1)
+		goto nomem;
+	if (text(label.data, NULL, 0, w, &fp, err, errlen) == -1)
+		goto out;
+	vars[1].value = fp.data;
+	if ((s->demo && text("{{p.mail.demo_prefix}} ", vars, 2, w, subject,
+			     err, errlen) == -1) ||
+	    text("{{p.mail.subject}}", vars, 2, w, subject, err, errlen) ==
+		    -1 ||
+	    text("{{p.mail.hello}}\n\n{{p.mail.intro}}\n\n"
+		 "1. {{p.mail.open_link}}\n   ",
+		 vars, 2, w, m, err, errlen) == -1 ||
+	    buf_puts(m, link.data != NULL ? link.data : "") == -1 ||
+	    text(pl == PROFILE_VERIFIED ? "\n2. {{p.mail.follow_steps}}\n   "
+					  "{{p.mail.profile_verified}}\n"
+					  "3. {{p.mail.fingerprint}}\n"
+					: "\n2. {{p.mail.follow_steps}}\n   "
+					  "{{p.mail.profile_expected}}\n"
+					  "3. {{p.mail.fingerprint}}\n",
+		 vars, 2, w, m, err, errlen) == -1)
 		goto out;
 	for (i = 0; i < s->nca; i++) {
 		buf_free(&fp);
 		if (page_fingerprint_groups(s->cas[i].sha256_hex, &fp) == -1 ||
 		    buf_printf(m, "   %s: %s\n", s->cas[i].name,
 			       fp.data != NULL ? fp.data : "") == -1)
-			goto out;
+			goto nomem;
 	}
-	ret = buf_printf(m,
-			 "\nIf it looks different, stop and contact the "
-			 "helpdesk.%s\n",
-			 s->demo ? "\n\n(DEMO: this is a throwaway test "
-				   "certificate. Do not install it on a "
-				   "device you care about.)"
-				 : "");
+	if (text(s->demo ? "\n{{p.mail.stop}}\n\n{{p.mail.demo}}\n"
+			 : "\n{{p.mail.stop}}\n",
+		 vars, 2, w, m, err, errlen) == -1)
+		goto out;
+	ret = 0;
+	goto out;
+nomem:
+	err_set(err, errlen, "out of memory");
 out:
 	buf_free(&fp);
+	buf_free(&link);
+	buf_free(&label);
 	return ret;
 }

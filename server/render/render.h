@@ -11,6 +11,67 @@
 #include "pki/pki.h"
 #include "util.h"
 
+/* i18n: The page's words per language: message catalogs (gettext PO files,
+ * i18n/ in the source, static_dir for an admin's), their checks, and the
+ * labels the devices show with where each wording comes from
+ * (docs/translating.md). */
+
+/*
+ * One entry of a catalog. Keys: "m.<id>" an HTML fragment, "p.<id>" plain
+ * text, "l.<id>" an on-screen label of a device. A label has source, os
+ * and checked (a first-party text, the version it describes, the day it
+ * was read), or unsourced (why there is none); note is free text.
+ */
+struct i18n_entry {
+	const char *key;
+	const char *text;
+	const char *source, *os, *checked, *unsourced, *note;
+};
+
+struct i18n_catalog {
+	const char *tag; /* BCP 47, the PO header's Language: "de", "zh-Hans" */
+	const char *file;		  /* where it was read, for messages */
+	const struct i18n_entry *entries; /* sorted by key (strcmp) */
+	size_t n;
+};
+
+/* The catalogs compiled in (checked at build time), English first. */
+extern const struct i18n_catalog i18n_builtin[];
+extern const size_t i18n_builtin_count;
+
+/* The entry named key (len bytes), or NULL. */
+const struct i18n_entry *i18n_find(const struct i18n_catalog *c,
+				   const char *key, size_t len);
+
+/*
+ * Checks c against the English catalog ref: every key of ref present with
+ * a non-empty text and no other; per message the same {{...}} and {...}
+ * placeholders, each as often, and as many of each HTML tag; no markup in
+ * a "p." text; every label sourced or marked unsourced, never both. src
+ * (c's file, may be NULL) gives problems their line. Appends one line per
+ * problem ("file:line: key: problem\n") to errs; returns how many.
+ */
+unsigned i18n_check(const struct i18n_catalog *ref,
+		    const struct i18n_catalog *c, const char *src,
+		    size_t srclen, struct buf *errs);
+
+/*
+ * Reads a PO file (libgettextpo). reference: the English catalog
+ * (certpost.pot), whose texts are the msgids; otherwise the msgstrs,
+ * fuzzy and untranslated messages left out. Label provenance comes from
+ * the translator comments ("# source: ...", "# os: ...", "# checked:
+ * YYYY-MM-DD", "# unsourced: ...", "# note: "), the reference's from its
+ * extracted comments ("#. source: ..."). Returns a catalog to
+ * free with i18n_po_free(), or NULL with the reason (file:line) in err.
+ */
+struct i18n_catalog *i18n_po_read(const char *path, const char *name,
+				  bool reference, char *err, size_t errlen);
+/* A new catalog: over's entries, and base's where over has none (base may
+ * be NULL). Free with i18n_po_free(). NULL on no memory. */
+struct i18n_catalog *i18n_merge(const struct i18n_catalog *base,
+				const struct i18n_catalog *over);
+void i18n_po_free(struct i18n_catalog *c);
+
 /* page: The instructions and helpdesk pages: template substitution with HTML
  * escaping, platform detection. */
 
@@ -70,14 +131,31 @@ struct page_site {
 	const char *const *check_urls; /* trust check targets, may be 0 */
 	size_t ncheck;
 	enum profile_label profile_label; /* what the iPhone will show */
+	/* The languages served, as configured, and the one for a visitor
+	 * whose browser names none of them; english gives an unsourced
+	 * label its English words. */
+	const struct i18n_catalog *const *langs;
+	size_t nlang;
+	size_t default_lang;
+	const struct i18n_catalog *english;
 };
 
 /* One {{name}} placeholder value. raw values are inserted as they are
- * (already-rendered HTML); others are HTML-escaped. */
+ * (already-rendered HTML); others are HTML-escaped; a tmpl value is a
+ * template fragment, substituted in turn (its messages too). */
 struct page_var {
 	const char *name;
 	const char *value;
 	bool raw;
+	bool tmpl;
+};
+
+/* The words of one language: {{m.id}} (an HTML message), {{p.id}} (plain
+ * text, escaped), {{l.id}} (a device label; one without a first-party
+ * source gets en's words beside it). */
+struct page_words {
+	const struct i18n_catalog *cat;
+	const struct i18n_catalog *en;
 };
 
 /*
@@ -88,22 +166,41 @@ struct page_var {
  */
 int page_substitute(const char *tmpl, size_t len, const struct page_var *vars,
 		    size_t nvars, struct buf *out, char *err, size_t errlen);
+/* The same with a language's words (w may be NULL: none); text: plain
+ * text out, nothing escaped and no {{m.id}}. */
+int page_substitute_words(const char *tmpl, size_t len,
+			  const struct page_var *vars, size_t nvars,
+			  const struct page_words *w, bool text,
+			  struct buf *out, char *err, size_t errlen);
 
-/* Renders the instructions page for platform p into out. Returns 0 or -1. */
+/* Renders the instructions page for platform p in language lang (an
+ * index into site->langs) into out. Returns 0 or -1. */
 int page_render_index(page_lookup_fn lookup, void *ctx,
 		      const struct page_site *site, enum page_platform p,
-		      struct buf *out, char *err, size_t errlen);
+		      size_t lang, struct buf *out, char *err, size_t errlen);
 
-/* The helpdesk's message to a user, as plain text: what /helpdesk shows
- * and its e-mail carries, and its subject line. Appends to both; returns
- * 0 or -1. */
-int page_helpdesk_text(const struct page_site *site, struct buf *subject,
-		       struct buf *body);
+/* The helpdesk's message to a user in language lang, as plain text: what
+ * /helpdesk shows and its e-mail carries, and its subject line. Appends
+ * to both; returns 0 or -1 with the reason in err. */
+int page_helpdesk_text(const struct page_site *site, size_t lang,
+		       struct buf *subject, struct buf *body, char *err,
+		       size_t errlen);
 
-/* Renders the helpdesk page into out. Returns 0 or -1. */
+/* Renders the helpdesk page in language lang (the helpdesk's own; each
+ * language's message is on it) into out. Returns 0 or -1. */
 int page_render_helpdesk(page_lookup_fn lookup, void *ctx,
-			 const struct page_site *site, struct buf *out,
-			 char *err, size_t errlen);
+			 const struct page_site *site, size_t lang,
+			 struct buf *out, char *err, size_t errlen);
+
+/* An error page for status in language lang ("<!doctype html>..."),
+ * appended to out. Returns 0 or -1. */
+int page_render_error(const struct page_site *site, size_t lang,
+		      unsigned status, struct buf *out, char *err,
+		      size_t errlen);
+
+/* The address a language's page has: public_url (or "/") with
+ * "?lang=<tag>", into out. */
+int page_lang_url(const struct page_site *site, size_t lang, struct buf *out);
 
 /* Writes a fingerprint "AB:CD:EF:..." as the groups iOS and macOS show
  * ("AB CD EF ..."), into out, HTML-escaped. Returns 0 or -1. */

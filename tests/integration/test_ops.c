@@ -159,7 +159,7 @@ test_json_log(void **state)
 		 "127.0.0.1 GET /ca.cer 200 %d ios ops-root.cer "
 		 "'Mozilla/5.0 (iPhone; CPU iPhone OS 17_5 like Mac OS X) "
 		 "Version/17.5 Mobile Safari/604.1'\n"
-		 "127.0.0.1 GET /nope 400 66 other None "
+		 "127.0.0.1 GET /nope 400 82 other None "
 		 /* Control bytes get a 400, and are logged escaped; \xff is
 		  * not UTF-8: logged as U+00FF, valid JSON. */
 		 "'a\"b\\\\c\\x01\\x7f\xc3\xbf{}'\n",

@@ -361,7 +361,7 @@ test_page(void **state)
 	get("/", &opt, &r);
 	assert_int_equal(r.status, 200);
 	assert_header(&r, "Content-Type", "text/html; charset=utf-8");
-	assert_header(&r, "Vary", "User-Agent, Accept-Encoding");
+	assert_header(&r, "Vary", "User-Agent, Accept-Language, Accept-Encoding");
 	assert_header(&r, "Cache-Control", "no-cache");
 	assert_security_headers(&r);
 	assert_non_null(strstr(hres_header(&r, "Content-Security-Policy"),

@@ -136,7 +136,7 @@ test_paths(void **state)
 		"/ca.json",
 		"/qr.svg",
 		"/healthz",
-		"/helpdesk",
+		"/helpdesk/email.eml",
 		"/static/style.css",
 		"/static/check.js",
 		"/static/icon.svg",
@@ -153,7 +153,11 @@ test_paths(void **state)
 	for (i = 0; i < sizeof(paths) / sizeof(paths[0]); i++)
 		if (catalog_lookup(c, paths[i]) == NULL)
 			fail_msg("no %s", paths[i]);
+	/* Chosen per request, from the variants. */
 	assert_null(catalog_lookup(c, "/"));
+	assert_null(catalog_lookup(c, "/helpdesk"));
+	assert_string_equal(catalog_helpdesk(c, 0)->path, "/helpdesk");
+	assert_string_equal(catalog_helpdesk(c, 0)->lang, "en");
 	assert_null(catalog_lookup(c, "/static/index.html"));
 	assert_null(catalog_lookup(c, "/c.cer"));
 	assert_int_equal(catalog_ca_count(c), 3);
@@ -168,7 +172,7 @@ test_paths(void **state)
 	assert_string_equal(e->etag, catalog_lookup(c, "/a.cer")->etag);
 	assert_string_not_equal(e->etag, catalog_lookup(c, "/b.cer")->etag);
 	for (i = 0; i < PAGE_PLATFORM_COUNT; i++) {
-		e = catalog_page(c, (enum page_platform)i);
+		e = catalog_page(c, (enum page_platform)i, 0);
 		assert_int_equal(e->kind, CATALOG_PAGE);
 		/* The whole rendered page, not a length from elsewhere. */
 		assert_int_equal(e->len, strlen((const char *)e->body));

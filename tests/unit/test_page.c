@@ -24,9 +24,9 @@
 #define NOT_AFTER 1893456000LL
 
 static const struct page_var test_vars[] = {
-	{"name", "<>&\"'", false},   {"raw", "<b>", true},
-	{"a", "A", false},	     {"b", "B", false},
-	{"null_value", NULL, false},
+	{"name", "<>&\"'", false, false},   {"raw", "<b>", true, false},
+	{"a", "A", false, false},	    {"b", "B", false, false},
+	{"null_value", NULL, false, false},
 };
 
 #define LONG64                                                                 \
@@ -183,10 +183,17 @@ static const struct page_ca test_cas[] = {
 static const char *const test_checks[] = {"https://intranet.example/",
 					  "https://a.example/?x=\"y\"&z"};
 
+static const struct i18n_catalog *const english_only[] = {
+	&i18n_builtin[0],
+};
+
 static struct page_site
 test_site(void)
 {
 	struct page_site s = {
+		.langs = english_only,
+		.nlang = 1,
+		.english = &i18n_builtin[0],
 		.organization = "Example & Co",
 		.public_url = "http://certs.example:8080/",
 		.cas = test_cas,
@@ -203,7 +210,7 @@ render(const struct page_site *s, enum page_platform p)
 	struct buf out = {0};
 	char err[256] = "";
 
-	if (page_render_index(asset_lookup, NULL, s, p, &out, err,
+	if (page_render_index(asset_lookup, NULL, s, p, 0, &out, err,
 			      sizeof(err)) != 0)
 		fail_msg("render %s: %s", page_platform_name(p), err);
 	return buf_steal(&out, NULL);
@@ -407,18 +414,18 @@ test_render_errors(void **state)
 
 	(void)state;
 	assert_int_equal(page_render_index(asset_lookup, &missing, &s, PAGE_IOS,
-					   &out, err, sizeof(err)),
+					   0, &out, err, sizeof(err)),
 			 -1);
 	assert_non_null(strstr(err, "steps-linux.html"));
 	buf_free(&out);
-	assert_int_equal(page_render_index(asset_lookup, &bad, &s, PAGE_IOS,
+	assert_int_equal(page_render_index(asset_lookup, &bad, &s, PAGE_IOS, 0,
 					   &out, err, sizeof(err)),
 			 -1);
 	assert_non_null(strstr(err, "ca.html: line 3: unknown placeholder "
 				    "{{nope}}"));
 	buf_free(&out);
-	assert_int_equal(page_render_index(NULL, NULL, &s, PAGE_IOS, &out, err,
-					   sizeof(err)),
+	assert_int_equal(page_render_index(NULL, NULL, &s, PAGE_IOS, 0, &out,
+					   err, sizeof(err)),
 			 -1);
 	buf_free(&out);
 }
@@ -460,8 +467,8 @@ test_render_helpdesk(void **state)
 	char err[256] = "";
 
 	(void)state;
-	assert_int_equal(page_render_helpdesk(asset_lookup, NULL, &s, &out, err,
-					      sizeof(err)),
+	assert_int_equal(page_render_helpdesk(asset_lookup, NULL, &s, 0, &out,
+					      err, sizeof(err)),
 			 0);
 	assert_csp_clean(out.data);
 	assert_mailto_encoded(out.data);
