@@ -32,6 +32,8 @@ static const struct mime {
 	const char *magic; /* accepted libmagic MIME prefixes, '|'-separated */
 } mimes[] = {
 	{".html", NULL, "text/"}, /* templates, rendered, not served */
+	/* message catalogs (catalog_lang.c), read, not served */
+	{".po", NULL, "text/"},
 	{".css", "text/css; charset=utf-8", "text/"},
 	{".js", "text/javascript; charset=utf-8",
 	 "text/|application/javascript"},

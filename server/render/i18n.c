@@ -232,13 +232,20 @@ i18n_check(const struct i18n_catalog *ref, const struct i18n_catalog *c,
 {
 	struct report r = {c, src, srclen, errs, 0};
 	const struct i18n_entry *e, *re;
-	size_t i;
+	size_t i, missing;
 
-	for (i = 0; i < ref->n; i++)
+	for (i = 0, missing = 0; i < ref->n; i++)
 		if (i18n_find(c, ref->entries[i].key,
-			      strlen(ref->entries[i].key)) == NULL)
+			      strlen(ref->entries[i].key)) == NULL &&
+		    ++missing <= 5)
 			problem(&r, NULL, "%s: missing (or fuzzy)",
 				ref->entries[i].key);
+	/* A file started afresh or far behind: a count, not a list. */
+	if (missing > 5)
+		problem(&r, NULL,
+			"%zu more messages missing (msgmerge --update FILE "
+			"certpost.pot brings in what is new)",
+			missing - 5);
 	for (i = 0; i < c->n; i++) {
 		e = &c->entries[i];
 		if (i > 0 && strcmp(c->entries[i - 1].key, e->key) >= 0)

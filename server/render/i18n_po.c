@@ -20,6 +20,7 @@
  */
 static struct {
 	jmp_buf jb;
+	const char *name; /* the file as messages name it */
 	char *err;
 	size_t errlen;
 	bool failed;
@@ -34,6 +35,10 @@ note_error(const char *filename, size_t lineno, const char *text)
 		return; /* the first problem is the one to fix */
 	rd.failed = true;
 	n = strcspn(text, "\n");
+	/* libgettextpo names the path it opened (/proc/self/fd/N for
+	 * static_dir's bytes); messages name the file. */
+	if (filename != NULL && rd.name != NULL)
+		filename = rd.name;
 	if (filename != NULL && lineno != (size_t)-1)
 		err_set(rd.err, rd.errlen, "%s:%zu: %.*s", filename, lineno,
 			(int)n, text);
@@ -227,6 +232,7 @@ i18n_po_read(const char *path, const char *name, bool reference, char *err,
 		name = path;
 	rd.err = err;
 	rd.errlen = errlen;
+	rd.name = name;
 	rd.failed = false;
 	f = read_po(path);
 	if (f == NULL) {

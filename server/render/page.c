@@ -153,7 +153,12 @@ page_lang_url(const struct page_site *site, size_t lang, struct buf *out)
 				   ? site->public_url
 				   : "/";
 
-	return buf_printf(out, "%s%slang=%s", base,
+	const char *host = strstr(base, "://");
+	/* "http://ca.example" has the path "/" (RFC 3986 6.2.3): written. */
+	bool root = host != NULL && strchr(host + 3, '/') == NULL &&
+		    strchr(host + 3, '?') == NULL;
+
+	return buf_printf(out, "%s%s%slang=%s", base, root ? "/" : "",
 			  strchr(base, '?') != NULL ? "&" : "?",
 			  site->langs[lang]->tag);
 }
@@ -191,7 +196,7 @@ lang_links(struct render *r)
 					      "aria-current=\"true\">",
 					      tag) == -1
 				 : buf_printf(&r->switcher,
-					      "<li><a href=\"?lang=%s\" "
+					      "<li><a href=\"/?lang=%s\" "
 					      "hreflang=\"%s\" lang=\"%s\">",
 					      tag, tag, tag) == -1)
 			goto out;

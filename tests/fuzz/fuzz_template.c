@@ -44,7 +44,7 @@ static const struct page_var vars[] = {
 	/* Edge cases: empty, NULL value, NULL name, a name of exactly 64. */
 	{"empty", "", false, false},
 	{"nothing", NULL, false, false},
-	{NULL, "unnamed", false},
+	{NULL, "unnamed", false, false},
 	{"a234567890123456789012345678901234567890123456789012345678901234",
 	 "sixty-four", false, false},
 };
