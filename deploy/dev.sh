@@ -30,7 +30,7 @@ build_deps=(meson ninja-build pkg-config gcc python3 openssl
 test_deps=(groff man-db scdoc systemd iproute2 slowhttptest valgrind python3-yaml
 	nginx haproxy testssl.sh)
 # The browser test's: it reports "skipped" when they cannot be had.
-browser_deps=(chromium libnss3-tools fonts-dejavu-core)
+browser_deps=(chromium libnss3-tools fonts-dejavu-core fonts-ipafont-gothic fonts-wqy-microhei)
 bench_deps=(wrk nginx util-linux procps curl python3)
 fuzz_deps=(clang)
 
