@@ -184,6 +184,43 @@ startup "nginx (bench config)" "start conf nginx" --port "$port_c" \
 	--path /ca.cer -- "$nginx_bin" -p "$dir/" -c "$dir/nginx-start.conf" \
 	-g "daemon off; pid $dir/nginx-start.pid;"
 
+certpost_conf start-en.conf no "$port_c" "$dir/start-en.log"
+printf '[page]\nlanguages = en\n' >>"$dir/start-en.conf"
+startup "certpost --config (bench config, English only)" \
+	"start conf en certpost" --port "$port_c" --path /healthz -- "$bin" \
+	--config "$dir/start-en.conf"
+
+# Every language against English alone: an idle reload's time and the
+# resident set once the gzip forms are made (the compressor's log line).
+echo
+echo "## languages: every language served against English alone"
+lang_figures() {
+	local conf=$1 key=$2 out="$dir/lang-$2.err" times=""
+	: >"$out"
+	start_certpost "$conf" "$port_e" "$out"
+	for ((j = 0; j < 500; j++)); do
+		grep -q "gzip forms made" "$out" && break
+		sleep 0.01
+	done
+	R[$key rss]=$(awk '/^VmRSS/ { print $2 }' "/proc/$cp_pid/status")
+	for ((i = 1; i <= RELOADS; i++)); do
+		kill -HUP "$cp_pid"
+		for ((j = 0; j < 500; j++)); do
+			[ "$(grep -c 'reloaded in' "$out")" -ge "$i" ] && break
+			sleep 0.01
+		done
+	done
+	times=$(grep -o 'reloaded in [0-9.]* ms' "$out" | awk '{ print $3 }' | tr '\n' ' ')
+	R[$key reload]=$(median <<<"$times" | awk '{ if ($1 == "-") print "-"; else printf "%.2f", $1 }')
+	echo "$key: RSS ${R[$key rss]} KiB after start, reloads (ms): $times"
+	stop_pid "$cp_pid"
+}
+certpost_conf lang-all.conf no "$port_e" "$dir/lang-all.log"
+certpost_conf lang-en.conf no "$port_e" "$dir/lang-en.log"
+printf '[page]\nlanguages = en\n' >>"$dir/lang-en.conf"
+lang_figures lang-all.conf "lang all"
+lang_figures lang-en.conf "lang en"
+
 echo
 echo "## reload: $RELOADS x SIGHUP, access log to a file (ms, from certpost's log)"
 # Daemon messages go to stderr, or to the log file in builds that send
