@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: MIT
 // Browser test of the page's languages: the real certpost binary in demo mode,
-// Debian's headless Chromium started with --lang=de and --lang=ja (so it sends
-// its own Accept-Language), driven by playwright-core, TAP on stdout.
+// Debian's headless Chromium started with --lang=de, --lang=ja and --lang=zh-CN
+// (so it sends its own Accept-Language), driven by playwright-core, TAP on
+// stdout.
 //
 //   node test_lang.mjs /path/to/certpost
 //
@@ -32,23 +33,26 @@ const LINUX_UA = "Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 " +
  * has a first-party source (then nothing beside it), and words of its own. */
 const LANGS = {
 	de: {
-		trust: "Zertifikatsvertrauenseinstellungen", sourced: false,
+		tag: "de", trust: "Zertifikatsvertrauenseinstellungen", sourced: false,
 		own: "Stammzertifikat", name: "Deutsch",
 	},
-	ja: { trust: "証明書信頼設定", sourced: true, own: "ルート証明書", name: "日本語" },
+	ja: { tag: "ja", trust: "証明書信頼設定", sourced: true, own: "ルート証明書", name: "日本語" },
+	/* A Chinese iPhone in mainland China sends zh-CN: Simplified Chinese. */
+	"zh-CN": { tag: "zh-Hans", trust: "证书信任设置", sourced: false, own: "根证书", name: "简体中文" },
 };
 
 let running = null;
 
-async function oneLanguage(base, checkUrl, tag, temps, browsers) {
-	const want = LANGS[tag];
+async function oneLanguage(base, checkUrl, asked, temps, browsers) {
+	const want = LANGS[asked];
+	const tag = want.tag;
 	const home = tempDir(`lang-${tag}`);
 	temps.push(home);
 	/* Chromium's own UI language; headless Chromium takes its
 	 * Accept-Language from --accept-lang (a desktop Chromium derives it
 	 * from the UI language). No locale is set through playwright. */
-	const browser = await launch({ ...chromiumEnv(home), LANGUAGE: tag },
-		[`--lang=${tag}`, `--accept-lang=${tag}`]);
+	const browser = await launch({ ...chromiumEnv(home), LANGUAGE: asked.replace("-", "_") },
+		[`--lang=${asked}`, `--accept-lang=${asked}`]);
 	browsers.push(browser);
 
 	/* ---- iPhone ---- */
@@ -60,9 +64,9 @@ async function oneLanguage(base, checkUrl, tag, temps, browsers) {
 		let sent = null;
 		const res = await page.goto(`${base}/`, { waitUntil: "load" });
 		sent = (await res.request().allHeaders())["accept-language"] || "";
-		diag(`${tag}: Chromium --lang=${tag} sent Accept-Language: ${sent}`);
-		ok(sent !== null && sent.toLowerCase().startsWith(tag),
-			`${tag}: Chromium asks for ${tag} first`, { sent });
+		diag(`${tag}: Chromium --lang=${asked} sent Accept-Language: ${sent}`);
+		ok(sent !== null && sent.toLowerCase().startsWith(asked.toLowerCase()),
+			`${tag}: Chromium asks for ${asked} first`, { sent });
 		eq(res.headers()["content-language"], tag, `${tag} iphone: Content-Language is ${tag}`);
 		eq(await page.getAttribute("html", "lang"), tag, `${tag} iphone: <html lang="${tag}">`);
 		ok(/Accept-Language/.test(res.headers()["vary"] || ""), `${tag} iphone: Vary names Accept-Language`,
