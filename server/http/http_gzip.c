@@ -56,15 +56,18 @@ gz_start(struct http *h, struct site *s)
 {
 	size_t n = catalog_gzip_pending(s->cat);
 
-	atomic_store(&http_gz_pending, n);
+	atomic_store(&http_gz_pending, 0);
 	if (n == 0)
 		return;
 	atomic_store(&h->gz_cancel, false);
 	h->gz_site = s;
 	atomic_fetch_add(&s->refs, 1);
+	atomic_store(&http_gz_pending, n);
 	if (pthread_create(&h->gz_thread, NULL, compress_all, h) != 0) {
 		log_warnx("cannot start the compressor: the pages are served "
 			  "uncompressed");
+		atomic_store(&http_gz_pending, 0);
+		h->gz_site = NULL;
 		site_unref(s);
 		return;
 	}

@@ -208,6 +208,38 @@ check_tokens(struct report *r, const struct i18n_entry *ref,
 	}
 }
 
+/* Every "{{" opens a placeholder the renderer takes ("{{name}}", name of
+ * a-z, 0-9, '_' and '.'), and every text is UTF-8 without a control or
+ * bidi character (util.c's text_unsafe()): what passes here renders. */
+static void
+check_text(struct report *r, const struct i18n_entry *e)
+{
+	const char *f[] = {e->text,    e->source,    e->os,
+			   e->checked, e->unsourced, e->note};
+	const char *p, *why;
+	size_t i, n, off;
+
+	for (i = 0; i < ARRAY_LEN(f); i++)
+		if (f[i] != NULL && (why = text_unsafe(f[i], &off)) != NULL)
+			problem(r, e->key, "byte %zu is %s", off + 1, why);
+	for (p = e->text; p != NULL && (p = strstr(p, "{{")) != NULL; p += 2) {
+		for (n = 0; (p[2 + n] >= 'a' && p[2 + n] <= 'z') ||
+			    (p[2 + n] >= '0' && p[2 + n] <= '9') ||
+			    p[2 + n] == '_' || p[2 + n] == '.';
+		     n++)
+			;
+		if (n == 0 || n > 64 || p[2 + n] != '}' || p[3 + n] != '}') {
+			problem(r, e->key,
+				"\"%.*s\" is not a placeholder ({{name}})",
+				(int)strcspn(p, " ") > 20
+					? 20
+					: (int)strcspn(p, " "),
+				p);
+			break;
+		}
+	}
+}
+
 /* Every {{l.id}} names a label of the English catalog. */
 static void
 check_label_refs(struct report *r, const struct i18n_catalog *ref,
@@ -260,6 +292,7 @@ i18n_check(const struct i18n_catalog *ref, const struct i18n_catalog *c,
 			problem(&r, e->key, "empty");
 			continue;
 		}
+		check_text(&r, e);
 		check_tokens(&r, re, e);
 		check_label_refs(&r, ref, e);
 		if (strncmp(e->key, "p.", 2) == 0 &&

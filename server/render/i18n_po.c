@@ -1,9 +1,11 @@
 /* SPDX-License-Identifier: MIT */
 /* Reading a gettext PO file into a catalog, with libgettextpo. */
+#define _GNU_SOURCE
 #include <gettext-po.h>
 #include <setjmp.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "render/render.h"
 
@@ -12,9 +14,11 @@
 /*
  * libgettextpo reports through a handler that must not return on a fatal
  * error (it raises one at the end of a file with syntax errors): the
- * handler jumps back to i18n_po_read(). libgettextpo then keeps the
- * FILE and the partial catalog it had; that is one file's worth, on the
- * error path of a start or a reload only. The reader is not thread-safe
+ * handler jumps back to read_po(). libgettextpo then keeps the FILE and
+ * the partial catalog it had (one file's worth, on the error path of a
+ * start or a reload only), and its global handler still points here:
+ * nothing but po_file_read() is called in a way that reports, and each
+ * call sets the jump target first. The reader is not thread-safe
  * (libgettextpo's handler is global): catalogs are read by whoever builds
  * a snapshot, one at a time.
  */
@@ -143,6 +147,8 @@ collect(po_file_t f, const char *name, bool reference, struct i18n_entry *e,
 	const char *header = po_file_domain_header(f, NULL);
 	char *lang =
 		header != NULL ? po_header_field(header, "Language") : NULL;
+	char *ctype = NULL;
+	const char *charset;
 	po_message_t m;
 	size_t n = 0;
 
@@ -159,6 +165,18 @@ collect(po_file_t f, const char *name, bool reference, struct i18n_entry *e,
 		goto out;
 	}
 	tmp.tag = lang;
+	/* The page is UTF-8: a catalog in another charset would be served
+	 * as it is, mislabelled. */
+	if ((ctype = po_header_field(header, "Content-Type")) == NULL ||
+	    (charset = strcasestr(ctype, "charset=")) == NULL ||
+	    strncasecmp(charset + 8, "UTF-8", 5) != 0 ||
+	    (charset[13] != '\0' && charset[13] != ';' && charset[13] != ' ')) {
+		err_set(err, errlen,
+			"%s: the header's Content-Type must say charset=UTF-8 "
+			"(it says %s)",
+			name, ctype != NULL ? ctype : "nothing");
+		goto out;
+	}
 	while ((m = po_next_message(it)) != NULL) {
 		const char *ctx = po_message_msgctxt(m);
 
@@ -202,6 +220,7 @@ out:
 	if (it != NULL)
 		po_message_iterator_free(it);
 	free(lang);
+	free(ctype);
 	return ret;
 }
 

@@ -53,14 +53,16 @@ put_subject(struct buf *out, const char *subject)
 	/* An encoded-word holds at most 75 characters (RFC 2047 2) and a
 	 * line 76: 39 bytes make 52 base64 characters, 73 with
 	 * "Subject: =?UTF-8?B?" and "?=". Longer subjects get several words,
-	 * cut on UTF-8 boundaries. */
+	 * cut on UTF-8 boundaries (bytes that are not UTF-8 cut anywhere,
+	 * never before the first). */
 	if (buf_puts(out, "Subject:") == -1)
 		return -1;
 	while (len > 0) {
 		size_t n = len < 39 ? len : 39;
 		int m;
 
-		while (n < len && ((unsigned char)subject[n] & 0xc0) == 0x80)
+		while (n > 1 && n < len &&
+		       ((unsigned char)subject[n] & 0xc0) == 0x80)
 			n--;
 		m = EVP_EncodeBlock(enc, (const unsigned char *)subject,
 				    (int)n);

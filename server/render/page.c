@@ -200,7 +200,7 @@ lang_links(struct render *r)
 					      "hreflang=\"%s\" lang=\"%s\">",
 					      tag, tag, tag) == -1)
 			goto out;
-		/* A {{...}} in a language's name stays text. */
+		/* The name is a checked p. message (no placeholder). */
 		if (buf_html_escape(&r->switcher, lang_name(s->langs[i])) ==
 			    -1 ||
 		    buf_puts(&r->switcher,
@@ -499,6 +499,12 @@ helpdesk_message(struct render *r, size_t lang, struct buf *out)
 nomem:
 	err_set(r->err, r->errlen, "out of memory");
 out:
+	/* The values live in the buffers freed below: no later template
+	 * (an admin's helpdesk.html naming them) may see them. */
+	var_set(r, "message_id", "", false);
+	var_set(r, "message_link", "", false);
+	var_set(r, "message", "", false);
+	var_set(r, "mailto", "", false);
 	buf_free(&subject);
 	buf_free(&text);
 	buf_free(&mailto);

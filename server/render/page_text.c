@@ -134,7 +134,7 @@ page_helpdesk_message(const struct page_site *s, const char *org,
 	unsigned pl = (unsigned)s->profile_label < PROFILE_LABEL_COUNT
 			      ? s->profile_label
 			      : PROFILE_NOT_VERIFIED;
-	struct buf fp = {0}, link = {0}, label = {0};
+	struct buf fp = {0}, link = {0}, label = {0}, shown = {0};
 	struct page_var vars[] = {
 		{"organization", org, false, false},
 		{"profile_label", NULL, false, false},
@@ -149,9 +149,9 @@ page_helpdesk_message(const struct page_site *s, const char *org,
 		goto nomem;
 	if (buf_printf(&label, "{{%s}}", profile_label_keys[pl]) == -1)
 		goto nomem;
-	if (text(label.data, NULL, 0, w, &fp, err, errlen) == -1)
+	if (text(label.data, NULL, 0, w, &shown, err, errlen) == -1)
 		goto out;
-	vars[1].value = fp.data;
+	vars[1].value = shown.data;
 	if ((s->demo && text("{{p.mail.demo_prefix}} ", vars, 2, w, subject,
 			     err, errlen) == -1) ||
 	    text("{{p.mail.subject}}", vars, 2, w, subject, err, errlen) ==
@@ -187,5 +187,6 @@ out:
 	buf_free(&fp);
 	buf_free(&link);
 	buf_free(&label);
+	buf_free(&shown);
 	return ret;
 }

@@ -460,6 +460,32 @@ test_static_dir_refused(void **state)
 	refused("[server]\nstatic_dir = static\n",
 		"its header says Language: fr");
 	unlink(harness_path(&h, "static/it.po"));
+	/* Another charset: its bytes would be served as UTF-8. */
+	harness_write(&h, "static/de.po",
+		      "msgid \"\"\nmsgstr \"\"\n\"Language: de\\n\"\n"
+		      "\"Content-Type: text/plain; charset=ISO-8859-1\\n\"\n\n"
+		      "msgctxt \"p.mail.hello\"\nmsgid \"x\"\nmsgstr "
+		      "\"Gr\xfc\xdf"
+		      "e\"\n");
+	refused("[server]\nstatic_dir = static\n",
+		"the header's Content-Type must say charset=UTF-8");
+	/* What the renderer would refuse is refused here first. */
+	write_po("static/de.po", "de",
+		 "msgctxt \"p.lang.name\"\nmsgid \"x\"\nmsgstr \"Deutsch "
+		 "{{}}\"\n");
+	refused("[server]\nstatic_dir = static\n",
+		"p.lang.name: \"{{}}\" is not a placeholder");
+	write_po("static/de.po", "de",
+		 "msgctxt \"p.mail.hello\"\nmsgid \"x\"\nmsgstr \"Hallo"
+		 "\xe2\x80\xae\"\n");
+	refused("[server]\nstatic_dir = static\n",
+		"p.mail.hello: byte 6 is a bidi override");
+	write_po("static/de.po", "de",
+		 "msgctxt \"p.mail.hello\"\nmsgid \"x\"\nmsgstr \"Hallo\\t"
+		 "\\r\"\n");
+	refused("[server]\nstatic_dir = static\n",
+		"p.mail.hello: byte 7 is a control character");
+	write_po("static/de.po", "de", "");
 	/* Not a PO file at all. */
 	harness_write(&h, "static/nl.po", "msgid \"\nbroken\n");
 	refused("[server]\nstatic_dir = static\n", "static/nl.po:");

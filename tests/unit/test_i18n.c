@@ -134,6 +134,14 @@ test_check(void **state)
 	       (struct i18n_entry){.text = "Info", .source = SRC},
 	       "a sourced label needs");
 	expect("p.title", (struct i18n_entry){.key = "p.title"}, "empty");
+	expect("p.title",
+	       (struct i18n_entry){.text = "{{organization}} {{ x}}"},
+	       "p.title: \"{{\" is not a placeholder");
+	expect("p.title",
+	       (struct i18n_entry){.text = "{{organization}}\x1b[31m"},
+	       "p.title: byte 17 is a control character");
+	expect("p.title", (struct i18n_entry){.text = "{{organization}}\xff"},
+	       "p.title: byte 17 is not UTF-8");
 	buf_free(&errs);
 }
 
