@@ -41,25 +41,8 @@ static const char *const lead_files[PAGE_PLATFORM_COUNT][3] = {
 	[PAGE_FIREFOX] = {"steps-firefox.html", "steps-linux.html"},
 };
 
-/* Everything one render needs; vars is the one set of placeholders every
- * template of the page may use. */
-struct render {
-	page_lookup_fn lookup;
-	void *ctx;
-	const struct page_site *site;
-	enum page_platform p;
-	size_t lang;
-	struct page_words w;
-	struct page_var vars[40];
-	size_t nvars;
-	char *err;
-	size_t errlen;
-	/* values of vars */
-	struct buf steps, cas, check, msgs, hreflang, switcher;
-};
-
-static void
-render_free(struct render *r)
+void
+page_render_free(struct render *r)
 {
 	buf_free(&r->steps);
 	buf_free(&r->cas);
@@ -85,22 +68,22 @@ var_put(struct render *r, const char *name, const char *value, bool raw,
 		r->nvars++;
 }
 
-static void
-var_set(struct render *r, const char *name, const char *value, bool raw)
+void
+page_var_set(struct render *r, const char *name, const char *value, bool raw)
 {
 	var_put(r, name, value, raw, false);
 }
 
 /* A fragment of template (its messages in the page's language). */
-static void
-var_tmpl(struct render *r, const char *name, const char *fragment)
+void
+page_var_tmpl(struct render *r, const char *name, const char *fragment)
 {
 	var_put(r, name, fragment, false, true);
 }
 
 /* Renders template file name with r's variables, appending to out. */
-static int
-render_file(struct render *r, const char *name, struct buf *out)
+int
+page_render_file(struct render *r, const char *name, struct buf *out)
 {
 	const char *t;
 	size_t len = 0;
@@ -129,8 +112,8 @@ primary_ca(const struct page_site *s)
 	return s->nca > 0 ? &s->cas[0] : NULL;
 }
 
-static const char *
-org_name(const struct page_site *s)
+const char *
+page_org_name(const struct page_site *s)
 {
 	return s->organization != NULL && *s->organization != '\0'
 		       ? s->organization
@@ -138,8 +121,8 @@ org_name(const struct page_site *s)
 }
 
 /* The language's own name ("Deutsch"), from its catalog. */
-static const char *
-lang_name(const struct i18n_catalog *c)
+const char *
+page_lang_name(const struct i18n_catalog *c)
 {
 	const struct i18n_entry *e = i18n_find(c, "p.lang.name", 11);
 
@@ -201,8 +184,8 @@ lang_links(struct render *r)
 					      tag, tag, tag) == -1)
 			goto out;
 		/* The name is a checked p. message (no placeholder). */
-		if (buf_html_escape(&r->switcher, lang_name(s->langs[i])) ==
-			    -1 ||
+		if (buf_html_escape(&r->switcher,
+				    page_lang_name(s->langs[i])) == -1 ||
 		    buf_puts(&r->switcher,
 			     i == r->lang ? "</span></li>" : "</a></li>") == -1)
 			goto out;
@@ -216,10 +199,10 @@ out:
 	return ret;
 }
 
-static int
-render_init(struct render *r, page_lookup_fn lookup, void *ctx,
-	    const struct page_site *site, enum page_platform p, size_t lang,
-	    char *err, size_t errlen)
+int
+page_render_init(struct render *r, page_lookup_fn lookup, void *ctx,
+		 const struct page_site *site, enum page_platform p,
+		 size_t lang, char *err, size_t errlen)
 {
 	const struct page_ca *ca = primary_ca(site);
 	bool ios = p == PAGE_IOS || p == PAGE_IOS_OTHER_BROWSER ||
@@ -242,30 +225,31 @@ render_init(struct render *r, page_lookup_fn lookup, void *ctx,
 		err_set(err, errlen, "out of memory");
 		return -1;
 	}
-	var_set(r, "lang", site->langs[lang]->tag, false);
-	var_set(r, "hreflang", r->hreflang.data, true);
-	var_tmpl(r, "switcher",
-		 r->switcher.data != NULL ? r->switcher.data : "");
-	var_set(r, "organization", org_name(site), false);
-	var_set(r, "demo_label", site->demo ? "DEMO " : "", true);
-	var_tmpl(r, "demo_banner", site->demo ? page_demo_banner : "");
-	var_set(r, "platform", page_platform_name(p), false);
-	var_set(r, "public_url", site->public_url, false);
-	var_tmpl(r, "qr",
-		 !phone && site->public_url && *site->public_url ? page_qr_block
-								 : "");
-	var_set(r, "slug", ca != NULL ? ca->slug : "ca", false);
-	var_set(r, "ca_name", ca != NULL ? ca->name : "", false);
-	var_set(r, "ios_href", "/ca-ios.mobileconfig", false);
-	var_tmpl(r, "ios_warning",
-		 p == PAGE_IOS_OTHER_BROWSER ? page_ios_warning
-		 : p == PAGE_IOS_CHROME	     ? page_ios_chrome_warning
-					     : "");
-	var_tmpl(r, "profile_note",
-		 page_profile_notes[(unsigned)site->profile_label <
-						    PROFILE_LABEL_COUNT
-					    ? site->profile_label
-					    : PROFILE_NOT_VERIFIED]);
+	page_var_set(r, "lang", site->langs[lang]->tag, false);
+	page_var_set(r, "hreflang", r->hreflang.data, true);
+	page_var_tmpl(r, "switcher",
+		      r->switcher.data != NULL ? r->switcher.data : "");
+	page_var_set(r, "organization", page_org_name(site), false);
+	page_var_set(r, "demo_label", site->demo ? "DEMO " : "", true);
+	page_var_tmpl(r, "demo_banner", site->demo ? page_demo_banner : "");
+	page_var_set(r, "platform", page_platform_name(p), false);
+	page_var_set(r, "public_url", site->public_url, false);
+	page_var_tmpl(r, "qr",
+		      !phone && site->public_url && *site->public_url
+			      ? page_qr_block
+			      : "");
+	page_var_set(r, "slug", ca != NULL ? ca->slug : "ca", false);
+	page_var_set(r, "ca_name", ca != NULL ? ca->name : "", false);
+	page_var_set(r, "ios_href", "/ca-ios.mobileconfig", false);
+	page_var_tmpl(r, "ios_warning",
+		      p == PAGE_IOS_OTHER_BROWSER ? page_ios_warning
+		      : p == PAGE_IOS_CHROME	  ? page_ios_chrome_warning
+						  : "");
+	page_var_tmpl(r, "profile_note",
+		      page_profile_notes[(unsigned)site->profile_label <
+							 PROFILE_LABEL_COUNT
+						 ? site->profile_label
+						 : PROFILE_NOT_VERIFIED]);
 	return 0;
 }
 
@@ -287,15 +271,15 @@ render_steps(struct render *r, struct buf *out)
 {
 	size_t i;
 
-	var_set(r, "open", " open", true);
+	page_var_set(r, "open", " open", true);
 	for (i = 0; i < ARRAY_LEN(lead_files[r->p]); i++)
 		if (lead_files[r->p][i] != NULL &&
-		    render_file(r, lead_files[r->p][i], out) == -1)
+		    page_render_file(r, lead_files[r->p][i], out) == -1)
 			return -1;
-	var_set(r, "open", "", true);
+	page_var_set(r, "open", "", true);
 	for (i = 0; i < ARRAY_LEN(steps_files); i++)
 		if (!is_lead(r->p, steps_files[i]) &&
-		    render_file(r, steps_files[i], out) == -1)
+		    page_render_file(r, steps_files[i], out) == -1)
 			return -1;
 	return 0;
 }
@@ -322,16 +306,17 @@ render_ca(const struct render *page, const struct page_ca *ca, struct buf *out)
 		err_set(r->err, r->errlen, "out of memory");
 		goto out;
 	}
-	var_set(r, "ca_name", ca->name, false);
-	var_set(r, "ca_slug", ca->slug, false);
-	var_set(r, "ca_subject", ca->subject, false);
-	var_set(r, "ca_sha256", sha256.data, true);
-	var_set(r, "ca_sha1", sha1.data, true);
-	var_set(r, "ca_expires", expires, false);
-	var_tmpl(r, "ca_badges",
-		 ca->primary ? "<span class=\"badge\">{{p.ca.primary}}</span>"
-			     : "");
-	ret = render_file(r, "ca.html", out);
+	page_var_set(r, "ca_name", ca->name, false);
+	page_var_set(r, "ca_slug", ca->slug, false);
+	page_var_set(r, "ca_subject", ca->subject, false);
+	page_var_set(r, "ca_sha256", sha256.data, true);
+	page_var_set(r, "ca_sha1", sha1.data, true);
+	page_var_set(r, "ca_expires", expires, false);
+	page_var_tmpl(r, "ca_badges",
+		      ca->primary
+			      ? "<span class=\"badge\">{{p.ca.primary}}</span>"
+			      : "");
+	ret = page_render_file(r, "ca.html", out);
 out:
 	buf_free(&sha256);
 	buf_free(&sha1);
@@ -375,16 +360,16 @@ render_check(const struct render *page, struct buf *out)
 			goto out;
 		}
 	}
-	var_set(r, "check_items", items.data, true);
-	ret = render_file(r, "check.html", out);
+	page_var_set(r, "check_items", items.data, true);
+	ret = page_render_file(r, "check.html", out);
 out:
 	buf_free(&items);
 	return ret;
 }
 
 /* Renders the fragments of a page, then the page template itself. */
-static int
-render_page(struct render *r, const char *name, struct buf *out)
+int
+page_render_page(struct render *r, const char *name, struct buf *out)
 {
 	size_t i;
 
@@ -395,10 +380,10 @@ render_page(struct render *r, const char *name, struct buf *out)
 			return -1;
 	if (render_check(r, &r->check) == -1)
 		return -1;
-	var_set(r, "steps", r->steps.data, true);
-	var_set(r, "ca_list", r->cas.data, true);
-	var_set(r, "check", r->check.data, true);
-	return render_file(r, name, out);
+	page_var_set(r, "steps", r->steps.data, true);
+	page_var_set(r, "ca_list", r->cas.data, true);
+	page_var_set(r, "check", r->check.data, true);
+	return page_render_file(r, name, out);
 }
 
 int
@@ -415,130 +400,9 @@ page_render_index(page_lookup_fn lookup, void *ctx,
 	}
 	if ((unsigned)p >= PAGE_PLATFORM_COUNT)
 		p = PAGE_OTHER;
-	if (render_init(&r, lookup, ctx, site, p, lang, err, errlen) == 0)
-		ret = render_page(&r, "index.html", out);
-	render_free(&r);
-	return ret;
-}
-
-int
-page_helpdesk_text(const struct page_site *site, size_t lang,
-		   struct buf *subject, struct buf *body, char *err,
-		   size_t errlen)
-{
-	struct page_words w;
-
-	if (lang >= site->nlang) {
-		err_set(err, errlen, "no such language");
-		return -1;
-	}
-	w = (struct page_words){site->langs[lang], site->english};
-	return page_helpdesk_message(site, org_name(site), &w, lang, subject,
-				     body, err, errlen);
-}
-
-/*
- * One language's message, as the helpdesk sends it: the link, the QR
- * code, the draft e-mail, a mailto: link and the text to copy, in that
- * language; what the block says around them is in the helpdesk's. The
- * default language's keeps the addresses there were before languages
- * (/helpdesk/email.eml, /qr.svg, the textarea "message") and links the
- * plain address, where the visitor's browser chooses; the others link
- * the page in their language.
- */
-static int
-helpdesk_message(struct render *r, size_t lang, struct buf *out)
-{
-	const struct page_site *s = r->site;
-	const char *tag = s->langs[lang]->tag;
-	bool one = s->nlang == 1, dflt = lang == s->default_lang;
-	bool url = s->public_url != NULL && *s->public_url;
-	struct buf subject = {0}, text = {0}, mailto = {0}, link = {0};
-	struct buf id = {0};
-	int ret = -1;
-
-	if (page_helpdesk_text(s, lang, &subject, &text, r->err, r->errlen) ==
-	    -1)
-		goto out;
-	if (buf_puts(&mailto, "mailto:?subject=") == -1 ||
-	    page_pct(&mailto, subject.data) == -1 ||
-	    buf_puts(&mailto, "&body=") == -1 ||
-	    page_pct(&mailto, text.data) == -1 ||
-	    (one || dflt ? buf_puts(&link, url ? s->public_url : "")
-	     : url	 ? page_lang_url(s, lang, &link)
-			 : buf_puts(&link, "")) == -1 ||
-	    buf_puts(&id, dflt ? "message" : "message-") == -1 ||
-	    (!dflt && buf_puts(&id, tag) == -1))
-		goto nomem;
-	var_set(r, "language", lang_name(s->langs[lang]), false);
-	var_set(r, "message_lang", tag, false);
-	var_set(r, "message_id", id.data, false);
-	var_set(r, "message_link", link.data != NULL ? link.data : "", false);
-	var_set(r, "message", text.data, false);
-	var_set(r, "mailto", mailto.data, false);
-	var_set(r, "message_open", lang == r->lang ? " open" : "", true);
-	var_set(r, "message_eml", dflt ? "email" : "email-", false);
-	var_set(r, "message_suffix", dflt ? "" : tag, false);
-	var_tmpl(r, "message_url",
-		 url ? "<p class=\"url\" lang=\"{{message_lang}}\"><a "
-		       "href=\"{{message_link}}\">{{message_link}}</a></p>\n"
-		     : "");
-	if (!url)
-		var_set(r, "message_qr_img", "", true);
-	else if (dflt)
-		var_tmpl(r, "message_qr_img",
-			 "<img class=\"qr\" src=\"/qr.svg\" width=\"160\" "
-			 "height=\"160\" alt=\"{{p.helpdesk.qr_alt}}\">\n");
-	else
-		var_tmpl(r, "message_qr_img",
-			 "<img class=\"qr\" src=\"/helpdesk/qr-{{message_lang}}"
-			 ".svg\" width=\"160\" height=\"160\" "
-			 "alt=\"{{p.helpdesk.qr_alt}}\">\n");
-	ret = render_file(r, one ? "message.html" : "message-lang.html", out);
-	goto out;
-nomem:
-	err_set(r->err, r->errlen, "out of memory");
-out:
-	/* The values live in the buffers freed below: no later template
-	 * (an admin's helpdesk.html naming them) may see them. */
-	var_set(r, "message_id", "", false);
-	var_set(r, "message_link", "", false);
-	var_set(r, "message", "", false);
-	var_set(r, "mailto", "", false);
-	buf_free(&subject);
-	buf_free(&text);
-	buf_free(&mailto);
-	buf_free(&link);
-	buf_free(&id);
-	return ret;
-}
-
-int
-page_render_helpdesk(page_lookup_fn lookup, void *ctx,
-		     const struct page_site *site, size_t lang, struct buf *out,
-		     char *err, size_t errlen)
-{
-	struct render r;
-	size_t i;
-	int ret = -1;
-
-	if (site == NULL || out == NULL) {
-		err_set(err, errlen, "no site");
-		return -1;
-	}
-	if (render_init(&r, lookup, ctx, site, PAGE_OTHER, lang, err, errlen) ==
-	    -1)
-		goto out;
-	/* The helpdesk's own language first, then the others. */
-	if (helpdesk_message(&r, lang, &r.msgs) == -1)
-		goto out;
-	for (i = 0; i < site->nlang; i++)
-		if (i != lang && helpdesk_message(&r, i, &r.msgs) == -1)
-			goto out;
-	var_set(&r, "messages", r.msgs.data, true);
-	ret = render_page(&r, "helpdesk.html", out);
-out:
-	render_free(&r);
+	if (page_render_init(&r, lookup, ctx, site, p, lang, err, errlen) == 0)
+		ret = page_render_page(&r, "index.html", out);
+	page_render_free(&r);
 	return ret;
 }
 
@@ -551,8 +415,8 @@ page_render_error(const struct page_site *site, size_t lang, unsigned status,
 	char key[40];
 	int ret = -1;
 
-	if (render_init(&r, NULL, NULL, site, PAGE_OTHER, lang, err, errlen) ==
-	    -1)
+	if (page_render_init(&r, NULL, NULL, site, PAGE_OTHER, lang, err,
+			     errlen) == -1)
 		goto out;
 	(void)str_printf(key, sizeof(key), "p.error.%u_text", status);
 	if (buf_printf(&t,
@@ -572,6 +436,6 @@ page_render_error(const struct page_site *site, size_t lang, unsigned status,
 				    out, err, errlen);
 out:
 	buf_free(&t);
-	render_free(&r);
+	page_render_free(&r);
 	return ret;
 }
