@@ -228,13 +228,19 @@ cat_add_pages(struct catalog *c, const struct config *cfg, char *err,
 	      size_t errlen)
 {
 	struct site_input *in = calloc(1, sizeof(*in));
+	/* The parts every platform's page shares, rendered once per
+	 * language. */
+	struct page_cache *cache = page_cache_new();
 	const char *csp;
 	struct buf b = {0};
 	size_t i, k;
 	int ret = -1;
 
-	if (in == NULL)
+	if (in == NULL || cache == NULL) {
+		free(in);
+		page_cache_free(cache);
 		return -1;
+	}
 	for (i = 0; i < c->ncas; i++) {
 		const struct cert *ce = c->cas[i].cert;
 
@@ -290,8 +296,8 @@ cat_add_pages(struct catalog *c, const struct config *cfg, char *err,
 		c->helpdesk_index[k] = c->nentries - 1;
 		for (i = 0; i < PAGE_PLATFORM_COUNT; i++) {
 			if (page_render_index(lookup, c, &in->site,
-					      (enum page_platform)i, k, &b, err,
-					      errlen) == -1)
+					      (enum page_platform)i, k, cache,
+					      &b, err, errlen) == -1)
 				goto out;
 			if (cat_add_buf(c, "/", "text/html; charset=utf-8", &b,
 					CATALOG_PAGE) == -1)
@@ -305,5 +311,6 @@ cat_add_pages(struct catalog *c, const struct config *cfg, char *err,
 out:
 	buf_free(&b);
 	free(in);
+	page_cache_free(cache);
 	return ret;
 }

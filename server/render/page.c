@@ -241,10 +241,10 @@ page_render_init(struct render *r, page_lookup_fn lookup, void *ctx,
 	page_var_set(r, "slug", ca != NULL ? ca->slug : "ca", false);
 	page_var_set(r, "ca_name", ca != NULL ? ca->name : "", false);
 	page_var_set(r, "ios_href", "/ca-ios.mobileconfig", false);
-	page_var_tmpl(r, "ios_warning",
-		      p == PAGE_IOS_OTHER_BROWSER ? page_ios_warning
-		      : p == PAGE_IOS_CHROME	  ? page_ios_chrome_warning
-						  : "");
+	r->ios_warning = p == PAGE_IOS_OTHER_BROWSER ? page_ios_warning
+			 : p == PAGE_IOS_CHROME	     ? page_ios_chrome_warning
+						     : "";
+	page_var_tmpl(r, "ios_warning", r->ios_warning);
 	page_var_tmpl(r, "profile_note",
 		      page_profile_notes[(unsigned)site->profile_label <
 							 PROFILE_LABEL_COUNT
@@ -265,21 +265,43 @@ is_lead(enum page_platform p, const char *file)
 	return false;
 }
 
+/* File name rendered open or closed, from the cache when it holds it.
+ * Only the iPhone section's bytes depend on the platform (its warning). */
+static int
+cached_file(struct render *r, const char *name, bool open, struct buf *out)
+{
+	const char *variant =
+		strcmp(name, "steps-ios.html") == 0 ? r->ios_warning : NULL;
+	const struct buf *hit =
+		page_cache_get(r->cache, r->lang, name, open, variant);
+	size_t before = out->len;
+
+	if (hit != NULL)
+		return buf_append(out, hit->data != NULL ? hit->data : "",
+				  hit->len) == -1
+			       ? -1
+			       : 0;
+	page_var_set(r, "open", open ? " open" : "", true);
+	if (page_render_file(r, name, out) == -1)
+		return -1;
+	page_cache_put(r->cache, r->lang, name, open, variant,
+		       out->data + before, out->len - before);
+	return 0;
+}
+
 /* The visitor's sections first and open, the others after them, closed. */
 static int
 render_steps(struct render *r, struct buf *out)
 {
 	size_t i;
 
-	page_var_set(r, "open", " open", true);
 	for (i = 0; i < ARRAY_LEN(lead_files[r->p]); i++)
 		if (lead_files[r->p][i] != NULL &&
-		    page_render_file(r, lead_files[r->p][i], out) == -1)
+		    cached_file(r, lead_files[r->p][i], true, out) == -1)
 			return -1;
-	page_var_set(r, "open", "", true);
 	for (i = 0; i < ARRAY_LEN(steps_files); i++)
 		if (!is_lead(r->p, steps_files[i]) &&
-		    page_render_file(r, steps_files[i], out) == -1)
+		    cached_file(r, steps_files[i], false, out) == -1)
 			return -1;
 	return 0;
 }
@@ -368,17 +390,46 @@ out:
 }
 
 /* Renders the fragments of a page, then the page template itself. */
+/* A part every platform's page shares: from the cache, or rendered and
+ * kept. */
+static int
+shared_part(struct render *r, const char *name,
+	    int (*make)(struct render *r, struct buf *out), struct buf *out)
+{
+	const struct buf *hit =
+		page_cache_get(r->cache, r->lang, name, false, NULL);
+
+	if (hit != NULL)
+		return buf_append(out, hit->data != NULL ? hit->data : "",
+				  hit->len);
+	if (make(r, out) == -1)
+		return -1;
+	page_cache_put(r->cache, r->lang, name, false, NULL,
+		       out->data != NULL ? out->data : "", out->len);
+	return 0;
+}
+
+static int
+make_ca_list(struct render *r, struct buf *out)
+{
+	for (size_t i = 0; i < r->site->nca; i++)
+		if (render_ca(r, &r->site->cas[i], out) == -1)
+			return -1;
+	return 0;
+}
+
+static int
+make_check(struct render *r, struct buf *out)
+{
+	return render_check(r, out);
+}
+
 int
 page_render_page(struct render *r, const char *name, struct buf *out)
 {
-	size_t i;
-
-	if (render_steps(r, &r->steps) == -1)
-		return -1;
-	for (i = 0; i < r->site->nca; i++)
-		if (render_ca(r, &r->site->cas[i], &r->cas) == -1)
-			return -1;
-	if (render_check(r, &r->check) == -1)
+	if (render_steps(r, &r->steps) == -1 ||
+	    shared_part(r, "ca_list", make_ca_list, &r->cas) == -1 ||
+	    shared_part(r, "check", make_check, &r->check) == -1)
 		return -1;
 	page_var_set(r, "steps", r->steps.data, true);
 	page_var_set(r, "ca_list", r->cas.data, true);
@@ -389,7 +440,8 @@ page_render_page(struct render *r, const char *name, struct buf *out)
 int
 page_render_index(page_lookup_fn lookup, void *ctx,
 		  const struct page_site *site, enum page_platform p,
-		  size_t lang, struct buf *out, char *err, size_t errlen)
+		  size_t lang, struct page_cache *cache, struct buf *out,
+		  char *err, size_t errlen)
 {
 	struct render r;
 	int ret = -1;
@@ -400,8 +452,11 @@ page_render_index(page_lookup_fn lookup, void *ctx,
 	}
 	if ((unsigned)p >= PAGE_PLATFORM_COUNT)
 		p = PAGE_OTHER;
-	if (page_render_init(&r, lookup, ctx, site, p, lang, err, errlen) == 0)
+	if (page_render_init(&r, lookup, ctx, site, p, lang, err, errlen) ==
+	    0) {
+		r.cache = cache;
 		ret = page_render_page(&r, "index.html", out);
+	}
 	page_render_free(&r);
 	return ret;
 }

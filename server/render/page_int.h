@@ -21,6 +21,8 @@ struct render {
 	enum page_platform p;
 	size_t lang;
 	struct page_words w;
+	struct page_cache *cache; /* may be NULL */
+	const char *ios_warning;  /* the iPhone section's, by platform */
 	struct page_var vars[40];
 	size_t nvars;
 	char *err;
@@ -44,6 +46,15 @@ int page_render_page(struct render *r, const char *name, struct buf *out);
 /* The language's own name ("Deutsch"), from its catalog. */
 const char *page_lang_name(const struct i18n_catalog *c);
 const char *page_org_name(const struct page_site *s);
+
+/* page_cache.c: a fragment cached for language lang (by name, open,
+ * and variant: a pointer compared as such), or NULL; keeping one. */
+const struct buf *page_cache_get(struct page_cache *c, size_t lang,
+				 const char *name, bool open,
+				 const char *variant);
+void page_cache_put(struct page_cache *c, size_t lang, const char *name,
+		    bool open, const char *variant, const char *data,
+		    size_t len);
 
 /* The grouped fingerprint as lines of 8 pairs, one <span> each, appended
  * to out. Returns 0 or -1 (out of memory). */

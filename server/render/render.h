@@ -173,11 +173,23 @@ int page_substitute_words(const char *tmpl, size_t len,
 			  const struct page_words *w, bool text,
 			  struct buf *out, char *err, size_t errlen);
 
+/*
+ * The parts of a page that do not depend on the platform (each steps
+ * section open or closed, the CA list, the check), rendered once per
+ * language and reused for every platform's page: a start renders a page
+ * per platform and language. One cache serves one site, one language at
+ * a time (a new language empties it).
+ */
+struct page_cache;
+struct page_cache *page_cache_new(void);
+void page_cache_free(struct page_cache *c);
+
 /* Renders the instructions page for platform p in language lang (an
- * index into site->langs) into out. Returns 0 or -1. */
+ * index into site->langs) into out; cache may be NULL. Returns 0 or -1. */
 int page_render_index(page_lookup_fn lookup, void *ctx,
 		      const struct page_site *site, enum page_platform p,
-		      size_t lang, struct buf *out, char *err, size_t errlen);
+		      size_t lang, struct page_cache *cache, struct buf *out,
+		      char *err, size_t errlen);
 
 /* The helpdesk's message to a user in language lang, as plain text: what
  * /helpdesk shows and its e-mail carries, and its subject line. Appends

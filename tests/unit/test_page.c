@@ -210,7 +210,7 @@ render(const struct page_site *s, enum page_platform p)
 	struct buf out = {0};
 	char err[256] = "";
 
-	if (page_render_index(asset_lookup, NULL, s, p, 0, &out, err,
+	if (page_render_index(asset_lookup, NULL, s, p, 0, NULL, &out, err,
 			      sizeof(err)) != 0)
 		fail_msg("render %s: %s", page_platform_name(p), err);
 	return buf_steal(&out, NULL);
@@ -414,18 +414,18 @@ test_render_errors(void **state)
 
 	(void)state;
 	assert_int_equal(page_render_index(asset_lookup, &missing, &s, PAGE_IOS,
-					   0, &out, err, sizeof(err)),
+					   0, NULL, &out, err, sizeof(err)),
 			 -1);
 	assert_non_null(strstr(err, "steps-linux.html"));
 	buf_free(&out);
 	assert_int_equal(page_render_index(asset_lookup, &bad, &s, PAGE_IOS, 0,
-					   &out, err, sizeof(err)),
+					   NULL, &out, err, sizeof(err)),
 			 -1);
 	assert_non_null(strstr(err, "ca.html: line 3: unknown placeholder "
 				    "{{nope}}"));
 	buf_free(&out);
-	assert_int_equal(page_render_index(NULL, NULL, &s, PAGE_IOS, 0, &out,
-					   err, sizeof(err)),
+	assert_int_equal(page_render_index(NULL, NULL, &s, PAGE_IOS, 0, NULL,
+					   &out, err, sizeof(err)),
 			 -1);
 	buf_free(&out);
 }
