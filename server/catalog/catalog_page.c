@@ -285,8 +285,8 @@ cat_add_pages(struct catalog *c, const struct config *cfg, char *err,
 	 * request picks one. */
 	c->nsorted = c->nentries;
 	for (k = 0; k < c->nlang; k++) {
-		if (page_render_helpdesk(lookup, c, &in->site, k, &b, err,
-					 errlen) == -1 ||
+		if (page_render_helpdesk(lookup, c, &in->site, k, cache, &b,
+					 err, errlen) == -1 ||
 		    cat_add_buf(c, "/helpdesk", "text/html; charset=utf-8", &b,
 				CATALOG_HELPDESK) == -1)
 			goto out;

@@ -105,8 +105,9 @@ out:
 
 int
 page_render_helpdesk(page_lookup_fn lookup, void *ctx,
-		     const struct page_site *site, size_t lang, struct buf *out,
-		     char *err, size_t errlen)
+		     const struct page_site *site, size_t lang,
+		     struct page_cache *cache, struct buf *out, char *err,
+		     size_t errlen)
 {
 	struct render r;
 	size_t i;
@@ -119,6 +120,7 @@ page_render_helpdesk(page_lookup_fn lookup, void *ctx,
 	if (page_render_init(&r, lookup, ctx, site, PAGE_OTHER, lang, err,
 			     errlen) == -1)
 		goto out;
+	r.cache = cache;
 	/* The helpdesk's own language first, then the others. */
 	if (helpdesk_message(&r, lang, &r.msgs) == -1)
 		goto out;

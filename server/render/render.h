@@ -199,10 +199,12 @@ int page_helpdesk_text(const struct page_site *site, size_t lang,
 		       size_t errlen);
 
 /* Renders the helpdesk page in language lang (the helpdesk's own; each
- * language's message is on it) into out. Returns 0 or -1. */
+ * language's message is on it) into out; cache (may be NULL) as for
+ * page_render_index(). Returns 0 or -1. */
 int page_render_helpdesk(page_lookup_fn lookup, void *ctx,
 			 const struct page_site *site, size_t lang,
-			 struct buf *out, char *err, size_t errlen);
+			 struct page_cache *cache, struct buf *out, char *err,
+			 size_t errlen);
 
 /* An error page for status in language lang ("<!doctype html>..."),
  * appended to out. Returns 0 or -1. */

@@ -467,8 +467,8 @@ test_render_helpdesk(void **state)
 	char err[256] = "";
 
 	(void)state;
-	assert_int_equal(page_render_helpdesk(asset_lookup, NULL, &s, 0, &out,
-					      err, sizeof(err)),
+	assert_int_equal(page_render_helpdesk(asset_lookup, NULL, &s, 0, NULL,
+					      &out, err, sizeof(err)),
 			 0);
 	assert_csp_clean(out.data);
 	assert_mailto_encoded(out.data);
