@@ -547,6 +547,8 @@ main(int argc, char **argv)
 	int sig, sfd;
 
 	clock_gettime(CLOCK_MONOTONIC, &t0);
+	if (argc == 3 && strcmp(argv[1], "--read-catalog") == 0)
+		i18n_po_child(argv[2]); /* a static_dir catalog: render.h */
 	if (cert_wipe_freed_memory() == -1)
 		fatalx("cannot make OpenSSL wipe freed memory");
 	options_parse(argc, argv, &o);

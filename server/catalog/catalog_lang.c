@@ -33,15 +33,14 @@ avail_find(const struct avail *a, const char *tag)
 }
 
 /*
- * libgettextpo reads files by name: the bytes read from static_dir (no
- * link followed, no key) go to a memory file whose /proc name it opens,
- * so what is checked is what was read.
+ * The bytes read from static_dir (no link followed, no key) go to a
+ * memory file that the catalog reader (a process of its own: render.h,
+ * i18n_po_read_fd()) reads, so what is checked is what was read.
  */
 static struct i18n_catalog *
 read_po(const struct cat_asset *a, const char *shown, char *err, size_t errlen)
 {
 	struct i18n_catalog *cat = NULL;
-	char path[64];
 	size_t off = 0;
 	ssize_t w;
 	int fd = memfd_create("certpost-po", MFD_CLOEXEC);
@@ -59,8 +58,7 @@ read_po(const struct cat_asset *a, const char *shown, char *err, size_t errlen)
 		}
 		off += (size_t)w;
 	}
-	(void)str_printf(path, sizeof(path), "/proc/self/fd/%d", fd);
-	cat = i18n_po_read(path, shown, false, err, errlen);
+	cat = i18n_po_read_fd(fd, shown, err, errlen);
 out:
 	close(fd);
 	return cat;

@@ -66,6 +66,20 @@ unsigned i18n_check(const struct i18n_catalog *ref,
  */
 struct i18n_catalog *i18n_po_read(const char *path, const char *name,
 				  bool reference, char *err, size_t errlen);
+/*
+ * The same in a process of its own (libgettextpo keeps memory it never
+ * frees, and a FILE after a syntax error): runs this binary as
+ * "certpost --read-catalog NAME" with fd (a file of PO text, read from
+ * its start) as its standard input. For a daemon that reads catalogs
+ * at each reload. Returns a catalog to free with i18n_po_free(), or NULL
+ * with the reason in err.
+ */
+struct i18n_catalog *i18n_po_read_fd(int fd, const char *name, char *err,
+				     size_t errlen);
+/* "certpost --read-catalog NAME": reads standard input and writes the
+ * catalog to standard output for i18n_po_read_fd(); never returns. */
+__attribute__((noreturn)) void i18n_po_child(const char *name);
+
 /* A new catalog: over's entries, and base's where over has none (base may
  * be NULL). Free with i18n_po_free(). NULL on no memory. */
 struct i18n_catalog *i18n_merge(const struct i18n_catalog *base,
