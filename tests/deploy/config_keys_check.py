@@ -21,7 +21,7 @@ src, binary = sys.argv[1], sys.argv[2]
 HANDLERS = {
     "server_key": "server", "log_key": "log", "ca_key": 'ca "u"',
     "profile_key": "profile", "access_key": "access", "trust_key": "trust",
-    "config_issuer_key": 'issuer "i"',
+    "config_issuer_key": 'issuer "i"', "page_key": "page",
 }
 
 
