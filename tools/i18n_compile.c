@@ -117,6 +117,16 @@ cell(const char *s)
 	return o;
 }
 
+/* c's entry for the English catalog's entry j when that is a label. */
+static const struct i18n_entry *
+label_at(const struct i18n_catalog *c, const struct i18n_catalog *en, size_t j)
+{
+	const char *key = en->entries[j].key;
+
+	return strncmp(key, "l.", 2) == 0 ? i18n_find(c, key, strlen(key))
+					  : NULL;
+}
+
 /* Markdown: every label per language, with its source or "unsourced". */
 static void
 labels(struct i18n_catalog **cats, size_t n)
@@ -128,12 +138,9 @@ labels(struct i18n_catalog **cats, size_t n)
 		unsigned sourced = 0, unsourced = 0;
 
 		for (j = 0; j < en->n; j++) {
-			const struct i18n_entry *e =
-				i18n_find(cats[i], en->entries[j].key,
-					  strlen(en->entries[j].key));
+			const struct i18n_entry *e = label_at(cats[i], en, j);
 
-			if (strncmp(en->entries[j].key, "l.", 2) != 0 ||
-			    e == NULL)
+			if (e == NULL)
 				continue;
 			if (e->unsourced != NULL)
 				unsourced++;
@@ -144,12 +151,9 @@ labels(struct i18n_catalog **cats, size_t n)
 		       "| label | text | source |\n| --- | --- | --- |\n",
 		       cats[i]->tag, cats[i]->file, sourced, unsourced);
 		for (j = 0; j < en->n; j++) {
-			const struct i18n_entry *e =
-				i18n_find(cats[i], en->entries[j].key,
-					  strlen(en->entries[j].key));
+			const struct i18n_entry *e = label_at(cats[i], en, j);
 
-			if (strncmp(en->entries[j].key, "l.", 2) != 0 ||
-			    e == NULL)
+			if (e == NULL)
 				continue;
 			if (e->unsourced != NULL)
 				printf("| `%s` | %s | unsourced: %s |\n",
