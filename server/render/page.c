@@ -221,14 +221,7 @@ page_render_init(struct render *r, page_lookup_fn lookup, void *ctx,
 		return -1;
 	}
 	r->w = (struct page_words){site->langs[lang], site->english};
-	if (lang_links(r) == -1) {
-		err_set(err, errlen, "out of memory");
-		return -1;
-	}
 	page_var_set(r, "lang", site->langs[lang]->tag, false);
-	page_var_set(r, "hreflang", r->hreflang.data, true);
-	page_var_tmpl(r, "switcher",
-		      r->switcher.data != NULL ? r->switcher.data : "");
 	page_var_set(r, "organization", page_org_name(site), false);
 	page_var_set(r, "demo_label", site->demo ? "DEMO " : "", true);
 	page_var_tmpl(r, "demo_banner", site->demo ? page_demo_banner : "");
@@ -427,6 +420,15 @@ make_check(struct render *r, struct buf *out)
 int
 page_render_page(struct render *r, const char *name, struct buf *out)
 {
+	/* Only a whole page has the switcher and the alternates (not the
+	 * error pages, 81 of them per snapshot). */
+	if (lang_links(r) == -1) {
+		err_set(r->err, r->errlen, "out of memory");
+		return -1;
+	}
+	page_var_set(r, "hreflang", r->hreflang.data, true);
+	page_var_tmpl(r, "switcher",
+		      r->switcher.data != NULL ? r->switcher.data : "");
 	if (render_steps(r, &r->steps) == -1 ||
 	    shared_part(r, "ca_list", make_ca_list, &r->cas) == -1 ||
 	    shared_part(r, "check", make_check, &r->check) == -1)
