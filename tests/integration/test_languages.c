@@ -11,8 +11,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include <openssl/evp.h>
-#include <openssl/x509.h>
+#include <openssl/crypto.h>
 
 /* clang-format off */
 #include <stdarg.h>
@@ -42,17 +41,14 @@ static const char base_conf[] =
 static int
 setup(void **state)
 {
-	struct testca_opts ro = {.cn = "Corp Root", .ca = true};
-	EVP_PKEY *rk;
-	X509 *root;
+	unsigned char *der = NULL;
 
 	(void)state;
 	harness_init(&h);
-	if (testca_make(&ro, &root, &rk) == -1)
+	if (testca_root_file("Corp Root", harness_path(&h, "root.pem"), &der) ==
+	    -1)
 		return -1;
-	testca_write_pem(harness_path(&h, "root.pem"), root);
-	EVP_PKEY_free(rk);
-	X509_free(root);
+	OPENSSL_free(der);
 	if (mkdir(harness_path(&h, "static"), 0755) == -1)
 		return -1;
 	return harness_start_conf(&h, base_conf);
