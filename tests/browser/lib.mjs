@@ -341,3 +341,35 @@ export function launch(env, extraArgs = []) {
 		timeout: 30_000,
 	});
 }
+
+/*
+ * Runs a test's main(): a watchdog that bails out after watchdogMs, SIGINT
+ * and SIGTERM bail out too, and either kills the certpost process
+ * running() returns; main's result is the exit status, a throw a failure.
+ */
+export function runMain(main, running, watchdogMs) {
+	const kill = () => {
+		const r = running();
+		if (r !== null && r.exit === null)
+			r.proc.kill("SIGKILL");
+	};
+	const watchdog = setTimeout(() => {
+		process.stdout.write(`Bail out! no end after ${watchdogMs / 1000} s\n`);
+		kill();
+		process.exit(1);
+	}, watchdogMs);
+	watchdog.unref();
+	for (const sig of ["SIGINT", "SIGTERM"])
+		process.once(sig, () => {
+			kill();
+			process.stdout.write(`Bail out! ${sig}\n`);
+			process.exit(1);
+		});
+	main().then((rc) => {
+		process.exitCode = rc;
+	}, (e) => {
+		ok(false, "the test ran", e.stack || String(e));
+		plan();
+		process.exitCode = 1;
+	});
+}

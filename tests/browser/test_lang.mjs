@@ -18,7 +18,7 @@ import fs from "node:fs";
 import path from "node:path";
 import {
 	ARTIFACTS, CHROMIUM, checkClean, checkFits, checkSections, chromiumEnv, diag, eq, failures, launch,
-	newPage, ok, plan, playwrightVersion, runCheck, sections, startServer, stopServer, tempDir,
+	newPage, ok, plan, playwrightVersion, runCheck, runMain, sections, startServer, stopServer, tempDir,
 	twoFreePorts, withTimeout,
 } from "./lib.mjs";
 
@@ -182,18 +182,4 @@ async function main() {
 	return failures() === 0 ? 0 : 1;
 }
 
-const watchdog = setTimeout(() => {
-	process.stdout.write(`Bail out! no end after ${WATCHDOG_MS / 1000} s\n`);
-	if (running !== null && running.exit === null)
-		running.proc.kill("SIGKILL");
-	process.exit(1);
-}, WATCHDOG_MS);
-watchdog.unref();
-
-main().then((rc) => {
-	process.exitCode = rc;
-}, (e) => {
-	ok(false, "the test ran", e.stack || String(e));
-	plan();
-	process.exitCode = 1;
-});
+runMain(main, () => running, WATCHDOG_MS);

@@ -21,7 +21,7 @@ import path from "node:path";
 import {
 	ARTIFACTS, CHECK_TIMEOUT_MS, CHROMIUM, checkClean, checkFits, checkSections, chromiumEnv, diag, eq,
 	failures, homeTrusting, launch, newPage, ok, peerCertificate, pemToDer, plan, playwrightVersion,
-	runCheck, sections, startServer, stopServer, tempDir, twoFreePorts, verifiesWith, which, withTimeout,
+	runCheck, runMain, sections, startServer, stopServer, tempDir, twoFreePorts, verifiesWith, which, withTimeout,
 } from "./lib.mjs";
 
 const WATCHDOG_MS = 120_000;
@@ -340,25 +340,4 @@ async function main() {
 	return failures() === 0 ? 0 : 1;
 }
 
-const watchdog = setTimeout(() => {
-	process.stdout.write(`Bail out! no end after ${WATCHDOG_MS / 1000} s\n`);
-	if (running !== null && running.exit === null)
-		running.proc.kill("SIGKILL");
-	process.exit(1);
-}, WATCHDOG_MS);
-watchdog.unref();
-for (const sig of ["SIGINT", "SIGTERM"])
-	process.once(sig, () => {
-		if (running !== null && running.exit === null)
-			running.proc.kill("SIGKILL");
-		process.stdout.write(`Bail out! ${sig}\n`);
-		process.exit(1);
-	});
-
-main().then((rc) => {
-	process.exitCode = rc;
-}, (e) => {
-	ok(false, "the test ran", e.stack || String(e));
-	plan();
-	process.exitCode = 1;
-});
+runMain(main, () => running, WATCHDOG_MS);
